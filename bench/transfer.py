@@ -1,0 +1,176 @@
+"""Style-transfer benchmark: prints a table and writes bench/results/transfer.json (+ a side-by-side PNG).
+
+  .venv/bin/python bench/transfer.py            # everything (pastiche's 500 steps take ~10-25 min)
+  .venv/bin/python bench/transfer.py --quick    # skip pastiche and the float32 pipeline
+
+Sections:
+  a. seconds per iteration at 256 and 512 px next to the bare VGG forward+backward (overhead), fp32 and bf16
+  b. the default pipeline at 512 px through the CLI: wall time and peak RSS (bf16 and fp32 network)
+  c. PyPI pastiche==1.6.0's own CLI, 500 L-BFGS steps, same images and size: wall time, peak RSS
+  All outputs are scored by one neutral evaluator: float32, max pooling, content = mse(relu4_2),
+  style = Σ 1e3/N² · mse(Gram) over relu1_1..relu5_1, with the style image at the output's pixel count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from brushwork.encoders.vgg import layer_channels, load_vgg19  # noqa: E402
+from brushwork.image.io import load_image, to_pil  # noqa: E402
+from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
+from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
+from brushwork.optim import optimize  # noqa: E402
+from brushwork.techniques.transfer import PRESETS, _level_terms, _Level, _style_regions  # noqa: E402
+
+CONTENT = ROOT / "brushwork" / "assets" / "chelsea.png"
+STYLE = ROOT / "brushwork" / "assets" / "starry_night.jpg"
+RESULTS = ROOT / "bench" / "results"
+EVAL_CONTENT_LAYER = "relu4_2"
+EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
+class NeutralEvaluator:
+    """Scores any output image against the content and style images, independently of how it was made."""
+
+    def __init__(self, content: torch.Tensor, style: torch.Tensor):
+        self.encoder = load_vgg19([EVAL_CONTENT_LAYER, *EVAL_STYLE_LAYERS], pooling="max")
+        self.content = content
+        self.style = style
+
+    @torch.no_grad()
+    def __call__(self, image: torch.Tensor) -> dict[str, float]:
+        size = tuple(image.shape[-2:])
+        content_feats = self.encoder(resize(self.content, size), [EVAL_CONTENT_LAYER])
+        style = resize(self.style, fit_area(*self.style.shape[-2:], size[0] * size[1]))
+        style_feats = self.encoder(style, EVAL_STYLE_LAYERS)
+        feats = self.encoder(image, [EVAL_CONTENT_LAYER, *EVAL_STYLE_LAYERS])
+        style_loss = sum(
+            1e3 / layer_channels(layer) ** 2 * float(gram_loss(feats[layer], gram_matrix(style_feats[layer])))
+            for layer in EVAL_STYLE_LAYERS
+        )
+        return {"content": float(content_loss(feats[EVAL_CONTENT_LAYER], content_feats[EVAL_CONTENT_LAYER])),
+                "style": style_loss}
+
+
+def run_measured(cmd: list[str]) -> dict:
+    """Run a command; its wall time and peak RSS (this child alone, via wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[0]} failed:\n{stderr[-2000:]}")
+    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
+    settings = PRESETS["default"].replace(size=long_edge, precision=precision, scales=(1.0,), iterations=(iterations,))
+    content, style = load_image(CONTENT), load_image(STYLE)
+    size = fit_long_edge(*content.shape[-2:], long_edge)
+    encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
+    autocast = torch.bfloat16 if precision == "bfloat16" else None
+    level = _Level(False, resize(content, size))
+    regions = _style_regions(1, None, (1.0,))
+    terms = _level_terms(encoder, level, level.from_rgb(resize(content, size)), [style], regions, None, size,
+                         settings, settings.layer_weights(), autocast)
+
+    # The bare network: forward to the same layers and backward from a trivial loss.
+    x = torch.rand(1, 3, *size)
+    def bare_step():
+        x.requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast is not None):
+            feats = encoder(x, terms.layers)
+        sum(f.float().mean() for f in feats.values()).backward()
+        x.grad = None
+
+    bare_step()  # warm-up
+    start = time.perf_counter()
+    for _ in range(iterations):
+        bare_step()
+    bare = (time.perf_counter() - start) / iterations
+
+    parameter = level.from_rgb(resize(content, size)).clone()
+    optimize(parameter, lambda p: terms(level.network_input(p)), 1)  # warm-up
+    start = time.perf_counter()
+    optimize(parameter, lambda p: terms(level.network_input(p)), iterations)
+    ours = (time.perf_counter() - start) / iterations
+    return {"size": f"{size[1]}x{size[0]}", "precision": precision, "bare_s_per_it": bare,
+            "brushwork_s_per_it": ours, "overhead": ours / bare - 1}
+
+
+def side_by_side(images: list[tuple[str, Path]], path: Path) -> None:
+    tiles = [(label, Image.open(p).convert("RGB")) for label, p in images]
+    height = 341
+    tiles = [(label, im.resize((round(im.width * height / im.height), height), Image.LANCZOS)) for label, im in tiles]
+    sheet = Image.new("RGB", (sum(im.width for _, im in tiles) + 10 * (len(tiles) - 1), height + 24), "white")
+    draw = ImageDraw.Draw(sheet)
+    x = 0
+    for label, im in tiles:
+        sheet.paste(im, (x, 24))
+        draw.text((x + 4, 6), label, fill="black")
+        x += im.width + 10
+    sheet.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip pastiche and the float32 pipeline")
+    parser.add_argument("--iterations", type=int, default=10, help="iterations timed per per-iteration row")
+    parser.add_argument("--pastiche-steps", type=int, default=500)
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report: dict = {"torch_threads": torch.get_num_threads(), "per_iteration": [], "pipelines": []}
+
+    print("a. seconds per iteration (single level)")
+    print(f"{'size':>8} {'precision':>9} {'bare fwd+bwd':>13} {'brushwork':>10} {'overhead':>9}")
+    for long_edge in (256, 512):
+        for precision in ("float32", "bfloat16"):
+            row = time_per_iteration(long_edge, precision, args.iterations)
+            report["per_iteration"].append(row)
+            print(f"{row['size']:>8} {precision:>9} {row['bare_s_per_it']:>12.3f}s {row['brushwork_s_per_it']:>9.3f}s "
+                  f"{row['overhead']:>8.1%}")
+
+    evaluator = NeutralEvaluator(load_image(CONTENT), load_image(STYLE))
+    brushwork = [sys.executable, "-m", "brushwork", "transfer", str(CONTENT), str(STYLE), "--size", "512",
+                 "--quiet", "--overwrite"]
+    runs = [("brushwork default (bf16)", brushwork + ["--precision", "bfloat16"], "brushwork_bf16.png")]
+    if not args.quick:
+        runs.append(("brushwork default, fp32 net", brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
+        runs.append((f"pastiche {args.pastiche_steps} steps",
+                     [sys.executable, "-m", "pastiche", "--content", str(CONTENT), "--styles", str(STYLE),
+                      "--size", "512", "--num-steps", str(args.pastiche_steps), "--seed", "0", "--no-verbose"],
+                     "pastiche.png"))
+    print("\nb/c. whole pipelines at 512 px (scored by the neutral float32 evaluator)")
+    print(f"{'run':<30} {'wall':>8} {'peak RSS':>9} {'content':>10} {'style':>10}")
+    for label, cmd, name in runs:
+        out = RESULTS / name
+        measured = run_measured(cmd + ["-o", str(out)])
+        scores = evaluator(load_image(out))
+        row = {"run": label, **measured, **scores, "image": str(out.relative_to(ROOT))}
+        report["pipelines"].append(row)
+        print(f"{label:<30} {measured['wall_s']:>7.1f}s {measured['peak_rss_mb']:>7.0f}MB "
+              f"{scores['content']:>10.4g} {scores['style']:>10.4g}")
+
+    images = [("content", CONTENT), ("style", STYLE)] + [(r["run"], ROOT / r["image"]) for r in report["pipelines"]]
+    side_by_side(images, RESULTS / "transfer_side_by_side.png")
+    (RESULTS / "transfer.json").write_text(json.dumps(report, indent=2))
+    print(f"\nwrote {RESULTS / 'transfer.json'} and {RESULTS / 'transfer_side_by_side.png'}")
+
+
+if __name__ == "__main__":
+    main()

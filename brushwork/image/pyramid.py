@@ -1,0 +1,33 @@
+"""Sizes and resampling for coarse-to-fine optimisation."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def fit_long_edge(height: int, width: int, long_edge: int) -> tuple[int, int]:
+    """(h, w) with the same aspect ratio whose longer side is ``long_edge``."""
+    scale = long_edge / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def fit_area(height: int, width: int, area: float) -> tuple[int, int]:
+    """(h, w) with the same aspect ratio and about ``area`` pixels."""
+    scale = math.sqrt(area / (height * width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bicubic resize, antialiased when shrinking so that no aliasing leaks into coarse levels."""
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    shrinking = size[0] < image.shape[-2] or size[1] < image.shape[-1]
+    return F.interpolate(image, size=size, mode="bicubic", align_corners=False, antialias=shrinking)
+
+
+def high_frequencies(image: torch.Tensor, coarse_size: tuple[int, int]) -> torch.Tensor:
+    """What an image loses when it is taken down to ``coarse_size`` and back up."""
+    return image - resize(resize(image, coarse_size), tuple(image.shape[-2:]))

@@ -1,0 +1,62 @@
+"""Closed-form loss functions on tensors. Every function computes in float32, whatever its input."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _float32(x: torch.Tensor) -> torch.Tensor:
+    return x.float() if x.dtype != torch.float32 else x
+
+
+def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Channel correlations ``F Fᵀ / M`` of (B, C, H, W) features, normalised by the layer's size M = H·W.
+
+    Normalising by the spatial size makes Grams of differently sized images comparable, which the
+    coarse-to-fine schedule and the style scale depend on. With a (B, 1, H, W) ``mask`` this is
+    the guided Gram of Gatys et al. 2017: features are weighted by the mask and the result is
+    normalised by the mask's energy Σ m², so a binary mask gives the Gram of the masked region alone.
+    """
+    with torch.autocast(features.device.type, enabled=False):
+        feats = _float32(features)
+        batch, channels, height, width = feats.shape
+        if mask is None:
+            norm = torch.tensor(float(height * width), device=feats.device)
+        else:
+            mask = _float32(mask)
+            feats = feats * mask
+            norm = mask.pow(2).sum(dim=(1, 2, 3)).clamp_min(1e-8).view(batch, 1, 1)
+        flat = feats.reshape(batch, channels, height * width)
+        return torch.bmm(flat, flat.transpose(1, 2)) / norm
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared feature difference."""
+    with torch.autocast(features.device.type, enabled=False):
+        return F.mse_loss(_float32(features), _float32(target))
+
+
+def gram_loss(features: torch.Tensor, target_gram: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared difference between the Gram of ``features`` and a target Gram."""
+    return F.mse_loss(gram_matrix(features, mask), _float32(target_gram))
+
+
+def total_variation(image: torch.Tensor, exponent: float = 2.0, circular: bool = False) -> torch.Tensor:
+    """Mean over pixels of (Δx² + Δy²)^(exponent/2), the β-norm total variation of Mahendran & Vedaldi.
+
+    ``circular`` also compares the last row/column with the first, for images that must tile.
+    """
+    with torch.autocast(image.device.type, enabled=False):
+        image = _float32(image)
+        if circular:
+            dx = image.roll(-1, dims=3) - image
+            dy = image.roll(-1, dims=2) - image
+        else:
+            dx = (image[..., :, 1:] - image[..., :, :-1])[..., :-1, :]
+            dy = (image[..., 1:, :] - image[..., :-1, :])[..., :, :-1]
+        squared = dx.pow(2) + dy.pow(2)
+        if exponent == 2.0:
+            return squared.mean()
+        # The epsilon keeps the gradient finite where the image is flat and exponent < 2.
+        return (squared + 1e-8).pow(exponent / 2).mean()

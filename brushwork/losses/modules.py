@@ -1,0 +1,112 @@
+"""Loss terms that read named feature maps. Each term owns its targets and its weight."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .functional import content_loss, gram_loss, gram_matrix, total_variation
+
+
+class ContentLoss:
+    """``weight · mse(features[layer], target)``: keeps the layer's response to the content image."""
+
+    def __init__(self, layer: str, target: torch.Tensor, weight: float = 1.0):
+        self.layer = layer
+        self.target = target.detach().float()
+        self.weight = weight
+
+    @property
+    def layers(self) -> list[str]:
+        return [self.layer]
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return self.weight * content_loss(features[self.layer], self.target)
+
+
+class StyleLoss:
+    """``weight · Σ_l w_l · mse(Gram_l(x), A_l)`` over several layers.
+
+    Several styles are blended by blending their target Grams: for blend weights summing to 1,
+    Σ_i b_i‖G − A_i‖² = ‖G − Σ_i b_i A_i‖² + const, so one comparison per layer suffices.
+    A ``mask`` (B, 1, H, W at image resolution) restricts the term to a region with guided Grams.
+    """
+
+    def __init__(
+        self,
+        target_grams: Mapping[str, torch.Tensor],
+        layer_weights: Mapping[str, float],
+        weight: float = 1.0,
+        mask: torch.Tensor | None = None,
+    ):
+        self.target_grams = {k: v.detach().float() for k, v in target_grams.items()}
+        self.layer_weights = dict(layer_weights)
+        self.weight = weight
+        self.mask = mask
+
+    @property
+    def layers(self) -> list[str]:
+        return list(self.target_grams)
+
+    @staticmethod
+    def targets_from(
+        features_per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]
+    ) -> dict[str, torch.Tensor]:
+        """Blended target Grams from the features of one or more style images."""
+        total = float(sum(blend))
+        layers = features_per_style[0].keys()
+        return {
+            layer: sum(b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style))
+            for layer in layers
+        }
+
+    def _mask_at(self, features: torch.Tensor) -> torch.Tensor | None:
+        if self.mask is None:
+            return None
+        # Area interpolation keeps the mask's mean, i.e. the region's share of each feature map.
+        return F.interpolate(self.mask, size=features.shape[-2:], mode="area")
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        total = 0.0
+        for layer, target in self.target_grams.items():
+            feats = features[layer]
+            total = total + self.layer_weights[layer] * gram_loss(feats, target, self._mask_at(feats))
+        return self.weight * total
+
+
+class TotalVariationLoss:
+    """``weight · TV_β(image)``: a smoothness prior on the pixels themselves."""
+
+    layers: list[str] = []
+
+    def __init__(self, weight: float, exponent: float = 2.0, circular: bool = False):
+        self.weight = weight
+        self.exponent = exponent
+        self.circular = circular
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return self.weight * total_variation(image, self.exponent, self.circular)
+
+
+class LossTerms:
+    """Named loss terms evaluated on one encoder pass: ``terms(image) -> {name: weighted loss}``.
+
+    The encoder runs once per call, only as deep as the deepest layer any term reads.
+    """
+
+    def __init__(self, encoder, terms: Mapping[str, object], autocast_dtype: torch.dtype | None = None):
+        self.encoder = encoder
+        self.terms = dict(terms)
+        self.autocast_dtype = autocast_dtype
+        self.layers = sorted({layer for term in self.terms.values() for layer in term.layers})
+
+    def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        features = {}
+        if self.layers:
+            with torch.autocast(
+                image.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None
+            ):
+                features = self.encoder(image, self.layers)
+        return {name: term(features, image) for name, term in self.terms.items()}

@@ -1,0 +1,124 @@
+"""One loop to optimise an image (or any parameter tensor) against named loss terms.
+
+The loop does no I/O. It reports every iteration through a callback, keeps the best parameter
+seen so far, stops with a clear error on a non-finite loss, and turns Ctrl-C into an
+``Interrupted`` exception that carries the best parameter, so the caller can save it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import torch
+
+from ..errors import BrushworkError
+
+OPTIMIZERS = ("lbfgs", "adam")
+
+
+@dataclass
+class Progress:
+    """What the loop reports after each iteration."""
+
+    iteration: int  # 1-based, within this call of optimize()
+    iterations: int  # how many this call will run
+    losses: dict[str, float]  # weighted loss terms at the start of the iteration
+    total: float
+    parameter: torch.Tensor  # the current parameter (detached); do not modify
+
+    @property
+    def image(self) -> torch.Tensor:
+        return self.parameter
+
+
+@dataclass
+class OptimizationResult:
+    parameter: torch.Tensor  # the best parameter seen (lowest total loss)
+    total: float
+    losses: dict[str, float]
+    history: list[dict[str, float]] = field(default_factory=list)  # losses by term, per iteration
+
+
+class NonFiniteLoss(BrushworkError):
+    """The loss became NaN or infinite: the run is stopped rather than writing garbage."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during optimisation; ``best`` is the best parameter so far (may be None)."""
+
+    def __init__(self, best: torch.Tensor | None):
+        super().__init__("interrupted")
+        self.best = best
+
+
+def _make_optimizer(name: str, params: list[torch.Tensor], lr: float | None) -> torch.optim.Optimizer:
+    if name == "lbfgs":
+        # One closure evaluation per step, so an "iteration" costs one forward+backward and the
+        # callback sees every one; the curvature history persists across step() calls.
+        return torch.optim.LBFGS(params, lr=1.0 if lr is None else lr, max_iter=1, history_size=50)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=0.02 if lr is None else lr)
+    raise BrushworkError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+
+
+def optimize(
+    parameter: torch.Tensor,
+    loss_terms: Callable[[torch.Tensor], Mapping[str, torch.Tensor]],
+    iterations: int,
+    *,
+    optimizer: str = "lbfgs",
+    lr: float | None = None,
+    callback: Callable[[Progress], None] | None = None,
+    project: Callable[[torch.Tensor], None] | None = None,
+) -> OptimizationResult:
+    """Minimise ``sum(loss_terms(parameter).values())`` over ``parameter`` for ``iterations`` steps.
+
+    ``parameter`` is optimised in place (a leaf tensor; its requires_grad is set here).
+    ``project`` (optional) is applied to the parameter in place after each step, e.g. a clamp
+    for Adam; L-BFGS runs unconstrained because clamping would corrupt its curvature history.
+    """
+    if iterations < 0:
+        raise BrushworkError(f"iterations must be >= 0, not {iterations}")
+    parameter.requires_grad_(True)
+    opt = _make_optimizer(optimizer, [parameter], lr)
+    best = {"total": math.inf, "parameter": parameter.detach().clone(), "losses": {}}
+    history: list[dict[str, float]] = []
+    latest: dict[str, object] = {}
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        terms = loss_terms(parameter)
+        total = sum(terms.values())
+        value = float(total.detach())
+        losses = {name: float(term.detach()) for name, term in terms.items()}
+        if not math.isfinite(value):
+            bad = ", ".join(f"{k}={v}" for k, v in losses.items())
+            raise NonFiniteLoss(f"the loss became non-finite ({bad}); lower the learning rate or the weights")
+        total.backward()
+        latest.update(total=value, losses=losses)
+        if value < best["total"]:
+            best.update(total=value, parameter=parameter.detach().clone(), losses=losses)
+        return total
+
+    try:
+        for iteration in range(1, iterations + 1):
+            opt.step(closure)
+            if project is not None:
+                with torch.no_grad():
+                    project(parameter)
+            history.append(dict(latest["losses"], total=latest["total"]))
+            if callback is not None:
+                callback(
+                    Progress(iteration, iterations, latest["losses"], latest["total"], parameter.detach())
+                )
+    except KeyboardInterrupt:
+        raise Interrupted(best["parameter"] if math.isfinite(best["total"]) else parameter.detach().clone()) from None
+    finally:
+        parameter.requires_grad_(False)
+
+    if iterations == 0:
+        return OptimizationResult(parameter.detach().clone(), math.nan, {}, history)
+    # The parameter after the last step has not been evaluated; the best evaluated one is returned.
+    return OptimizationResult(best["parameter"], best["total"], best["losses"], history)

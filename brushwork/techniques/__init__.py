@@ -1,0 +1,1 @@
+"""Techniques: each builds loss terms and hands them to the shared optimisation loop."""

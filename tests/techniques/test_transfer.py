@@ -1,0 +1,107 @@
+import pytest
+import torch
+
+from brushwork.errors import BrushworkError
+from brushwork.image import color
+from brushwork.optim import Interrupted
+from brushwork.techniques.transfer import PRESETS, TransferSettings, stylize
+from tests.conftest import smooth_image
+
+SMALL = TransferSettings(
+    size=48, content_layer="relu2_1", style_layers=("relu1_1", "relu2_1", "relu3_1"),
+    scales=(0.5, 1.0), iterations=(4, 4), precision="float32",
+)
+
+
+def run(random_encoder, settings=SMALL, styles=None, **kwargs):
+    content = smooth_image(40, 60, seed=0)
+    styles = styles or [torch.rand(1, 3, 50, 50, generator=torch.Generator().manual_seed(1))]
+    seen = []
+    out = stylize(content, styles, settings, encoder=random_encoder, callback=seen.append, **kwargs)
+    return content, out, seen
+
+
+def test_loss_falls_and_image_changes(random_encoder):
+    content, out, seen = run(random_encoder)
+    assert out.shape == (1, 3, 32, 48)
+    first_level = [p for p in seen if p.level == 0]
+    assert first_level[-1].total < first_level[0].total
+    assert (out - torch.nn.functional.interpolate(content, size=(32, 48))).abs().mean() > 1e-3
+    assert set(seen[0].losses) == {"content", "style"}
+
+
+def test_schedule_runs_coarse_to_fine(random_encoder):
+    _, _, seen = run(random_encoder)
+    assert [(p.level, p.size) for p in seen if p.iteration == 1] == [(0, (16, 24)), (1, (32, 48))]
+    assert seen[-1].image.shape == (1, 3, 32, 48)
+
+
+def test_tv_term_appears_when_weighted(random_encoder):
+    _, _, seen = run(random_encoder, SMALL.replace(tv_weight=1.0))
+    assert "tv" in seen[0].losses
+
+
+def test_luminance_only_keeps_the_content_colours(random_encoder):
+    content, out, _ = run(random_encoder, SMALL.replace(preserve_colors="luminance"))
+    reference = color.rgb_to_yiq(torch.nn.functional.interpolate(content, size=(32, 48), mode="bicubic"))
+    chroma = color.rgb_to_yiq(out)[:, 1:]
+    assert (chroma - reference[:, 1:]).abs().mean() < 0.02
+
+
+def test_several_styles_blend_and_masks_split_regions(random_encoder):
+    styles = [torch.rand(1, 3, 40, 40), torch.zeros(1, 3, 40, 40) + 0.5]
+    mask = torch.zeros(1, 1, 40, 60)
+    mask[..., :30] = 1
+    _, out, seen = run(random_encoder, SMALL.replace(style_blend=(0.7, 0.3)), styles=styles, masks={1: mask})
+    assert seen[-1].total < seen[0].total
+
+
+def test_ctrl_c_yields_the_best_image_at_the_output_size(random_encoder):
+    def interrupt(progress):
+        if progress.level == 0 and progress.iteration == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as stop:
+        stylize(smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], SMALL, encoder=random_encoder, callback=interrupt)
+    assert stop.value.best.shape == (1, 3, 32, 48)
+    assert 0 <= stop.value.best.min() and stop.value.best.max() <= 1
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"size": 16}, "size must be between 32 and 4096 pixels, not 16"),
+        ({"size": 5000}, "size must be between 32 and 4096 pixels, not 5000"),
+        ({"style_weight": -1.0}, "style-weight must be a finite number >= 0, not -1.0"),
+        ({"content_weight": float("nan")}, "content-weight must be a finite number >= 0, not nan"),
+        ({"scales": (0.5,), "iterations": (1,)}, "scales must increase, lie in (0, 1] and end at 1, not [0.5]"),
+        ({"iterations": (1,)}, "the schedule needs one iteration count per scale (2 scales, 1 counts)"),
+        ({"style_blend": (1.0, 2.0)}, "2 blend weights given for 1 style images"),
+        ({"style_layer_weights": (1.0,)}, "1 style layer weights given for 3 style layers"),
+    ],
+)
+def test_bad_settings_are_refused(changes, message):
+    with pytest.raises(BrushworkError) as err:
+        SMALL.replace(**changes).validate(1)
+    assert str(err.value) == message
+
+
+def test_gatys2016_preset_is_the_papers_settings():
+    gatys = PRESETS["gatys2016"]
+    assert gatys.content_layer == "relu4_2"
+    assert gatys.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    assert gatys.layer_weights() == {"relu1_1": 1e3 / 64**2, "relu2_1": 1e3 / 128**2, "relu3_1": 1e3 / 256**2,
+                                     "relu4_1": 1e3 / 512**2, "relu5_1": 1e3 / 512**2}
+    assert (gatys.init, gatys.pooling, gatys.optimizer, gatys.scales) == ("noise", "avg", "lbfgs", (1.0,))
+    assert gatys.precision == "float32"
+
+
+@pytest.mark.integration
+def test_real_weights_stylise_a_tiny_image(real_weights):
+    content, style = smooth_image(32, 48), torch.rand(1, 3, 48, 48, generator=torch.Generator().manual_seed(3))
+    seen = []
+    out = stylize(content, [style], PRESETS["default"].replace(size=48, iterations=(3, 3, 5), scales=(0.75, 0.9, 1.0)),
+                  callback=seen.append)
+    last = [p for p in seen if p.level == 2]
+    assert last[-1].total < last[0].total
+    assert (out - content).abs().mean() > 0.01
