@@ -63,3 +63,14 @@ def test_circular_total_variation_sees_the_wrap_around_seam():
     ramp = torch.arange(4.0).view(1, 1, 1, 4).expand(1, 1, 4, 4)
     # Three steps of 1 and one wrap-around step of -3 per row: mean of (1, 1, 1, 9) = 3.
     assert total_variation(ramp, 2.0, circular=True).item() == pytest.approx(3.0)
+
+
+def test_gram_gradient_matches_autograd_of_the_definition():
+    feats = torch.randn(2, 4, 3, 5, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(2, 4, 4, dtype=torch.float64)
+    (gram_matrix(feats) * weights).sum().backward()
+    ours = feats.grad.clone()
+    feats.grad = None
+    flat = feats.reshape(2, 4, 15)
+    (torch.bmm(flat, flat.transpose(1, 2)) / 15 * weights).sum().backward()
+    torch.testing.assert_close(ours, feats.grad)
