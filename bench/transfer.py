@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +39,14 @@ STYLE = ROOT / "brushwork" / "assets" / "starry_night.jpg"
 RESULTS = ROOT / "bench" / "results"
 EVAL_CONTENT_LAYER = "relu4_2"
 EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
+def single_level_terms(encoder, settings, content, style, size, autocast):
+    """The transfer technique's loss terms for one style at one size, as a level of its schedule builds them."""
+    level = _Level(False, resize(content, size))
+    terms = _level_terms(encoder, level, level.from_rgb(level.content), [style], _style_regions(1, None, (1.0,)),
+                         None, size, settings, settings.layer_weights(), autocast)
+    return level, terms
 
 
 class NeutralEvaluator:
@@ -76,11 +83,8 @@ class OwnObjective:
 
     @torch.no_grad()
     def __call__(self, image: torch.Tensor) -> float:
-        size = tuple(image.shape[-2:])
-        level = _Level(False, resize(self.content, size))
-        terms = _level_terms(self.encoder, level, level.from_rgb(resize(self.content, size)), [self.style],
-                             _style_regions(1, None, (1.0,)), None, size, self.settings,
-                             self.settings.layer_weights(), None)
+        _, terms = single_level_terms(self.encoder, self.settings, self.content, self.style,
+                                      tuple(image.shape[-2:]), None)
         return float(sum(terms(image).values()))
 
 
@@ -103,10 +107,7 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
     size = fit_long_edge(*content.shape[-2:], long_edge)
     encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
     autocast = torch.bfloat16 if precision == "bfloat16" else None
-    level = _Level(False, resize(content, size))
-    regions = _style_regions(1, None, (1.0,))
-    terms = _level_terms(encoder, level, level.from_rgb(resize(content, size)), [style], regions, None, size,
-                         settings, settings.layer_weights(), autocast)
+    level, terms = single_level_terms(encoder, settings, content, style, size, autocast)
 
     # The bare network: forward to the same layers and backward from a trivial loss.
     x = torch.rand(1, 3, *size)
@@ -123,7 +124,7 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
         bare_step()
     bare = (time.perf_counter() - start) / iterations
 
-    parameter = level.from_rgb(resize(content, size)).clone()
+    parameter = level.from_rgb(level.content).clone()
     optimize(parameter, lambda p: terms(level.network_input(p)), 1)  # warm-up
     start = time.perf_counter()
     optimize(parameter, lambda p: terms(level.network_input(p)), iterations)
