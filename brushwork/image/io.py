@@ -119,6 +119,10 @@ def save_image(image: torch.Tensor, path: str | os.PathLike, overwrite: bool = F
             to_pil(image).save(f, format=fmt, **options)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file owner-only; give it the permissions a plain open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
         if overwrite:
             os.replace(tmp_name, path)
         else:

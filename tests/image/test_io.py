@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -125,3 +127,12 @@ def test_unsupported_format(tmp_path):
     with pytest.raises(BrushworkError) as err:
         save_image(torch.rand(1, 3, 4, 4), tmp_path / "out.bmp")
     assert str(err.value) == f"{tmp_path / 'out.bmp'}: unsupported output format '.bmp'; use one of .png, .jpg, .jpeg, .webp, .tif, .tiff"
+
+
+def test_output_gets_the_usual_file_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save_image(torch.rand(1, 3, 4, 4), tmp_path / "out.png")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
