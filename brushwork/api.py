@@ -9,6 +9,11 @@ import torch
 from PIL import Image
 
 from .image.io import _to_rgb_array, load_image, to_pil
+from .techniques import visualize as _visualize
+from .techniques.dream import DreamSettings, dream as _dream
+from .techniques.invert import InversionSettings, invert as _invert
+from .techniques.progress import LevelProgress
+from .techniques.texture import TextureSettings, synthesize
 from .techniques.transfer import PRESETS, TransferProgress, TransferSettings, stylize
 
 ImageLike = Union[str, os.PathLike, Image.Image, torch.Tensor]
@@ -54,4 +59,41 @@ def transfer(
     return to_pil(result)
 
 
-__all__ = ["transfer", "as_tensor"]
+def texture(style: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings) -> Image.Image:
+    """A texture with the statistics of ``style``; ``settings`` override ``TextureSettings``,
+    e.g. ``texture("painting.jpg", size=(512, 512), tileable=True)``."""
+    return to_pil(synthesize(as_tensor(style), TextureSettings().replace(**settings), callback=callback))
+
+
+def invert(image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None,
+           **settings) -> dict[str, Image.Image]:
+    """Reconstructions of ``image`` from each layer's features, by layer name
+    (``settings`` override ``InversionSettings``, e.g. ``layers=("relu3_1",)``)."""
+    config = InversionSettings().replace(**settings)
+    return {layer: to_pil(r) for layer, r in zip(config.layers, _invert(as_tensor(image), config, callback=callback))}
+
+
+def dream(image: ImageLike, *, guide: ImageLike | None = None,
+          callback: Callable[[LevelProgress], None] | None = None, **settings) -> Image.Image:
+    """DeepDream on ``image``; ``settings`` override ``DreamSettings`` (network, layer, channels, octaves, ...)."""
+    result = _dream(as_tensor(image), DreamSettings().replace(**settings),
+                    guide=None if guide is None else as_tensor(guide), callback=callback)
+    return to_pil(result)
+
+
+def visualize_channel(layer: str, channel: int, *, callback=None, **settings) -> list[Image.Image]:
+    """Images that excite ``channel`` of ``layer`` (``settings`` override ``FeatureVisualizationSettings``)."""
+    config = _visualize.FeatureVisualizationSettings().replace(**settings)
+    return [to_pil(im) for im in _visualize.visualize_channel(layer, channel, config, callback=callback).split(1)]
+
+
+def visualize_class(name: str, *, callback=None, **settings) -> list[Image.Image]:
+    """Images EfficientNet-Lite0 scores as the ImageNet class ``name`` (e.g. "tabby cat")."""
+    from .encoders.efficientnet import find_imagenet_class
+
+    config = _visualize.CLASS_DEFAULTS.replace(**settings)
+    batch = _visualize.visualize_class(find_imagenet_class(name), config, callback=callback)
+    return [to_pil(im) for im in batch.split(1)]
+
+
+__all__ = ["as_tensor", "dream", "invert", "texture", "transfer", "visualize_channel", "visualize_class"]

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..errors import BrushworkError
-from . import transfer
+from . import dream, invert, texture, transfer, visualize
 
-SUBCOMMANDS = (transfer,)
+SUBCOMMANDS = (transfer, texture, invert, dream, visualize)
 EXIT_INTERRUPTED = 130
 
 

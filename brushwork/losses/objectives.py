@@ -1,0 +1,111 @@
+"""Loss terms for seeing inside a network: activation maximisation, guided dreaming, class scores,
+feature reconstruction, and the natural-image priors of Mahendran & Vedaldi (2015).
+
+Every term is minimised by the shared loop, so terms that *maximise* something return its negative.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import torch
+
+from .functional import alpha_norm, feature_reconstruction_loss
+
+
+def _select(features: torch.Tensor, channels: Sequence[int] | None) -> torch.Tensor:
+    return features if channels is None else features[:, list(channels)]
+
+
+class ActivationObjective:
+    """``-weight · mean(a^power)`` of a layer's activations, optionally of some channels only.
+
+    ``power=1`` on a rectified layer maximises a channel's mean response (activation maximisation);
+    ``power=2`` is DeepDream's L2 objective: amplify whatever the layer already responds to.
+    """
+
+    def __init__(self, layer: str, channels: Sequence[int] | None = None, power: int = 1, weight: float = 1.0):
+        self.layer = layer
+        self.channels = None if channels is None else list(channels)
+        self.power = power
+        self.weight = weight
+
+    @property
+    def layers(self) -> list[str]:
+        return [self.layer]
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        selected = _select(features[self.layer], self.channels).float()
+        return -self.weight * selected.pow(self.power).mean()
+
+
+class GuidedObjective:
+    """DeepDream with a guide image: each position is pulled towards the guide's best-matching feature.
+
+    ``-weight · mean_p max_q <x_p, g_q>``: its gradient at position p is the guide feature vector
+    most similar to x_p, which is Mordvintsev's "guided" objective.
+    """
+
+    def __init__(self, layer: str, guide_features: torch.Tensor, channels: Sequence[int] | None = None,
+                 weight: float = 1.0):
+        self.layer = layer
+        self.channels = None if channels is None else list(channels)
+        guide = _select(guide_features.detach(), self.channels).float()
+        self.guide = guide.flatten(2)[0]  # (C, positions)
+        self.weight = weight
+
+    @property
+    def layers(self) -> list[str]:
+        return [self.layer]
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        x = _select(features[self.layer], self.channels).float().flatten(2)  # (B, C, P)
+        similarity = torch.einsum("bcp,cq->bpq", x, self.guide)
+        return -self.weight * similarity.max(dim=2).values.mean() / x.shape[1]
+
+
+class ClassObjective:
+    """``-weight · logit[class]`` (mean over the batch): make the network see a class."""
+
+    layers = ["logits"]
+
+    def __init__(self, class_index: int, weight: float = 1.0):
+        self.class_index = class_index
+        self.weight = weight
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return -self.weight * features["logits"][:, self.class_index].float().mean()
+
+
+class FeatureReconstructionLoss:
+    """``weight · ‖Φ(x) − Φ₀‖² / ‖Φ₀‖²``: Mahendran & Vedaldi's normalised reconstruction error."""
+
+    def __init__(self, layer: str, target: torch.Tensor, weight: float = 1.0):
+        self.layer = layer
+        self.target = target.detach().float()
+        self.weight = weight
+
+    @property
+    def layers(self) -> list[str]:
+        return [self.layer]
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return self.weight * feature_reconstruction_loss(features[self.layer], self.target)
+
+
+class AlphaNormLoss:
+    """``weight · alpha_norm(image − mean, α) / B^α``: keeps pixels within the natural range.
+
+    ``bound`` B is the typical magnitude of a mean-subtracted pixel in the image's units, so the
+    term is about 1 for a natural image whatever the units.
+    """
+
+    layers: list[str] = []
+
+    def __init__(self, alpha: float, bound: float, weight: float = 1.0):
+        self.alpha = alpha
+        self.bound = bound
+        self.weight = weight
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return self.weight * alpha_norm(image, self.alpha) / self.bound**self.alpha

@@ -1,0 +1,119 @@
+"""Feature inversion (Mahendran & Vedaldi 2015): the image whose features at one layer match a photo's.
+
+    min_x ‖Φ(x) − Φ₀‖² / ‖Φ₀‖²  +  λ_α · ‖x − x̄‖_α^α / B^α  +  λ_V · TV_β(x) / B_V^β
+
+Reconstructions from deeper layers keep the layout and lose the exact colours and detail: a
+contact sheet over several layers shows what each stage of the network discards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+
+from ..encoders.vgg import VGG19Encoder, deepest_layer, load_vgg19, validate_layers
+from ..errors import BrushworkError
+from ..image.pyramid import fit_long_edge, resize
+from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalVariationLoss
+from ..optim import Interrupted, optimize
+from ..render.param import PIXEL_SCALE, PixelImage
+from .progress import LevelProgress, level_reporter
+from .transfer import MIN_SIZE, PRECISIONS
+
+# Mahendran & Vedaldi's normalisers (80 and 80/6.5 on 0-255 pixels), here on [0, 1] images:
+# B is the typical magnitude of a mean-subtracted pixel, B_V of a natural image's neighbour difference.
+PIXEL_BOUND = 80.0 / 255.0
+NEIGHBOUR_BOUND = PIXEL_BOUND / 6.5
+INVERSION_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
+@dataclass(frozen=True)
+class InversionSettings:
+    layers: tuple[str, ...] = INVERSION_LAYERS
+    size: int = 256  # long edge
+    max_size: int = 2048
+    iterations: int = 150
+    optimizer: str = "lbfgs"
+    lr: float | None = None
+    alpha: float = 6.0
+    alpha_weight: float = 1e-3
+    tv_exponent: float = 2.0  # β
+    tv_weight: float = 1e-2
+    pooling: str = "avg"
+    precision: str = "bfloat16"
+    seed: int = 0
+
+    def replace(self, **changes) -> "InversionSettings":
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> None:
+        if not MIN_SIZE <= self.size <= self.max_size:
+            raise BrushworkError(f"size must be between {MIN_SIZE} and {self.max_size} pixels, not {self.size}")
+        if not self.layers:
+            raise BrushworkError("give at least one layer to invert")
+        validate_layers(self.layers)
+        for name in ("alpha_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise BrushworkError(f"{name.replace('_', '-')} must be a finite number >= 0, not {value}")
+        if not (math.isfinite(self.alpha) and self.alpha >= 1):
+            raise BrushworkError(f"alpha must be >= 1, not {self.alpha}")
+        if not (math.isfinite(self.tv_exponent) and self.tv_exponent >= 1):
+            raise BrushworkError(f"the TV exponent must be >= 1, not {self.tv_exponent}")
+        if self.precision not in PRECISIONS:
+            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+
+
+def invert(
+    image: torch.Tensor,
+    settings: InversionSettings = InversionSettings(),
+    *,
+    encoder: VGG19Encoder | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
+) -> list[torch.Tensor]:
+    """One reconstruction of ``image`` ((1, 3, H, W) in [0, 1]) per layer in ``settings.layers``, in order.
+
+    Each starts from the same seeded noise. On Ctrl-C, ``Interrupted.best`` holds the
+    reconstructions finished so far plus the best of the current one (a list).
+    """
+    settings.validate()
+    if encoder is None:
+        encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling)
+    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    size = fit_long_edge(*image.shape[-2:], settings.size)
+    target_image = resize(image, size)
+    with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None):
+        targets = encoder(target_image, settings.layers)
+    noise = torch.rand((1, 3, *size), generator=torch.Generator().manual_seed(settings.seed))
+
+    results: list[torch.Tensor] = []
+    for index, layer in enumerate(settings.layers):
+        terms = {"features": FeatureReconstructionLoss(layer, targets[layer])}
+        if settings.alpha_weight > 0:
+            terms["alpha"] = AlphaNormLoss(settings.alpha, PIXEL_BOUND, settings.alpha_weight)
+        if settings.tv_weight > 0:
+            terms["tv"] = TotalVariationLoss(
+                settings.tv_weight / NEIGHBOUR_BOUND**settings.tv_exponent, settings.tv_exponent
+            )
+        loss_terms = LossTerms(encoder, terms, autocast_dtype=autocast)
+        pixels = PixelImage(noise)
+
+        try:
+            result = optimize(
+                pixels.parameter,
+                lambda p, loss_terms=loss_terms: loss_terms(PixelImage.image(p)),
+                settings.iterations,
+                optimizer=settings.optimizer,
+                lr=settings.lr,
+                callback=level_reporter(callback, index, len(settings.layers), size, PixelImage.to_rgb),
+                project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer != "lbfgs" else None,
+            )
+        except Interrupted as stop:
+            raise Interrupted([*results, PixelImage.to_rgb(stop.best)]) from None
+        results.append(PixelImage.to_rgb(result.parameter))
+    return results
+

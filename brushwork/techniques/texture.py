@@ -1,0 +1,146 @@
+"""Texture synthesis (Gatys, Ecker & Bethge 2015): match a painting's Gram matrices from noise.
+
+There is no content image, so the output's size is free. ``tileable`` gives the network circular
+padding and the optimiser a circular image, so the texture repeats without seams.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ..encoders.vgg import VGG19Encoder, layer_channels, load_vgg19, validate_layers
+from ..errors import BrushworkError
+from ..image.pyramid import fit_long_edge, resize, resize_periodic
+from ..losses import LossTerms, StyleLoss, TotalVariationLoss
+from ..optim import Interrupted, optimize
+from ..render.param import PIXEL_SCALE, PixelImage
+from .progress import LevelProgress, level_reporter
+from .transfer import GATYS_STYLE_LAYERS, MIN_SIZE, PRECISIONS
+
+# Four poolings sit between the input and relu5_1: a tile must halve evenly four times to wrap.
+TILE_MULTIPLE = 16
+
+
+@dataclass(frozen=True)
+class TextureSettings:
+    size: tuple[int, int] = (512, 512)  # (height, width) of the texture
+    max_size: int = 4096
+    # Long edge the source is resized to before its statistics are taken; this sets the scale of
+    # the texture's elements in the output. None keeps the source's own size.
+    style_size: int | None = 512
+    style_layers: tuple[str, ...] = GATYS_STYLE_LAYERS
+    style_layer_weights: tuple[float, ...] | None = None  # None: 1e3 / N²
+    tv_weight: float = 0.0
+    pooling: str = "avg"
+    tileable: bool = False
+    optimizer: str = "lbfgs"
+    lr: float | None = None
+    scales: tuple[float, ...] = (0.25, 0.5, 1.0)
+    iterations: tuple[int, ...] = (150, 80, 40)
+    precision: str = "bfloat16"
+    seed: int = 0
+
+    def replace(self, **changes) -> "TextureSettings":
+        return dataclasses.replace(self, **changes)
+
+    def layer_weights(self) -> dict[str, float]:
+        if self.style_layer_weights is None:
+            return {layer: 1e3 / layer_channels(layer) ** 2 for layer in self.style_layers}
+        return dict(zip(self.style_layers, self.style_layer_weights))
+
+    def validate(self) -> None:
+        height, width = self.size
+        if not (MIN_SIZE <= height <= self.max_size and MIN_SIZE <= width <= self.max_size):
+            raise BrushworkError(
+                f"texture size must be between {MIN_SIZE} and {self.max_size} pixels per side, not {width}x{height}"
+            )
+        if self.tileable and (height % TILE_MULTIPLE or width % TILE_MULTIPLE):
+            raise BrushworkError(
+                f"a tileable texture needs sides divisible by {TILE_MULTIPLE}, not {width}x{height}"
+            )
+        if self.style_size is not None and self.style_size < MIN_SIZE:
+            raise BrushworkError(f"style size must be at least {MIN_SIZE} pixels, not {self.style_size}")
+        validate_layers(self.style_layers)
+        if not self.style_layers:
+            raise BrushworkError("at least one style layer is needed")
+        if self.style_layer_weights is not None and len(self.style_layer_weights) != len(self.style_layers):
+            raise BrushworkError(
+                f"{len(self.style_layer_weights)} style layer weights given for {len(self.style_layers)} style layers"
+            )
+        for w in (self.tv_weight, *(self.style_layer_weights or ())):
+            if not math.isfinite(w) or w < 0:
+                raise BrushworkError(f"weights must be finite numbers >= 0, not {w}")
+        if not self.scales or len(self.scales) != len(self.iterations):
+            raise BrushworkError(
+                f"the schedule needs one iteration count per scale ({len(self.scales)} scales, {len(self.iterations)} counts)"
+            )
+        if any(not (0 < s <= 1) for s in self.scales) or list(self.scales) != sorted(self.scales) or self.scales[-1] != 1:
+            raise BrushworkError(f"scales must increase, lie in (0, 1] and end at 1, not {list(self.scales)}")
+        if self.precision not in PRECISIONS:
+            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+
+    def level_sizes(self) -> list[tuple[int, int]]:
+        multiple = TILE_MULTIPLE if self.tileable else 1
+        sizes = []
+        for scale in self.scales:
+            h, w = (max(multiple, round(side * scale / multiple) * multiple) for side in self.size)
+            sizes.append((max(h, MIN_SIZE // 2), max(w, MIN_SIZE // 2)))
+        return sizes
+
+
+def synthesize(
+    style: torch.Tensor,
+    settings: TextureSettings = TextureSettings(),
+    *,
+    encoder: VGG19Encoder | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
+) -> torch.Tensor:
+    """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``."""
+    settings.validate()
+    if encoder is None:
+        encoder = load_vgg19(
+            settings.style_layers, pooling=settings.pooling, padding_mode="circular" if settings.tileable else "reflect"
+        )
+    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    resample = resize_periodic if settings.tileable else resize
+    generator = torch.Generator().manual_seed(settings.seed)
+    style_long_edge = settings.style_size or max(style.shape[-2:])
+    sizes = settings.level_sizes()
+    final_side = max(settings.size)
+
+    parameter = None
+    for level_index, (size, iterations) in enumerate(zip(sizes, settings.iterations)):
+        # The source shrinks with the output so that its elements keep their size relative to it.
+        level_factor = max(size) / final_side
+        source = resize(style, fit_long_edge(*style.shape[-2:], max(MIN_SIZE, round(style_long_edge * level_factor))))
+        with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None), \
+                encoder.padding("reflect"):
+            targets = StyleLoss.targets_from([encoder(source, settings.style_layers)], [1.0])
+        terms = {"style": StyleLoss(targets, settings.layer_weights())}
+        if settings.tv_weight > 0:
+            terms["tv"] = TotalVariationLoss(settings.tv_weight, circular=settings.tileable)
+        loss_terms = LossTerms(encoder, terms, autocast_dtype=autocast)
+
+        if parameter is None:
+            parameter = torch.rand((1, 3, *size), generator=generator) * PIXEL_SCALE
+        else:
+            parameter = resample(parameter, size).contiguous()
+        try:
+            result = optimize(
+                parameter,
+                lambda p: loss_terms(PixelImage.image(p)),
+                iterations,
+                optimizer=settings.optimizer,
+                lr=settings.lr,
+                callback=level_reporter(callback, level_index, len(sizes), size, PixelImage.to_rgb),
+                project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer != "lbfgs" else None,
+            )
+        except Interrupted as stop:
+            raise Interrupted(resample(PixelImage.to_rgb(stop.best), sizes[-1]).clamp(0, 1)) from None
+        parameter = result.parameter
+    return PixelImage.to_rgb(parameter)
