@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +22,8 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import RESULTS, ROOT, run_measured
+
 sys.path.insert(0, str(ROOT))
 
 from brushwork.encoders.vgg import layer_channels, load_vgg19  # noqa: E402
@@ -36,7 +35,6 @@ from brushwork.techniques.transfer import PRESETS, _level_terms, _Level, _style_
 
 CONTENT = ROOT / "brushwork" / "assets" / "chelsea.png"
 STYLE = ROOT / "brushwork" / "assets" / "starry_night.jpg"
-RESULTS = ROOT / "bench" / "results"
 EVAL_CONTENT_LAYER = "relu4_2"
 EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
@@ -86,19 +84,6 @@ class OwnObjective:
         _, terms = single_level_terms(self.encoder, self.settings, self.content, self.style,
                                       tuple(image.shape[-2:]), None)
         return float(sum(terms(image).values()))
-
-
-def run_measured(cmd: list[str]) -> dict:
-    """Run a command; its wall time and peak RSS (this child alone, via wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[0]} failed:\n{stderr[-2000:]}")
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
 def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:

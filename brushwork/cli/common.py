@@ -107,6 +107,13 @@ def default_help(settings, name: str, text: str = "") -> str:
     return f"{text} (default: {value})".strip()
 
 
+def settings_changes(args, fields=(), tuple_fields=()) -> dict:
+    """The engine settings a user gave on the command line (options left out stay at the engine's defaults)."""
+    changes = {name: getattr(args, name) for name in fields if getattr(args, name, None) is not None}
+    changes.update({name: tuple(getattr(args, name)) for name in tuple_fields if getattr(args, name, None) is not None})
+    return changes
+
+
 def run_and_save(
     work: Callable[[Callable], object],
     args,

@@ -16,6 +16,7 @@ from .common import (
     nonnegative_int,
     positive_int,
     run_and_save,
+    settings_changes,
 )
 
 DEFAULTS = DreamSettings()
@@ -50,11 +51,10 @@ def register(commands) -> None:
 
 def run(args) -> int:
     check_output_path(args.output, args.overwrite)
-    fields = ("network", "layer", "size", "max_size", "octaves", "octave_scale", "iterations", "step", "jitter",
-              "pooling", "precision", "seed")
-    changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
-    if args.channels is not None:
-        changes["channels"] = tuple(args.channels)
+    changes = settings_changes(
+        args, ("network", "layer", "size", "max_size", "octaves", "octave_scale", "iterations", "step", "jitter",
+               "pooling", "precision", "seed"), ("channels",),
+    )
     settings = DEFAULTS.replace(**changes)
     photo = load_image(args.image)
     settings.validate(tuple(photo.shape[-2:]))

@@ -7,7 +7,16 @@ from ..image.pyramid import fit_long_edge, resize
 from ..image.sheet import captioned_sheet
 from ..techniques.invert import InversionSettings, invert
 from ..techniques.transfer import PRECISIONS
-from .common import add_run_options, default_help, finite_float, nonnegative_float, nonnegative_int, positive_int, run_and_save
+from .common import (
+    add_run_options,
+    default_help,
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    positive_int,
+    run_and_save,
+    settings_changes,
+)
 
 DEFAULTS = InversionSettings()
 
@@ -38,11 +47,10 @@ def register(commands) -> None:
 
 def run(args) -> int:
     check_output_path(args.output, args.overwrite)
-    fields = ("size", "iterations", "alpha", "alpha_weight", "tv_exponent", "tv_weight", "pooling", "optimizer",
-              "lr", "precision", "seed")
-    changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
-    if args.layers is not None:
-        changes["layers"] = tuple(args.layers)
+    changes = settings_changes(
+        args, ("size", "iterations", "alpha", "alpha_weight", "tv_exponent", "tv_weight", "pooling", "optimizer", "lr",
+               "precision", "seed"), ("layers",),
+    )
     settings = DEFAULTS.replace(**changes)
     settings.validate()
     photo = load_image(args.image)

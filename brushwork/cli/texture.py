@@ -16,6 +16,7 @@ from .common import (
     nonnegative_int,
     positive_int,
     run_and_save,
+    settings_changes,
 )
 
 DEFAULTS = TextureSettings()
@@ -52,16 +53,10 @@ def register(commands) -> None:
 
 def run(args) -> int:
     check_output_path(args.output, args.overwrite)
-    changes = {
-        name: getattr(args, name)
-        for name in ("size", "style_size", "tv_weight", "pooling", "optimizer", "lr", "precision", "seed")
-        if getattr(args, name) is not None
-    }
-    changes.update({
-        name: tuple(getattr(args, name))
-        for name in ("style_layers", "style_layer_weights", "scales", "iterations")
-        if getattr(args, name) is not None
-    })
+    changes = settings_changes(
+        args, ("size", "style_size", "tv_weight", "pooling", "optimizer", "lr", "precision", "seed"),
+        ("style_layers", "style_layer_weights", "scales", "iterations"),
+    )
     settings = DEFAULTS.replace(tileable=args.tileable, **changes)
     settings.validate()
     style = load_image(args.style)

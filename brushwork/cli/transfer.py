@@ -22,6 +22,7 @@ from .common import (
     nonnegative_int,
     positive_int,
     run_and_save,
+    settings_changes,
 )
 
 DEMO_CONTENT = "chelsea.png"
@@ -97,8 +98,7 @@ TUPLE_FIELDS = ("style_blend", "style_layers", "style_layer_weights", "scales", 
 
 
 def settings_from_args(args) -> TransferSettings:
-    changes = {name: getattr(args, name) for name in OPTION_FIELDS if getattr(args, name) is not None}
-    changes.update({name: tuple(getattr(args, name)) for name in TUPLE_FIELDS if getattr(args, name) is not None})
+    changes = settings_changes(args, OPTION_FIELDS, TUPLE_FIELDS)
     if args.style_layers is not None and args.style_layer_weights is None:
         changes["style_layer_weights"] = None
     if args.init in INITS:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from ..encoders import NETWORKS, load_vgg19
 from ..encoders.efficientnet import find_imagenet_class, imagenet_classes
@@ -14,7 +15,7 @@ from ..image.io import check_output_path, load_image
 from ..image.pyramid import fit_long_edge, resize
 from ..image.sheet import captioned_sheet, grid
 from ..techniques import visualize as vis
-from .common import add_run_options, channel_list, default_help, finite_float, positive_int, run_and_save
+from .common import add_run_options, channel_list, default_help, finite_float, positive_int, run_and_save, settings_changes
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 CHANNEL_DEFAULTS = vis.FeatureVisualizationSettings()
@@ -64,9 +65,9 @@ def _add_render_options(p, defaults) -> None:
 
 
 def _render_settings(args, defaults) -> vis.FeatureVisualizationSettings:
-    fields = ("network", "size", "batch", "iterations", "lr", "jitter", "seed")
-    changes = {name: getattr(args, name) for name in fields if getattr(args, name, None) is not None}
-    settings = defaults.replace(**changes)
+    settings = defaults.replace(
+        **settings_changes(args, ("network", "size", "batch", "iterations", "lr", "jitter", "seed"))
+    )
     settings.validate()
     return settings
 
@@ -103,7 +104,8 @@ def run_top9(args) -> int:
     images = _load_folder(args.images, args.image_size)
 
     def work(callback):
-        panels = vis.top9_sheet(images, encoder, args.layer, args.channels)
+        with tqdm(total=len(images), desc=f"searching {len(images)} images", unit="image", disable=args.quiet) as bar:
+            panels = vis.top9_sheet(images, encoder, args.layer, args.channels, progress=lambda n: bar.update(1))
         return captioned_sheet(panels, columns=min(4, len(panels)))
 
     return run_and_save(work, args)

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from .functional import content_loss, gram_loss, gram_matrix, total_variation
 
 
-class ContentLoss:
-    """``weight · mse(features[layer], target)``: keeps the layer's response to the content image."""
+class SingleLayerTerm:
+    """A term that compares one layer's features with a fixed target."""
 
     def __init__(self, layer: str, target: torch.Tensor, weight: float = 1.0):
         self.layer = layer
@@ -21,6 +21,10 @@ class ContentLoss:
     @property
     def layers(self) -> list[str]:
         return [self.layer]
+
+
+class ContentLoss(SingleLayerTerm):
+    """``weight · mse(features[layer], target)``: keeps the layer's response to the content image."""
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         return self.weight * content_loss(features[self.layer], self.target)

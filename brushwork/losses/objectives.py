@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 import torch
 
 from .functional import alpha_norm, feature_reconstruction_loss
+from .modules import SingleLayerTerm
 
 
 def _select(features: torch.Tensor, channels: Sequence[int] | None) -> torch.Tensor:
@@ -77,17 +78,8 @@ class ClassObjective:
         return -self.weight * features["logits"][:, self.class_index].float().mean()
 
 
-class FeatureReconstructionLoss:
+class FeatureReconstructionLoss(SingleLayerTerm):
     """``weight · ‖Φ(x) − Φ₀‖² / ‖Φ₀‖²``: Mahendran & Vedaldi's normalised reconstruction error."""
-
-    def __init__(self, layer: str, target: torch.Tensor, weight: float = 1.0):
-        self.layer = layer
-        self.target = target.detach().float()
-        self.weight = weight
-
-    @property
-    def layers(self) -> list[str]:
-        return [self.layer]
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         return self.weight * feature_reconstruction_loss(features[self.layer], self.target)

@@ -21,6 +21,7 @@ from ..image.pyramid import fit_long_edge, resize
 from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalVariationLoss
 from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE, PixelImage
+from .checks import nonnegative
 from .progress import LevelProgress, level_reporter
 from .transfer import MIN_SIZE, PRECISIONS
 
@@ -57,9 +58,7 @@ class InversionSettings:
             raise BrushworkError("give at least one layer to invert")
         validate_layers(self.layers)
         for name in ("alpha_weight", "tv_weight"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise BrushworkError(f"{name.replace('_', '-')} must be a finite number >= 0, not {value}")
+            nonnegative(name.replace("_", "-"), getattr(self, name))
         if not (math.isfinite(self.alpha) and self.alpha >= 1):
             raise BrushworkError(f"alpha must be >= 1, not {self.alpha}")
         if not (math.isfinite(self.tv_exponent) and self.tv_exponent >= 1):

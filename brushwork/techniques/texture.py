@@ -7,18 +7,18 @@ padding and the optimiser a circular image, so the texture repeats without seams
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
-from ..encoders.vgg import VGG19Encoder, layer_channels, load_vgg19, validate_layers
+from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
 from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE, PixelImage
+from .checks import nonnegative, style_layer_weights, validate_schedule, validate_style_layers
 from .progress import LevelProgress, level_reporter
 from .transfer import GATYS_STYLE_LAYERS, MIN_SIZE, PRECISIONS
 
@@ -41,7 +41,9 @@ class TextureSettings:
     optimizer: str = "lbfgs"
     lr: float | None = None
     scales: tuple[float, ...] = (0.25, 0.5, 1.0)
-    iterations: tuple[int, ...] = (150, 80, 40)
+    # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
+    # 512 px for (150, 80, 40), with no visible loss).
+    iterations: tuple[int, ...] = (200, 60, 25)
     precision: str = "bfloat16"
     seed: int = 0
 
@@ -49,9 +51,7 @@ class TextureSettings:
         return dataclasses.replace(self, **changes)
 
     def layer_weights(self) -> dict[str, float]:
-        if self.style_layer_weights is None:
-            return {layer: 1e3 / layer_channels(layer) ** 2 for layer in self.style_layers}
-        return dict(zip(self.style_layers, self.style_layer_weights))
+        return style_layer_weights(self.style_layers, self.style_layer_weights)
 
     def validate(self) -> None:
         height, width = self.size
@@ -65,22 +65,9 @@ class TextureSettings:
             )
         if self.style_size is not None and self.style_size < MIN_SIZE:
             raise BrushworkError(f"style size must be at least {MIN_SIZE} pixels, not {self.style_size}")
-        validate_layers(self.style_layers)
-        if not self.style_layers:
-            raise BrushworkError("at least one style layer is needed")
-        if self.style_layer_weights is not None and len(self.style_layer_weights) != len(self.style_layers):
-            raise BrushworkError(
-                f"{len(self.style_layer_weights)} style layer weights given for {len(self.style_layers)} style layers"
-            )
-        for w in (self.tv_weight, *(self.style_layer_weights or ())):
-            if not math.isfinite(w) or w < 0:
-                raise BrushworkError(f"weights must be finite numbers >= 0, not {w}")
-        if not self.scales or len(self.scales) != len(self.iterations):
-            raise BrushworkError(
-                f"the schedule needs one iteration count per scale ({len(self.scales)} scales, {len(self.iterations)} counts)"
-            )
-        if any(not (0 < s <= 1) for s in self.scales) or list(self.scales) != sorted(self.scales) or self.scales[-1] != 1:
-            raise BrushworkError(f"scales must increase, lie in (0, 1] and end at 1, not {list(self.scales)}")
+        validate_style_layers(self.style_layers, self.style_layer_weights)
+        nonnegative("tv-weight", self.tv_weight)
+        validate_schedule(self.scales, self.iterations)
         if self.precision not in PRECISIONS:
             raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
 

@@ -13,13 +13,14 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 
-from ..encoders.vgg import VGG19Encoder, layer_channels, load_vgg19, validate_layers
+from ..encoders.vgg import VGG19Encoder, load_vgg19, validate_layers
 from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import fit_area, fit_long_edge, high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
 from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE
+from .checks import nonnegative, style_layer_weights, validate_schedule, validate_style_layers
 from .progress import LevelProgress, level_reporter
 
 PRESERVE_COLORS = ("none", "luminance", "histogram")
@@ -62,46 +63,25 @@ class TransferSettings:
         return dataclasses.replace(self, **changes)
 
     def layer_weights(self) -> dict[str, float]:
-        if self.style_layer_weights is None:
-            return {layer: 1e3 / layer_channels(layer) ** 2 for layer in self.style_layers}
-        return dict(zip(self.style_layers, self.style_layer_weights))
+        return style_layer_weights(self.style_layers, self.style_layer_weights)
 
     def level_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
         return [fit_long_edge(height, width, max(MIN_SIZE // 2, round(self.size * s))) for s in self.scales]
 
     def validate(self, n_styles: int) -> None:
-        def nonnegative(name, value):
-            if not math.isfinite(value) or value < 0:
-                raise BrushworkError(f"{name} must be a finite number >= 0, not {value}")
-
         if not MIN_SIZE <= self.size <= self.max_size:
             raise BrushworkError(f"size must be between {MIN_SIZE} and {self.max_size} pixels, not {self.size}")
-        validate_layers([self.content_layer, *self.style_layers])
-        if not self.style_layers:
-            raise BrushworkError("at least one style layer is needed")
+        validate_layers([self.content_layer])
+        validate_style_layers(self.style_layers, self.style_layer_weights)
         for name in ("content_weight", "style_weight", "tv_weight"):
             nonnegative(name.replace("_", "-"), getattr(self, name))
-        if self.style_layer_weights is not None:
-            if len(self.style_layer_weights) != len(self.style_layers):
-                raise BrushworkError(
-                    f"{len(self.style_layer_weights)} style layer weights given for {len(self.style_layers)} style layers"
-                )
-            for w in self.style_layer_weights:
-                nonnegative("style layer weight", w)
         if self.pooling not in ("max", "avg"):
             raise BrushworkError(f"pooling must be 'max' or 'avg', not {self.pooling!r}")
         if self.preserve_colors not in PRESERVE_COLORS:
             raise BrushworkError(f"preserve-colors must be one of {', '.join(PRESERVE_COLORS)}")
         if self.precision not in PRECISIONS:
             raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
-        if not self.scales or len(self.scales) != len(self.iterations):
-            raise BrushworkError(
-                f"the schedule needs one iteration count per scale ({len(self.scales)} scales, {len(self.iterations)} counts)"
-            )
-        if any(not (0 < s <= 1) for s in self.scales) or list(self.scales) != sorted(self.scales) or self.scales[-1] != 1:
-            raise BrushworkError(f"scales must increase, lie in (0, 1] and end at 1, not {list(self.scales)}")
-        if any(n < 0 for n in self.iterations):
-            raise BrushworkError("iteration counts must be >= 0")
+        validate_schedule(self.scales, self.iterations)
         if not (math.isfinite(self.style_scale) and 0.1 <= self.style_scale <= 4):
             raise BrushworkError(f"style scale must be between 0.1 and 4, not {self.style_scale}")
         if n_styles < 1:
