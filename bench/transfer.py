@@ -27,7 +27,7 @@ from measure import RESULTS, ROOT, run_measured
 sys.path.insert(0, str(ROOT))
 
 from brushwork.encoders.vgg import layer_channels, load_vgg19  # noqa: E402
-from brushwork.image.io import load_image, to_pil  # noqa: E402
+from brushwork.image.io import load_image  # noqa: E402
 from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
 from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
 from brushwork.optim import optimize  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..encoders import NETWORKS
 from ..image.io import check_output_path, load_image
 from ..techniques.dream import DEFAULT_LAYERS, DreamSettings, dream
-from ..techniques.transfer import PRECISIONS
+from ..encoders.precision import PRECISIONS
 from .common import (
     add_intermediate_options,
     add_run_options,

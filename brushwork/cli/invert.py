@@ -6,7 +6,7 @@ from ..image.io import check_output_path, load_image
 from ..image.pyramid import fit_long_edge, resize
 from ..image.sheet import captioned_sheet
 from ..techniques.invert import InversionSettings, invert
-from ..techniques.transfer import PRECISIONS
+from ..encoders.precision import PRECISIONS
 from .common import (
     add_run_options,
     default_help,

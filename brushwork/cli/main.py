@@ -7,9 +7,9 @@ import sys
 
 from ..errors import BrushworkError
 from . import dream, invert, texture, transfer, visualize
+from .common import EXIT_INTERRUPTED
 
 SUBCOMMANDS = (transfer, texture, invert, dream, visualize)
-EXIT_INTERRUPTED = 130
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

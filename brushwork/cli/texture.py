@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..image.io import check_output_path, load_image
 from ..techniques.texture import TextureSettings, synthesize
-from ..techniques.transfer import PRECISIONS
+from ..encoders.precision import PRECISIONS
 from .common import (
     add_intermediate_options,
     add_run_options,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
 from importlib import resources
 from pathlib import Path
 
 import torch
 
+from ..encoders.precision import PRECISIONS
 from ..errors import BrushworkError
 from ..image.io import check_output_path, load_image
-from ..techniques.transfer import INITS, PRECISIONS, PRESERVE_COLORS, PRESETS, TransferSettings, stylize
+from ..techniques.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings, stylize
 from .common import (
     add_intermediate_options,
     add_run_options,

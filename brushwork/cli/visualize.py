@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..encoders import NETWORKS, load_vgg19
+from ..encoders import NETWORKS, check_channels, load_vgg19
 from ..encoders.efficientnet import find_imagenet_class, imagenet_classes
 from ..errors import BrushworkError
 from ..image.io import check_output_path, load_image
@@ -97,10 +97,8 @@ def _load_folder(folder: Path, long_edge: int) -> list[torch.Tensor]:
 
 def run_top9(args) -> int:
     check_output_path(args.output, args.overwrite)
+    check_channels("vgg19", args.layer, args.channels)
     encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
-    n_channels = encoder(torch.zeros(1, 3, 32, 32), [args.layer])[args.layer].shape[1]
-    if max(args.channels) >= n_channels:
-        raise BrushworkError(f"layer {args.layer} has {n_channels} channels (0..{n_channels - 1}); got {max(args.channels)}")
     images = _load_folder(args.images, args.image_size)
 
     def work(callback):

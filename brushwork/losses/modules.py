@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
+from ..encoders.precision import network_autocast
 from .functional import content_loss, gram_loss, gram_matrix, total_variation
 
 
@@ -109,8 +110,6 @@ class LossTerms:
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         features = {}
         if self.layers:
-            with torch.autocast(
-                image.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None
-            ):
+            with network_autocast(self.autocast_dtype, image.device.type):
                 features = self.encoder(image, self.layers)
         return {name: term(features, image) for name, term in self.terms.items()}

@@ -117,8 +117,9 @@ def optimize(
     """Minimise ``sum(loss_terms(parameter).values())`` over ``parameter`` for ``iterations`` steps.
 
     ``parameter`` is optimised in place (a leaf tensor; its requires_grad is set here).
-    ``project`` (optional) is applied to the parameter in place after each step, e.g. a clamp
-    for Adam; L-BFGS runs unconstrained because clamping would corrupt its curvature history.
+    ``project`` (optional) is applied to the parameter in place after each step, e.g. a clamp,
+    except under L-BFGS, which runs unconstrained because clamping would corrupt its curvature
+    history; so every technique can pass its projection whatever the optimiser.
     """
     if iterations < 0:
         raise BrushworkError(f"iterations must be >= 0, not {iterations}")
@@ -151,7 +152,7 @@ def optimize(
     try:
         for iteration in range(1, iterations + 1):
             opt.step(closure)
-            if project is not None:
+            if project is not None and optimizer != "lbfgs":
                 with torch.no_grad():
                     project(parameter)
             history.append(dict(latest["losses"], total=latest["total"]))

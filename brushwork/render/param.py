@@ -34,6 +34,11 @@ class PixelImage:
     def to_rgb(parameter: torch.Tensor) -> torch.Tensor:
         return (parameter.detach() / PIXEL_SCALE).clamp(0, 1)
 
+    @staticmethod
+    def clamp(parameter: torch.Tensor) -> None:
+        """Keep the pixels valid in place (the loop's ``project``)."""
+        parameter.clamp_(0, PIXEL_SCALE)
+
 
 def _frequencies(height: int, width: int) -> torch.Tensor:
     fy = torch.fft.fftfreq(height)[:, None]

@@ -11,19 +11,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 
-from ..encoders import NETWORKS, load_encoder, validate_network_layers
+from ..encoders import check_channels, load_encoder, validate_network_layers
+from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
 from ..errors import BrushworkError
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
 from ..optim import Interrupted, optimize
-from ..render.param import PIXEL_SCALE, PixelImage
+from ..render.param import PixelImage
 from ..render.transforms import Jitter
 from .progress import LevelProgress, level_reporter
-from .transfer import MIN_SIZE, PRECISIONS
+from .transfer import MIN_SIZE
 
 DEFAULT_LAYERS = {"vgg19": "relu4_2", "efficientnet-lite0": "block9"}
 GUIDE_SIZE = 256  # long edge at which the guide's features are taken
@@ -53,8 +54,6 @@ class DreamSettings:
         return self.layer or DEFAULT_LAYERS.get(self.network, "")
 
     def validate(self, image_size: tuple[int, int]) -> None:
-        if self.network not in NETWORKS:
-            raise BrushworkError(f"unknown network {self.network!r}; choose one of: {', '.join(NETWORKS)}")
         validate_network_layers(self.network, [self.dream_layer])
         if self.size is not None and not MIN_SIZE <= self.size <= self.max_size:
             raise BrushworkError(f"size must be between {MIN_SIZE} and {self.max_size} pixels, not {self.size}")
@@ -70,8 +69,7 @@ class DreamSettings:
             raise BrushworkError("jitter and iterations must be >= 0")
         if self.channels is not None and any(c < 0 for c in self.channels):
             raise BrushworkError("channel numbers must be >= 0")
-        if self.precision not in PRECISIONS:
-            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+        validate_precision(self.precision)
 
     def octave_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
         """From the smallest octave to the output size."""
@@ -87,12 +85,10 @@ def _objective(settings: DreamSettings, encoder, guide: torch.Tensor | None, aut
     layer = settings.dream_layer
     channels = settings.channels
     if channels is not None:
-        n_channels = encoder(torch.zeros(1, 3, 64, 64), [layer])[layer].shape[1]
-        if max(channels) >= n_channels:
-            raise BrushworkError(f"layer {layer} has {n_channels} channels (0..{n_channels - 1}); got {max(channels)}")
+        check_channels(settings.network, layer, channels)
     if guide is None:
         return ActivationObjective(layer, channels, power=2)
-    with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None):
+    with torch.no_grad(), network_autocast(autocast):
         guide_features = encoder(resize(guide, fit_long_edge(*guide.shape[-2:], GUIDE_SIZE)), [layer])[layer]
     return GuidedObjective(layer, guide_features, channels)
 
@@ -109,7 +105,7 @@ def dream(
     settings.validate(tuple(image.shape[-2:]))
     if encoder is None:
         encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
-    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    autocast = autocast_dtype(settings.precision)
     loss_terms = LossTerms(encoder, {"dream": _objective(settings, encoder, guide, autocast)}, autocast_dtype=autocast)
     jitter = Jitter(settings.jitter, torch.Generator().manual_seed(settings.seed))
     sizes = settings.octave_sizes(*image.shape[-2:])
@@ -120,14 +116,14 @@ def dream(
         detail = torch.zeros_like(octave_base) if detail is None else resize(detail, size)
         parameter = PixelImage((octave_base + detail).clamp(0, 1)).parameter
         try:
-            result = optimize(
+            optimize(
                 parameter,
                 lambda p: loss_terms(jitter(PixelImage.image(p))),
                 settings.iterations,
                 optimizer="normalized",
                 lr=settings.step,
                 callback=level_reporter(callback, index, len(sizes), size, PixelImage.to_rgb),
-                project=lambda p: p.clamp_(0, PIXEL_SCALE),
+                project=PixelImage.clamp,
             )
         except Interrupted as stop:
             raise Interrupted(resize(PixelImage.to_rgb(stop.best), sizes[-1]).clamp(0, 1)) from None

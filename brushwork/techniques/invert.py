@@ -11,19 +11,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 
+from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
 from ..encoders.vgg import VGG19Encoder, deepest_layer, load_vgg19, validate_layers
 from ..errors import BrushworkError
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalVariationLoss
 from ..optim import Interrupted, optimize
-from ..render.param import PIXEL_SCALE, PixelImage
+from ..render.param import PixelImage
 from .checks import nonnegative
 from .progress import LevelProgress, level_reporter
-from .transfer import MIN_SIZE, PRECISIONS
+from .transfer import MIN_SIZE
 
 # Mahendran & Vedaldi's normalisers (80 and 80/6.5 on 0-255 pixels), here on [0, 1] images:
 # B is the typical magnitude of a mean-subtracted pixel, B_V of a natural image's neighbour difference.
@@ -63,8 +64,7 @@ class InversionSettings:
             raise BrushworkError(f"alpha must be >= 1, not {self.alpha}")
         if not (math.isfinite(self.tv_exponent) and self.tv_exponent >= 1):
             raise BrushworkError(f"the TV exponent must be >= 1, not {self.tv_exponent}")
-        if self.precision not in PRECISIONS:
-            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+        validate_precision(self.precision)
 
 
 def invert(
@@ -82,10 +82,10 @@ def invert(
     settings.validate()
     if encoder is None:
         encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling)
-    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    autocast = autocast_dtype(settings.precision)
     size = fit_long_edge(*image.shape[-2:], settings.size)
     target_image = resize(image, size)
-    with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None):
+    with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)
     noise = torch.rand((1, 3, *size), generator=torch.Generator().manual_seed(settings.seed))
 
@@ -109,10 +109,9 @@ def invert(
                 optimizer=settings.optimizer,
                 lr=settings.lr,
                 callback=level_reporter(callback, index, len(settings.layers), size, PixelImage.to_rgb),
-                project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer != "lbfgs" else None,
+                project=PixelImage.clamp,
             )
         except Interrupted as stop:
             raise Interrupted([*results, PixelImage.to_rgb(stop.best)]) from None
         results.append(PixelImage.to_rgb(result.parameter))
     return results
-

@@ -12,6 +12,7 @@ from typing import Callable
 
 import torch
 
+from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
@@ -20,7 +21,7 @@ from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE, PixelImage
 from .checks import nonnegative, style_layer_weights, validate_schedule, validate_style_layers
 from .progress import LevelProgress, level_reporter
-from .transfer import GATYS_STYLE_LAYERS, MIN_SIZE, PRECISIONS
+from .transfer import GATYS_STYLE_LAYERS, MIN_SIZE
 
 # Four poolings sit between the input and relu5_1: a tile must halve evenly four times to wrap.
 TILE_MULTIPLE = 16
@@ -68,8 +69,7 @@ class TextureSettings:
         validate_style_layers(self.style_layers, self.style_layer_weights)
         nonnegative("tv-weight", self.tv_weight)
         validate_schedule(self.scales, self.iterations)
-        if self.precision not in PRECISIONS:
-            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+        validate_precision(self.precision)
 
     def level_sizes(self) -> list[tuple[int, int]]:
         multiple = TILE_MULTIPLE if self.tileable else 1
@@ -93,7 +93,7 @@ def synthesize(
         encoder = load_vgg19(
             settings.style_layers, pooling=settings.pooling, padding_mode="circular" if settings.tileable else "reflect"
         )
-    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    autocast = autocast_dtype(settings.precision)
     resample = resize_periodic if settings.tileable else resize
     generator = torch.Generator().manual_seed(settings.seed)
     style_long_edge = settings.style_size or max(style.shape[-2:])
@@ -105,7 +105,7 @@ def synthesize(
         # The source shrinks with the output so that its elements keep their size relative to it.
         level_factor = max(size) / final_side
         source = resize(style, fit_long_edge(*style.shape[-2:], max(MIN_SIZE, round(style_long_edge * level_factor))))
-        with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None), \
+        with torch.no_grad(), network_autocast(autocast), \
                 encoder.padding("reflect"):
             targets = StyleLoss.targets_from([encoder(source, settings.style_layers)], [1.0])
         terms = {"style": StyleLoss(targets, settings.layer_weights())}
@@ -125,7 +125,7 @@ def synthesize(
                 optimizer=settings.optimizer,
                 lr=settings.lr,
                 callback=level_reporter(callback, level_index, len(sizes), size, PixelImage.to_rgb),
-                project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer != "lbfgs" else None,
+                project=PixelImage.clamp,
             )
         except Interrupted as stop:
             raise Interrupted(resample(PixelImage.to_rgb(stop.best), sizes[-1]).clamp(0, 1)) from None

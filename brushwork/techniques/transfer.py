@@ -13,19 +13,19 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 
+from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
 from ..encoders.vgg import VGG19Encoder, load_vgg19, validate_layers
 from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import fit_area, fit_long_edge, high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
 from ..optim import Interrupted, optimize
-from ..render.param import PIXEL_SCALE
+from ..render.param import PIXEL_SCALE, PixelImage
 from .checks import nonnegative, style_layer_weights, validate_schedule, validate_style_layers
 from .progress import LevelProgress, level_reporter
 
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 INITS = ("content", "noise")
-PRECISIONS = ("float32", "bfloat16")
 MIN_SIZE = 32
 GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
@@ -79,8 +79,7 @@ class TransferSettings:
             raise BrushworkError(f"pooling must be 'max' or 'avg', not {self.pooling!r}")
         if self.preserve_colors not in PRESERVE_COLORS:
             raise BrushworkError(f"preserve-colors must be one of {', '.join(PRESERVE_COLORS)}")
-        if self.precision not in PRECISIONS:
-            raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+        validate_precision(self.precision)
         validate_schedule(self.scales, self.iterations)
         if not (math.isfinite(self.style_scale) and 0.1 <= self.style_scale <= 4):
             raise BrushworkError(f"style scale must be between 0.1 and 4, not {self.style_scale}")
@@ -197,7 +196,7 @@ def stylize(
     layer_weights = settings.layer_weights()
     if encoder is None:
         encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
-    autocast = torch.bfloat16 if settings.precision == "bfloat16" else None
+    autocast = autocast_dtype(settings.precision)
     luminance_only = settings.preserve_colors == "luminance"
     if settings.preserve_colors == "histogram":
         styles = [color.match_color_histogram(style, content) for style in styles]
@@ -239,7 +238,7 @@ def stylize(
                 optimizer=settings.optimizer,
                 lr=settings.lr,
                 callback=level_reporter(callback, level_index, len(sizes), size, level.to_rgb),
-                project=(lambda p: p.clamp_(0, PIXEL_SCALE)) if settings.optimizer == "adam" else None,
+                project=PixelImage.clamp,
             )
         except Interrupted as stop:
             best = resize(level.to_rgb(stop.best), sizes[-1])
@@ -252,7 +251,7 @@ def stylize(
 
 def _level_terms(encoder, level, content_input, styles, regions, masks, size, settings, layer_weights, autocast):
     """Loss terms for one level; targets are computed once here, without gradients."""
-    with torch.no_grad(), torch.autocast("cpu", dtype=autocast or torch.float32, enabled=autocast is not None):
+    with torch.no_grad(), network_autocast(autocast):
         content_target = encoder(level.network_input(content_input), [settings.content_layer])[
             settings.content_layer
         ]

@@ -11,11 +11,10 @@ from typing import Callable, Iterable, Sequence
 
 import torch
 
-from ..encoders import NETWORKS, load_encoder, validate_network_layers
+from ..encoders import check_channels, load_encoder, validate_network, validate_network_layers
 from ..encoders.deconvnet import Deconvnet, receptive_field
-from ..encoders.vgg import VGG19Encoder, validate_layers
+from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
-from ..image.pyramid import fit_long_edge, resize
 from ..image.sheet import fit_into, grid, upscale
 from ..losses import ActivationObjective, ClassObjective, LossTerms
 from ..optim import Interrupted, optimize
@@ -140,8 +139,7 @@ class FeatureVisualizationSettings:
         return dataclasses.replace(self, **changes)
 
     def validate(self) -> None:
-        if self.network not in NETWORKS:
-            raise BrushworkError(f"unknown network {self.network!r}; choose one of: {', '.join(NETWORKS)}")
+        validate_network(self.network)
         if not MIN_SIZE <= self.size <= 1024:
             raise BrushworkError(f"size must be between {MIN_SIZE} and 1024 pixels, not {self.size}")
         if self.batch < 1 or self.iterations < 0 or self.jitter < 0:
@@ -182,11 +180,9 @@ def visualize_channel(
     """Images (batch, 3, size, size) that excite one channel of ``layer``."""
     settings.validate()
     validate_network_layers(settings.network, [layer])
+    check_channels(settings.network, layer, [channel])
     if encoder is None:
         encoder = load_encoder(settings.network, [layer], pooling=settings.pooling)
-    n_channels = encoder(torch.zeros(1, 3, 64, 64), [layer])[layer].shape[1]
-    if not 0 <= channel < n_channels:
-        raise BrushworkError(f"layer {layer} has {n_channels} channels (0..{n_channels - 1}); got {channel}")
     return render(ActivationObjective(layer, [channel]), settings, encoder, callback)
 
 

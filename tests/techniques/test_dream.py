@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from brushwork.encoders.vgg import VGG19Encoder
 from brushwork.errors import BrushworkError
