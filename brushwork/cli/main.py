@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from ..errors import BrushworkError
-from . import dream, invert, texture, transfer, visualize
+from . import dream, invert, lab, texture, transfer, visualize
 from .common import EXIT_INTERRUPTED
 
-SUBCOMMANDS = (transfer, texture, invert, dream, visualize)
+SUBCOMMANDS = (transfer, texture, invert, dream, visualize, lab)
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

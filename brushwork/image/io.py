@@ -7,7 +7,6 @@ Every failure a user can cause raises BrushworkError with a one-line message.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import BrushworkError
+from ..files import already_exists, write_atomically
 
 # Pillow's format name for each output extension we write.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -99,7 +99,7 @@ def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
             f"{path}: unsupported output format {path.suffix or '(none)'!r}; use one of {', '.join(OUTPUT_FORMATS)}"
         )
     if path.exists() and not overwrite:
-        raise BrushworkError(f"{path}: already exists; pass --overwrite to replace it")
+        raise already_exists(path)
     if path.is_dir():
         raise BrushworkError(f"{path}: is a directory")
     parent = path.parent if str(path.parent) else Path(".")
@@ -116,28 +116,6 @@ def save_image(image: torch.Tensor | Image.Image, path: str | os.PathLike, overw
     path = check_output_path(path, overwrite)
     fmt = OUTPUT_FORMATS[path.suffix.lower()]
     options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            picture = image if isinstance(image, Image.Image) else to_pil(image)
-            picture.save(f, format=fmt, **options)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file owner-only; give it the permissions a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        if overwrite:
-            os.replace(tmp_name, path)
-        else:
-            # link() fails if the target appeared meanwhile: no race can clobber a file.
-            try:
-                os.link(tmp_name, path)
-            except FileExistsError:
-                raise BrushworkError(f"{path}: already exists; pass --overwrite to replace it") from None
-            os.unlink(tmp_name)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+    picture = image if isinstance(image, Image.Image) else to_pil(image)
+    write_atomically(path, lambda f: picture.save(f, format=fmt, **options), overwrite)
     return path

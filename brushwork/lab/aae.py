@@ -1,0 +1,159 @@
+"""Seed 004's adversarial autoencoder (Makhzani et al. 2016) on MNIST, unsupervised and supervised.
+
+An encoder maps a digit to a 10-value code, a decoder reconstructs the digit from the code (and,
+in the supervised form, from the one-hot class too), and a discriminator tells codes from samples
+of the prior N(0, 5² I). Three losses take turns each step, as in the seed: reconstruction
+(binary cross-entropy; encoder and decoder), the discriminator's, and the encoder's "fool the
+discriminator" loss (its own optimiser at a tenth of the learning rate).
+
+Given the class, the supervised code has no reason to carry it, so it carries the style
+(slant, thickness); decoding one digit's code with every class renders its handwriting as 0-9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .classify import images_tensor
+from .data import Dataset
+from .models import N_CLASSES, AAEDecoder, AAEDiscriminator, AAEEncoder
+from .training import StepProgress, TrainSettings, TrainingRecord, fit
+
+PRIOR_STD = 5.0
+CODE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class AAESettings:
+    supervised: bool = False
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    seed: int = 0
+
+
+class AAEExperiment:
+    def __init__(self, dataset: Dataset | None, settings: AAESettings):
+        self.name = "aae-supervised" if settings.supervised else "aae-unsupervised"
+        self.supervised = settings.supervised
+        self.encoder = AAEEncoder(CODE_SIZE)
+        self.decoder = AAEDecoder(CODE_SIZE, supervised=settings.supervised)
+        self.discriminator = AAEDiscriminator(CODE_SIZE)
+        self.modules = {"encoder": self.encoder, "decoder": self.decoder, "discriminator": self.discriminator}
+        lr = settings.learning_rate
+        self.optimizers = {
+            "autoencoder": torch.optim.Adam([*self.encoder.parameters(), *self.decoder.parameters()], lr=lr),
+            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr),
+            "regularizer": torch.optim.Adam(self.encoder.parameters(), lr=lr * 0.1),
+        }
+        if dataset is not None:
+            self.images = images_tensor(dataset.train_images)
+            self.labels = torch.as_tensor(dataset.train_labels)
+            self.test_images = images_tensor(dataset.test_images)
+            self.test_labels = torch.as_tensor(dataset.test_labels)
+
+    @classmethod
+    def for_inference(cls, supervised: bool) -> "AAEExperiment":
+        """The networks alone, to load a checkpoint into."""
+        return cls(None, AAESettings(supervised=supervised))
+
+    def decode(self, code: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.decoder(code, labels if self.supervised else None)
+
+    def train_step(self, index: torch.Tensor) -> dict[str, float]:
+        for module in self.modules.values():
+            module.train()
+        images, labels = self.images[index], self.labels[index]
+        step = _stepper(self.optimizers)
+
+        reconstruction = F.binary_cross_entropy(self.decode(self.encoder(images), labels), images)
+        step("autoencoder", reconstruction)
+
+        # The discriminator sees the encoder's codes as they are (eval: no dropout), as in the seed.
+        self.encoder.eval()
+        with torch.no_grad():
+            codes = self.encoder(images)
+        self.encoder.train()
+        prior = torch.randn_like(codes) * PRIOR_STD
+        d_loss = discriminator_loss(self.discriminator(prior), self.discriminator(codes))
+        step("discriminator", d_loss)
+
+        g_loss = F.binary_cross_entropy_with_logits(
+            fooled := self.discriminator(self.encoder(images)), torch.ones_like(fooled))
+        step("regularizer", g_loss)
+        return {"reconstruction": reconstruction.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        self.encoder.eval()
+        return torch.cat([self.encoder(chunk) for chunk in images.split(1000)])
+
+    @torch.no_grad()
+    def render(self, codes: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        self.decoder.eval()
+        return self.decode(codes, labels)
+
+    def evaluate(self, epoch: int) -> dict[str, float]:
+        codes = self.encode(self.test_images)
+        decoded = self.render(codes, self.test_labels)
+        return {"test_reconstruction": F.binary_cross_entropy(decoded, self.test_images).item(),
+                "code_std": codes.std().item()}
+
+
+def _stepper(optimizers):
+    def step(name: str, loss: torch.Tensor) -> None:
+        optimizer = optimizers[name]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def discriminator_loss(prior_logits: torch.Tensor, code_logits: torch.Tensor) -> torch.Tensor:
+    """-mean(log D(prior) + log(1 - D(code))), the seed's loss, from logits."""
+    return (F.binary_cross_entropy_with_logits(prior_logits, torch.ones_like(prior_logits))
+            + F.binary_cross_entropy_with_logits(code_logits, torch.zeros_like(code_logits)))
+
+
+def style_grid_codes(experiment: AAEExperiment, images: torch.Tensor) -> torch.Tensor:
+    """Render each image's style code in every class: (len(images) * 10, 1, 28, 28), row by row."""
+    codes = experiment.encode(images)
+    rows = codes.repeat_interleave(N_CLASSES, dim=0)
+    labels = torch.arange(N_CLASSES).repeat(len(images))
+    return experiment.render(rows, labels)
+
+
+def transfer_style(experiment: AAEExperiment, image: torch.Tensor, classes: list[int]) -> torch.Tensor:
+    """One digit (1, 1, 28, 28) in [0, 1], rendered in its own handwriting as each of ``classes``."""
+    code = experiment.encode(image)
+    return experiment.render(code.expand(len(classes), -1), torch.as_tensor(classes))
+
+
+def tsne_embedding(codes: torch.Tensor, seed: int = 0) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    # Perplexity 30 is the usual choice; it must stay below the number of points (tiny test runs).
+    perplexity = min(30.0, (len(codes) - 1) / 3)
+    return TSNE(n_components=2, init="pca", random_state=seed, perplexity=perplexity).fit_transform(codes.numpy())
+
+
+@dataclass
+class AAEResult:
+    record: TrainingRecord
+    experiment: AAEExperiment
+
+
+def train_aae(dataset: Dataset, settings: AAESettings, on_step: Callable[[StepProgress], None] | None = None,
+              on_epoch: Callable[[dict, AAEExperiment], None] | None = None, checkpoint=None,
+              resume: bool = False) -> AAEResult:
+    torch.manual_seed(settings.seed)
+    experiment = AAEExperiment(dataset, settings)
+    record = fit(experiment, len(dataset.train_images), TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+                 checkpoint=checkpoint, resume=resume, on_step=on_step,
+                 on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment))
+    return AAEResult(record, experiment)

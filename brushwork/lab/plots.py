@@ -1,0 +1,100 @@
+"""The lab's pictures: confusion matrices, curves, t-SNE scatter plots (matplotlib, Agg) and
+image grids (Pillow), every one written atomically as PNG."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: draw to files only
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from ..files import write_atomically  # noqa: E402
+from ..image.io import save_image  # noqa: E402
+from ..image.sheet import grid, upscale  # noqa: E402
+
+
+def save_figure(figure, path: Path, overwrite: bool) -> Path:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite)
+
+
+def confusion_matrix_plot(labels: np.ndarray, predictions: np.ndarray, classes: Sequence[str], title: str,
+                          path: Path, overwrite: bool) -> Path:
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    figure, axes = plt.subplots(figsize=(7.5, 6.5))
+    ConfusionMatrixDisplay.from_predictions(labels, predictions, labels=list(range(len(classes))),
+                                            display_labels=list(classes), ax=axes, colorbar=False,
+                                            cmap="Blues", xticks_rotation=45)
+    accuracy = float((labels == predictions).mean())
+    axes.set_title(f"{title}: accuracy {accuracy:.3f}")
+    return save_figure(figure, path, overwrite)
+
+
+def curves_plot(history: list[dict], keys: Sequence[str], title: str, path: Path, overwrite: bool,
+                ylabel: str = "loss", reference: dict[str, float] | None = None) -> Path:
+    """One line per key over the epochs; ``reference`` draws dashed horizontal lines (e.g. real digits' figure)."""
+    figure, axes = plt.subplots(figsize=(7, 4))
+    epochs = [entry["epoch"] for entry in history]
+    for key in keys:
+        axes.plot(epochs, [entry.get(key, np.nan) for entry in history], marker="o", markersize=3, label=key)
+    for label, value in (reference or {}).items():
+        axes.axhline(value, linestyle="--", color="grey", linewidth=1)
+        axes.annotate(label, (epochs[0], value), textcoords="offset points", xytext=(2, 3), fontsize=8, color="grey")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return save_figure(figure, path, overwrite)
+
+
+def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, overwrite: bool) -> Path:
+    """Per-step losses (smoothed over 50 steps, raw values faint behind)."""
+    figure, axes = plt.subplots(figsize=(7, 4))
+    for key, values in steps.items():
+        values = np.asarray(values, dtype=np.float64)
+        line, = axes.plot(values, alpha=0.25, linewidth=0.8)
+        window = min(50, max(1, len(values) // 10))
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+        axes.plot(np.arange(window - 1, len(values)), smooth, color=line.get_color(), label=key)
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return save_figure(figure, path, overwrite)
+
+
+def scatter_plot(points: np.ndarray, labels: np.ndarray, classes: Sequence[str], title: str, path: Path,
+                 overwrite: bool) -> Path:
+    figure, axes = plt.subplots(figsize=(7, 7))
+    colours = plt.get_cmap("tab10")
+    for index, name in enumerate(classes):
+        chosen = labels == index
+        axes.scatter(points[chosen, 0], points[chosen, 1], s=4, color=colours(index), label=name)
+        if chosen.any():
+            centre = np.median(points[chosen], axis=0)
+            axes.annotate(name, centre, fontsize=14, weight="bold", ha="center", va="center", color="black",
+                          bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8, "ec": colours(index), "lw": 2})
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_title(title)
+    axes.legend(markerscale=4, fontsize=8, loc="upper right")
+    return save_figure(figure, path, overwrite)
+
+
+def digit_grid(images: torch.Tensor, columns: int, path: Path, overwrite: bool, scale: int = 2,
+               background: float = 0.35) -> Path:
+    """(N, 1, 28, 28) images in [0, 1] in rows of ``columns``, enlarged ``scale`` times, grey gaps."""
+    tiles = list(images.detach().float().clamp(0, 1).expand(-1, 3, -1, -1))
+    sheet = grid(tiles, columns, gap=2, background=background)
+    return save_image(upscale(sheet, scale) if scale > 1 else sheet, path, overwrite=overwrite)
