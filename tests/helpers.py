@@ -1,5 +1,12 @@
 """Test helpers shared across packages."""
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
 import torch
 
 from brushwork.optim import optimize
@@ -13,3 +20,21 @@ def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
     assert result.total < initial
     assert not torch.equal(result.parameter, start)
     return result
+
+
+def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120):
+    """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
+    returns (exit code, all of stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "brushwork", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while marker not in "".join(seen) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(settle)
+    os.kill(proc.pid, signal.SIGINT)
+    proc.wait(timeout=timeout)
+    reader.join(timeout=10)
+    return proc.returncode, "".join(seen)

@@ -7,6 +7,7 @@ there after each epoch and on Ctrl-C, and continues from it with ``--resume``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import asdict, fields
@@ -122,11 +123,18 @@ def write_json(path: Path, data, overwrite: bool) -> None:
     write_text(path, json.dumps(data, indent=2) + "\n", overwrite)
 
 
-def interrupted(stop: TrainingInterrupted) -> int:
-    where = f"; checkpoint of {stop.record.epochs_done} finished epochs saved to {stop.checkpoint} " \
-            "(continue with --resume)" if stop.checkpoint else ""
-    print(f"brushwork: interrupted{where}", file=sys.stderr)
-    return EXIT_INTERRUPTED
+def reports_interruption(run):
+    """Ctrl-C during training: say where the checkpoint is (the progress bars are closed by then) and exit 130."""
+    @functools.wraps(run)
+    def wrapped(args) -> int:
+        try:
+            return run(args)
+        except TrainingInterrupted as stop:
+            where = f"; checkpoint of {stop.record.epochs_done} finished epochs saved to {stop.checkpoint} " \
+                    "(continue with --resume)" if stop.checkpoint else ""
+            print(f"brushwork: interrupted{where}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    return wrapped
 
 
 def say(args, text: str) -> None:
@@ -141,6 +149,7 @@ def classifier_outputs(name: str) -> list[str]:
     return files if name == "svm" else files + [f"{name}.safetensors"]
 
 
+@reports_interruption
 def run_classify(args) -> int:
     if args.all == (args.classifier is not None):
         raise BrushworkError("name one classifier (svm, mlp, lenet, efficientnet) or pass --all")
@@ -168,10 +177,6 @@ def run_classify(args) -> int:
                 result = cls_lab.train_classifier(
                     name, dataset, settings, on_step=bar, on_features=on_features,
                     checkpoint=folder / f"{name}.safetensors", resume=args.resume)
-        except TrainingInterrupted as stop:
-            bar.close()
-            feature_bar.close()
-            return interrupted(stop)
         finally:
             bar.close()
             feature_bar.close()
@@ -216,6 +221,7 @@ def load_named_dataset(name: str) -> Dataset:
     return load_mnist() if name == "mnist" else load_fashion_mnist()
 
 
+@reports_interruption
 def run_autoencoder(args) -> int:
     names = list(ae_lab.AUTOENCODERS) if args.model == "all" else [args.model]
     outputs = [f"{n}.safetensors" for n in names] + ["reconstructions.png", "results.md", "results.json", "test_mse.png"]
@@ -229,9 +235,6 @@ def run_autoencoder(args) -> int:
         try:
             result = ae_lab.train_autoencoder(name, dataset, settings, on_step=bar,
                                               checkpoint=folder / f"{name}.safetensors", resume=args.resume)
-        except TrainingInterrupted as stop:
-            bar.close()
-            return interrupted(stop)
         finally:
             bar.close()
         final = result.final
@@ -266,6 +269,7 @@ def images_tensor_first(dataset: Dataset, n: int) -> torch.Tensor:
 
 # ---------------------------------------------------------------- DCGAN
 
+@reports_interruption
 def run_dcgan(args) -> int:
     outputs = ["dcgan.safetensors", "losses.png", "quality.png", "samples.png", "results.json", "samples"]
     folder = prepare_folder(args, outputs)
@@ -298,9 +302,6 @@ def run_dcgan(args) -> int:
     try:
         result = gan_lab.train_dcgan(dataset, settings, judge, on_step=on_step, on_epoch=on_epoch,
                                      checkpoint=folder / "dcgan.safetensors", resume=args.resume)
-    except TrainingInterrupted as stop:
-        bar.close()
-        return interrupted(stop)
     finally:
         bar.close()
     history = result.record.history
@@ -326,6 +327,7 @@ def run_dcgan(args) -> int:
 
 # ---------------------------------------------------------------- adversarial autoencoder
 
+@reports_interruption
 def run_aae_train(args) -> int:
     supervised = args.supervised
     args.default_folder = "aae-supervised" if supervised else "aae-unsupervised"
@@ -339,9 +341,6 @@ def run_aae_train(args) -> int:
         result = aae_lab.train_aae(dataset, settings, on_step=bar,
                                    on_epoch=lambda entry, _: report_epoch("aae", args.quiet)(entry),
                                    checkpoint=folder / "aae.safetensors", resume=args.resume)
-    except TrainingInterrupted as stop:
-        bar.close()
-        return interrupted(stop)
     finally:
         bar.close()
     experiment, history = result.experiment, result.record.history
@@ -446,6 +445,10 @@ def register(commands) -> None:
     g = tasks.add_parser("dcgan", help="seed 004's DCGAN on MNIST, with per-epoch samples and a quality figure")
     gan_defaults = gan_lab.GANSettings()
     add_training_options(g, gan_defaults)
+    g.add_argument("--architecture", choices=tuple(gan_lab.ARCHITECTURES),
+                   help=f"seed (seed 004's networks) or radford (the DCGAN paper's) (default: {gan_defaults.architecture})")
+    g.add_argument("--generator-steps", type=positive_int,
+                   help=f"generator updates per discriminator update (default: {gan_defaults.generator_steps})")
     g.add_argument("--optimizer", choices=gan_lab.OPTIMIZERS,
                    help=f"adam (DCGAN paper) or sgd (the seed's) (default: {gan_defaults.optimizer})")
     add_common_options(g, "dcgan")

@@ -21,17 +21,24 @@ import torch.nn.functional as F
 
 from .classify import ClassifierExperiment, images_tensor
 from .data import Dataset
-from .metrics import confident_share, frechet_distance
-from .models import DCGANDiscriminator, DCGANGenerator, LeNet5
+from .metrics import class_balance, confident_share, frechet_distance
+from ..errors import BrushworkError
+from .models import DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
 from .training import StepProgress, TrainSettings, TrainingRecord, fit
 
 OPTIMIZERS = ("adam", "sgd")
+ARCHITECTURES = {
+    "seed": (DCGANGenerator, DCGANDiscriminator),
+    "radford": (RadfordGenerator, RadfordDiscriminator),
+}
 
 
 @dataclass(frozen=True)
 class GANSettings:
     epochs: int = 20
     batch_size: int = 64
+    architecture: str = "seed"
+    generator_steps: int = 1  # generator updates per discriminator update
     optimizer: str = "adam"
     learning_rate: float = 2e-4
     seed: int = 0
@@ -62,7 +69,7 @@ class QualityJudge:
     def measure(self, images: torch.Tensor) -> dict[str, float]:
         logits = torch.cat([self.model(chunk) for chunk in images.split(1000)])
         return {"frechet_distance": frechet_distance(self.features(images), self.reference_features),
-                "confident_share": confident_share(logits)}
+                "confident_share": confident_share(logits), "class_balance": class_balance(logits)}
 
 
 def train_judge(dataset: Dataset, settings: JudgeSettings = JudgeSettings(),
@@ -82,7 +89,11 @@ class DCGANExperiment:
     def __init__(self, dataset: Dataset, settings: GANSettings, judge: QualityJudge | None = None):
         self.name = "dcgan"
         self.settings = settings
-        self.generator, self.discriminator = DCGANGenerator(), DCGANDiscriminator()
+        if settings.architecture not in ARCHITECTURES:
+            raise BrushworkError(f"unknown GAN architecture {settings.architecture!r}; choose one of "
+                                 f"{', '.join(ARCHITECTURES)}")
+        generator_class, discriminator_class = ARCHITECTURES[settings.architecture]
+        self.generator, self.discriminator = generator_class(), discriminator_class()
         self.modules = {"generator": self.generator, "discriminator": self.discriminator}
         self.optimizers = {"generator": self._optimizer(self.generator), "discriminator": self._optimizer(self.discriminator)}
         self.real = images_tensor(dataset.train_images) * 2 - 1  # the generator's tanh range
@@ -112,10 +123,13 @@ class DCGANExperiment:
         d_loss.backward()
         opt_d.step()
         # The generator learns from the updated discriminator; only its own optimiser steps.
-        g_loss = generator_loss(self.discriminator(fake))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
+        for step in range(self.settings.generator_steps):
+            if step:
+                fake = self.generator(self.noise(len(index)))
+            g_loss = generator_loss(self.discriminator(fake))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
     @torch.no_grad()

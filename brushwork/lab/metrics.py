@@ -41,3 +41,12 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
 def confident_share(logits: torch.Tensor, threshold: float = 0.9) -> float:
     """Share of images whose most likely class has probability >= ``threshold``."""
     return float((logits.softmax(dim=1).max(dim=1).values >= threshold).float().mean())
+
+
+def class_balance(logits: torch.Tensor) -> float:
+    """Entropy of the predicted-class histogram over its maximum, log(classes): 1 when every class is
+    predicted equally often, 0 when one class takes all (a GAN's mode collapse)."""
+    counts = torch.bincount(logits.argmax(dim=1), minlength=logits.shape[1]).float()
+    share = counts / counts.sum()
+    entropy = -(share[share > 0] * share[share > 0].log()).sum()
+    return float(entropy / torch.log(torch.tensor(float(logits.shape[1]))))

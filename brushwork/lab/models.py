@@ -152,6 +152,39 @@ class DCGANDiscriminator(nn.Module):
         return self.network(images).squeeze(1)
 
 
+class RadfordGenerator(nn.Module):
+    """The DCGAN paper's design (Radford et al. 2015) at 28x28: project to 128x7x7, then two stride-2
+    transposed convolutions, batch norm and ReLU inside, tanh out."""
+
+    def __init__(self, noise_size: int = NOISE_SIZE):
+        super().__init__()
+        self.noise_size = noise_size
+        self.network = nn.Sequential(
+            nn.Linear(noise_size, 128 * 7 * 7, bias=False), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
+            nn.Unflatten(1, (128, 7, 7)),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh(),
+        )
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        return self.network(noise)
+
+
+class RadfordDiscriminator(nn.Module):
+    """The DCGAN paper's discriminator at 28x28: stride-2 convolutions, LeakyReLU(0.2), batch norm; logits out."""
+
+    def __init__(self):
+        super().__init__()
+        self.network = nn.Sequential(
+            nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.network(images).squeeze(1)
+
+
 def _mlp(sizes: list[int], dropout: float, last: nn.Module | None) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):

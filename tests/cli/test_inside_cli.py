@@ -1,15 +1,9 @@
 """``texture``, ``invert``, ``dream`` and ``visualize`` end to end, in a subprocess, at tiny sizes."""
 
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
-
 import pytest
 from PIL import Image
 
+from ..helpers import interrupt_when
 from .test_transfer_cli import assert_error, brushwork
 
 
@@ -128,23 +122,10 @@ def test_visualize_classes_lists_the_names():
 @pytest.mark.integration
 def test_ctrl_c_during_invert_saves_a_sheet_of_what_is_done(tmp_path, photo, real_weights):
     out = tmp_path / "sheet.png"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brushwork", "invert", str(photo), "--layers", "relu1_1", "relu2_1", "-o", str(out),
-         "--size", "40", "--iterations", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    seen: list[str] = []
-    reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 120
-    while "layer 1/2" not in "".join(seen) and time.monotonic() < deadline:  # the optimisation has started
-        time.sleep(0.2)
-    time.sleep(1)
-    os.kill(proc.pid, signal.SIGINT)
-    proc.wait(timeout=120)
-    reader.join(timeout=10)
-    stderr = "".join(seen)
-    assert proc.returncode == 130, stderr
+    # Once the optimisation has started (and a second later), press Ctrl-C.
+    returncode, stderr = interrupt_when(["invert", photo, "--layers", "relu1_1", "relu2_1", "-o", out, "--size", "40",
+                                         "--iterations", "100000"], "layer 1/2", settle=1)
+    assert returncode == 130, stderr
     assert stderr.endswith(f"brushwork: interrupted; saved the best image so far to {out}\n")
     with Image.open(out) as sheet:  # the photo and the first layer's reconstruction so far
         assert sheet.format == "PNG" and sheet.width > 2 * 40

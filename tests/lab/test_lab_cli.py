@@ -2,16 +2,14 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 from PIL import Image
 
 from ..cli.test_transfer_cli import assert_error
+from ..helpers import interrupt_when
 from .fixtures import class_images, write_fashion_mnist, write_mnist
 
 
@@ -130,21 +128,9 @@ def test_transfer_style_refuses_an_unsupervised_model(tmp_path, data_env):
 
 def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_env):
     out = tmp_path / "gan"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brushwork", "lab", "dcgan", "-o", str(out), "--epochs", "1000", "--batch-size", "8"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=data_env,
-    )
-    seen: list[str] = []
-    reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 120
-    while "dcgan epoch 3/1000" not in "".join(seen) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGINT)
-    proc.wait(timeout=120)
-    reader.join(timeout=10)
-    stderr = "".join(seen)
-    assert proc.returncode == 130, stderr
+    returncode, stderr = interrupt_when(["lab", "dcgan", "-o", out, "--epochs", "1000", "--batch-size", "8"],
+                                        "dcgan epoch 3/1000", env=data_env)
+    assert returncode == 130, stderr
     assert stderr.endswith(f"brushwork: interrupted; checkpoint of 2 finished epochs saved to "
                            f"{out / 'dcgan.safetensors'} (continue with --resume)\n")
     result = lab("dcgan", "-o", out, "--epochs", "3", "--batch-size", "8", "--resume", "--quiet", env=data_env)
