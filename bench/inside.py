@@ -5,7 +5,7 @@
 Every row runs the CLI in a subprocess (wall time and that process's peak RSS):
   texture 256 and 512 px, DeepDream at 512 px (4 octaves), inversion at 256 px per layer,
   top-9 deconvnet patches for 16 channels of relu4_1 over 100 images.
-A bare VGG19 forward+backward at 512×512 (to relu5_1, bf16) is timed in the same run as the
+A bare VGG19 forward+backward at 512×512 (to relu5_1, in the default precision) is timed in the same run as the
 baseline the other rows are expressed against, because these machines are noisy.
 Targets on the 2-core CPU: DeepDream 512 px <= 30 s, texture 512 px <= 60 s.
 """
@@ -25,6 +25,7 @@ from measure import RESULTS, ROOT, run_measured
 
 sys.path.insert(0, str(ROOT))
 
+from brushwork.encoders.precision import autocast_dtype, network_autocast  # noqa: E402
 from brushwork.encoders.vgg import load_vgg19  # noqa: E402
 from brushwork.image.sheet import captioned_sheet  # noqa: E402
 from brushwork.image.io import load_image  # noqa: E402
@@ -37,14 +38,17 @@ TARGETS = {"texture 512x512": 60.0, "dream 512px, 4 octaves": 30.0}
 
 
 def bare_forward_backward(repeats: int = 5) -> float:
-    """Seconds for one VGG19 forward+backward to relu5_1 at 512×512 in bf16 (median of ``repeats``)."""
+    """Seconds for one VGG19 forward+backward to relu5_1 at 512×512 (median of ``repeats``).
+
+    The network runs in the precision the techniques' default ("auto") picks on this CPU.
+    """
     encoder = load_vgg19(["relu5_1"], pooling="avg")
     image = torch.rand(1, 3, 512, 512)
     times = []
     for _ in range(repeats + 1):
         x = image.clone().requires_grad_()
         start = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with network_autocast(autocast_dtype("auto")):
             out = encoder(x, ["relu5_1"])["relu5_1"]
         out.float().mean().backward()
         times.append(time.perf_counter() - start)

@@ -4,8 +4,10 @@
   .venv/bin/python bench/transfer.py --quick    # skip pastiche and the float32 pipeline
 
 Sections:
-  a. seconds per iteration at 256 and 512 px next to the bare VGG forward+backward (overhead), fp32 and bf16
-  b. the default pipeline at 512 px through the CLI: wall time and peak RSS (bf16 and fp32 network)
+  a. seconds per iteration at 256 and 512 px next to the bare VGG forward+backward (overhead), fp32 and,
+     where the CPU computes it natively, bf16 (emulated bf16 is hundreds of times slower: not measured)
+  b. the default pipeline at 512 px through the CLI: wall time and peak RSS (precision "auto"; on a
+     bf16 CPU also with a float32 network, for the 2 % decision)
   c. PyPI pastiche==1.6.0's own CLI, 500 L-BFGS steps, same images and size: wall time, peak RSS
   All outputs are scored by one neutral evaluator: float32, max pooling, content = mse(relu4_2),
   style = Σ 1e3/N² · mse(Gram) over relu1_1..relu5_1, with the style image at the output's pixel count.
@@ -26,6 +28,7 @@ from measure import RESULTS, ROOT, run_measured
 
 sys.path.insert(0, str(ROOT))
 
+from brushwork.encoders.precision import autocast_dtype, cpu_has_native_bfloat16, resolve_precision  # noqa: E402
 from brushwork.encoders.vgg import layer_channels, load_vgg19  # noqa: E402
 from brushwork.image.io import load_image  # noqa: E402
 from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
@@ -91,7 +94,7 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
     content, style = load_image(CONTENT), load_image(STYLE)
     size = fit_long_edge(*content.shape[-2:], long_edge)
     encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
-    autocast = torch.bfloat16 if precision == "bfloat16" else None
+    autocast = autocast_dtype(precision)
     level, terms = single_level_terms(encoder, settings, content, style, size, autocast)
 
     # The bare network: forward to the same layers and backward from a trivial loss.
@@ -139,12 +142,18 @@ def main() -> None:
     parser.add_argument("--pastiche-steps", type=int, default=500)
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report: dict = {"torch_threads": torch.get_num_threads(), "per_iteration": [], "pipelines": []}
+    native_bf16 = cpu_has_native_bfloat16()
+    default_precision = resolve_precision(PRESETS["default"].precision)
+    report: dict = {"torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                    "native_bfloat16": native_bf16, "default_precision": default_precision,
+                    "per_iteration": [], "pipelines": []}
+    print(f"CPU: {report['cpu_capability']}, native bfloat16: {'yes' if native_bf16 else 'no'}; "
+          f"the default precision (auto) is {default_precision} here\n")
 
     print("a. seconds per iteration (single level)")
     print(f"{'size':>8} {'precision':>9} {'bare fwd+bwd':>13} {'brushwork':>10} {'overhead':>9}")
     for long_edge in (256, 512):
-        for precision in ("float32", "bfloat16"):
+        for precision in ("float32", "bfloat16") if native_bf16 else ("float32",):
             row = time_per_iteration(long_edge, precision, args.iterations)
             report["per_iteration"].append(row)
             print(f"{row['size']:>8} {precision:>9} {row['bare_s_per_it']:>12.3f}s {row['brushwork_s_per_it']:>9.3f}s "
@@ -154,8 +163,8 @@ def main() -> None:
     own_objective = OwnObjective(load_image(CONTENT), load_image(STYLE))
     brushwork = [sys.executable, "-m", "brushwork", "transfer", str(CONTENT), str(STYLE), "--size", "512",
                  "--quiet", "--overwrite"]
-    runs = [("brushwork default (bf16)", brushwork + ["--precision", "bfloat16"], "brushwork_bf16.png")]
-    if not args.quick:
+    runs = [(f"brushwork default ({default_precision})", brushwork, "brushwork_default.png")]
+    if not args.quick and default_precision == "bfloat16":
         runs.append(("brushwork default, fp32 net", brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
         runs.append((f"pastiche {args.pastiche_steps} steps",
                      [sys.executable, "-m", "pastiche", "--content", str(CONTENT), "--styles", str(STYLE),
@@ -172,7 +181,7 @@ def main() -> None:
         report["pipelines"].append(row)
         print(f"{label:<30} {measured['wall_s']:>7.1f}s {measured['peak_rss_mb']:>7.0f}MB "
               f"{scores['content']:>10.4g} {scores['style']:>10.4g} {own:>14.4g}")
-    if len(report["pipelines"]) > 1:
+    if default_precision == "bfloat16" and len(report["pipelines"]) > 1:
         bf16, fp32 = report["pipelines"][0], report["pipelines"][1]
         report["bf16_vs_fp32_own_loss"] = bf16["own_objective_fp32"] / fp32["own_objective_fp32"] - 1
         print(f"\nbf16 pipeline's own loss (evaluated in float32) vs the fp32 pipeline's: "

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..encoders.precision import autocast_dtype, network_autocast
 from ..errors import BrushworkError
 from .data import Dataset
 from .models import LeNet5, MLPClassifier, TransferHead
@@ -49,6 +50,7 @@ class ClassifierSettings:
     svm_max_iter: int = 1000
     transfer_size: int = 96  # EfficientNet input side
     transfer_layer: str = "block11"
+    precision: str = "auto"  # of the frozen network: bfloat16 where the CPU computes it natively
 
 
 DEFAULT_SETTINGS = {
@@ -170,13 +172,17 @@ class ClassifierExperiment:
 
 def transfer_features(images: np.ndarray, encoder, settings: ClassifierSettings,
                       on_batch: Callable[[int, int], None] | None = None, batch_size: int = 250) -> torch.Tensor:
-    """Globally averaged features of the frozen network (bfloat16 on the CPU: 2.5x faster, same accuracy)."""
+    """Globally averaged features of the frozen network.
+
+    On a CPU with native bfloat16 the network runs in it: 2.5x faster, same accuracy.
+    """
+    autocast = autocast_dtype(settings.precision)
     chunks = []
     n_batches = (len(images) + batch_size - 1) // batch_size
     for i, start in enumerate(range(0, len(images), batch_size)):
         grey = images_tensor(images[start:start + batch_size])
         rgb = F.interpolate(grey, size=(settings.transfer_size,) * 2, mode="bilinear", align_corners=False)
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.no_grad(), network_autocast(autocast):
             features = encoder(rgb.expand(-1, 3, -1, -1), [settings.transfer_layer])[settings.transfer_layer]
         chunks.append(features.float().mean(dim=(2, 3)))
         if on_batch is not None:

@@ -43,7 +43,7 @@ class DreamSettings:
     step: float = 1.5  # pixels (0-255) per step, after normalising the gradient
     jitter: int = 32  # pixels
     pooling: str = "max"  # VGG19 only; max gives the crisper, classic dream structures
-    precision: str = "bfloat16"
+    precision: str = "auto"
     seed: int = 0
 
     def replace(self, **changes) -> "DreamSettings":

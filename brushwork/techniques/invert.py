@@ -46,7 +46,7 @@ class InversionSettings:
     tv_exponent: float = 2.0  # β
     tv_weight: float = 1e-2
     pooling: str = "avg"
-    precision: str = "bfloat16"
+    precision: str = "auto"
     seed: int = 0
 
     def replace(self, **changes) -> "InversionSettings":

@@ -45,7 +45,7 @@ class TextureSettings:
     # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
     # 512 px for (150, 80, 40), with no visible loss).
     iterations: tuple[int, ...] = (200, 60, 25)
-    precision: str = "bfloat16"
+    precision: str = "auto"
     seed: int = 0
 
     def replace(self, **changes) -> "TextureSettings":

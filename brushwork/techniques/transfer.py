@@ -56,7 +56,7 @@ class TransferSettings:
     style_scale: float = 1.0  # style image side relative to the output's (at equal pixel count)
     style_blend: tuple[float, ...] | None = None  # None: equal blend of all styles
     preserve_colors: str = "none"
-    precision: str = "bfloat16"  # network precision; Grams and losses are always float32
+    precision: str = "auto"  # network precision (auto: bfloat16 where the CPU has it); Grams and losses are float32
     seed: int = 0
 
     def replace(self, **changes) -> "TransferSettings":
