@@ -59,6 +59,18 @@ def test_classify_resume_continues_the_epochs(tmp_path, data_env):
     assert [h["epoch"] for h in json.loads((out / "lenet.json").read_text())["history"]] == [1, 2, 3]
 
 
+@pytest.mark.integration
+def test_classify_efficientnet_transfer(tmp_path, data_env):
+    """The real EfficientNet-Lite0 features of the fixture's bar images separate the classes."""
+    out = tmp_path / "cls"
+    result = lab("classify", "efficientnet", "-o", out, "--epochs", "30", "--quiet", env=data_env)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "efficientnet.json").read_text())
+    assert summary["accuracy"] >= 0.8  # chance is 0.1
+    assert summary["notes"].startswith("features: block11 at 96 px")
+    assert_png(out / "efficientnet_confusion.png")
+
+
 def test_classify_needs_a_name_or_all(tmp_path, data_env):
     assert_error(lab("classify", "-o", tmp_path, env=data_env),
                  "name one classifier (svm, mlp, lenet, efficientnet) or pass --all")
