@@ -114,7 +114,9 @@ def main() -> None:
             report["runs"][f"aae {kind}"] = {**run, "epochs": result["epochs"], "final": result["final"]}
             print(f"\nAAE {kind}: {result['epochs']} epochs, {run['wall_s']:.0f} s wall "
                   f"({run['wall_s'] / baseline:.0f}× baseline), test reconstruction BCE "
-                  f"{result['final']['test_reconstruction']:.4f}, {result['final']['images_per_second']:.0f} img/s")
+                  f"{result['final']['test_reconstruction']:.4f}, class told from the codes by a linear probe "
+                  f"{result['final']['code_class_accuracy']:.3f} (chance 0.1), "
+                  f"{result['final']['images_per_second']:.0f} img/s")
 
     (RESULTS / "lab.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS / 'lab.json'}; pictures under {OUT}")

@@ -234,3 +234,14 @@ class AAEDiscriminator(nn.Module):
 
     def forward(self, code: torch.Tensor) -> torch.Tensor:
         return self.network(code).squeeze(1)
+
+
+class ClassCritic(nn.Module):
+    """Tells a digit's class from its AAE code (logits); the supervised AAE trains its encoder against it."""
+
+    def __init__(self, code_size: int = 10, hidden: int = 256):
+        super().__init__()
+        self.network = _mlp([code_size, hidden, hidden, N_CLASSES], 0.0, None)
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.network(code)

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen: draw to files only
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -41,15 +42,22 @@ def confusion_matrix_plot(labels: np.ndarray, predictions: np.ndarray, classes: 
 
 def curves_plot(history: list[dict], keys: Sequence[str], title: str, path: Path, overwrite: bool,
                 ylabel: str = "loss", reference: dict[str, float] | None = None) -> Path:
-    """One line per key over the epochs; ``reference`` draws dashed horizontal lines (e.g. real digits' figure)."""
+    """One line per key over the epochs; ``reference`` draws dashed horizontal lines (e.g. real digits' figure).
+
+    A reference whose label names a key (``"seed lenet 0.891"``) takes that key's colour; the
+    references are in the legend, since labels written beside lines collide when the values are close.
+    """
     figure, axes = plt.subplots(figsize=(7, 4))
     epochs = [entry["epoch"] for entry in history]
+    colours = {}
     for key in keys:
-        axes.plot(epochs, [entry.get(key, np.nan) for entry in history], marker="o", markersize=3, label=key)
+        line, = axes.plot(epochs, [entry.get(key, np.nan) for entry in history], marker="o", markersize=3, label=key)
+        colours[key] = line.get_color()
     for label, value in (reference or {}).items():
-        axes.axhline(value, linestyle="--", color="grey", linewidth=1)
-        axes.annotate(label, (epochs[0], value), textcoords="offset points", xytext=(2, 3), fontsize=8, color="grey")
+        colour = next((colours[k] for k in keys if k in label.split()), "grey")
+        axes.axhline(value, linestyle="--", color=colour, linewidth=1, alpha=0.8, label=label)
     axes.set_xlabel("epoch")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.grid(alpha=0.3)

@@ -106,6 +106,29 @@ def test_supervised_aae_renders_one_style_in_every_class():
     assert torch.allclose(grid[3], aae.transfer_style(experiment, experiment.test_images[:1], [3])[0])
 
 
+def test_class_confusion_loss_closed_form():
+    # Uniform predictions cost log(10), its least; a confident prediction costs more.
+    assert torch.allclose(aae.class_confusion_loss(torch.zeros(4, 10)), torch.tensor(math.log(10)))
+    peaked = torch.tensor([[5.0] + [0.0] * 9])
+    expected = -torch.log_softmax(peaked, dim=1).mean()
+    assert torch.allclose(aae.class_confusion_loss(peaked), expected) and expected > math.log(10)
+
+
+def test_supervised_aae_trains_its_class_critic_and_the_encoder_against_it():
+    torch.manual_seed(0)
+    experiment = aae.AAEExperiment(tiny_dataset(), aae.AAESettings(supervised=True))
+    assert "class_critic" in experiment.modules and "class_critic" in experiment.optimizers
+    critic = [p.detach().clone() for p in experiment.class_critic.parameters()]
+    encoder = [p.detach().clone() for p in experiment.encoder.parameters()]
+    losses = experiment.train_step(torch.arange(64))
+    assert losses["critic_loss"] > 0
+    assert all(not torch.equal(a, b) for a, b in zip(critic, experiment.class_critic.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(encoder, experiment.encoder.parameters()))
+    # The unsupervised form has no critic: its codes are meant to hold the class.
+    unsupervised = aae.AAEExperiment(tiny_dataset(), aae.AAESettings(supervised=False))
+    assert "class_critic" not in unsupervised.modules and "critic_loss" not in unsupervised.train_step(torch.arange(64))
+
+
 def test_epoch_batches_cover_everything_reproducibly():
     a, b = epoch_batches(10, 4, seed=0, epoch=1), epoch_batches(10, 4, seed=0, epoch=1)
     assert [len(x) for x in a] == [4, 4, 2]

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from brushwork.lab.metrics import class_balance, confident_share, frechet_distance, nyquist_energy_share
+from brushwork.lab.metrics import (
+    class_balance,
+    code_class_accuracy,
+    confident_share,
+    frechet_distance,
+    nyquist_energy_share,
+)
 
 
 def test_nyquist_share_of_a_checkerboard_and_of_a_smooth_image():
@@ -31,3 +37,12 @@ def test_confident_share_and_class_balance():
     assert confident_share(logits) == 0.5
     assert class_balance(logits) == pytest.approx(1.0)  # two of each class
     assert class_balance(torch.tensor([[1.0, 0.0, 0.0]] * 5)) == 0.0
+
+
+def test_code_class_accuracy_tells_class_codes_from_style_codes():
+    rng = np.random.default_rng(0)
+    labels = np.arange(400) % 10
+    holds_class = np.eye(10)[labels] * 3 + rng.normal(size=(400, 10)) * 0.5
+    no_class = rng.normal(size=(400, 10))
+    assert code_class_accuracy(torch.as_tensor(holds_class), labels) > 0.95
+    assert code_class_accuracy(torch.as_tensor(no_class), labels) < 0.25
