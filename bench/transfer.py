@@ -1,13 +1,14 @@
 """Style-transfer benchmark: prints a table and writes bench/results/transfer.json (+ a side-by-side PNG).
 
   .venv/bin/python bench/transfer.py            # everything (pastiche's 500 steps take ~10-25 min)
-  .venv/bin/python bench/transfer.py --quick    # skip pastiche and the float32 pipeline
+  .venv/bin/python bench/transfer.py --quick    # skip pastiche, --preset quality and the float32 pipeline
 
 Sections:
   a. seconds per iteration at 256 and 512 px next to the bare VGG forward+backward (overhead), fp32 and,
-     where the CPU computes it natively, bf16 (emulated bf16 is hundreds of times slower: not measured)
+     where the CPU computes it natively, bf16 (emulated bf16 is hundreds of times slower: not measured);
+     also the default schedule's last level at 512 px, whose network stops at relu3_1
   b. the default pipeline at 512 px through the CLI: wall time and peak RSS (precision "auto"; on a
-     bf16 CPU also with a float32 network, for the 2 % decision)
+     bf16 CPU also with a float32 network, for the 2 % decision); without --quick also --preset quality
   c. PyPI pastiche==1.6.0's own CLI, 500 L-BFGS steps, same images and size: wall time, peak RSS
   All outputs are scored by one neutral evaluator: float32, max pooling, content = mse(relu4_2),
   style = Σ 1e3/N² · mse(Gram) over relu1_1..relu5_1, with the style image at the output's pixel count.
@@ -29,7 +30,7 @@ from measure import RESULTS, ROOT, run_measured
 sys.path.insert(0, str(ROOT))
 
 from brushwork.encoders.precision import autocast_dtype, cpu_has_native_bfloat16, resolve_precision  # noqa: E402
-from brushwork.encoders.vgg import layer_channels, load_vgg19  # noqa: E402
+from brushwork.encoders.vgg import VGG19_LAYERS, layer_channels, load_vgg19  # noqa: E402
 from brushwork.image.io import load_image  # noqa: E402
 from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
 from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
@@ -46,7 +47,7 @@ def single_level_terms(encoder, settings, content, style, size, autocast):
     """The transfer technique's loss terms for one style at one size, as a level of its schedule builds them."""
     level = _Level(False, resize(content, size))
     terms = _level_terms(encoder, level, level.from_rgb(level.content), [style], _style_regions(1, None, (1.0,)),
-                         None, size, settings, settings.layer_weights(), autocast)
+                         None, size, settings, autocast)
     return level, terms
 
 
@@ -89,8 +90,11 @@ class OwnObjective:
         return float(sum(terms(image).values()))
 
 
-def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
+def time_per_iteration(long_edge: int, precision: str, iterations: int, detail: bool = False) -> dict:
+    """One level's seconds per iteration; ``detail``: the default schedule's last level (network to relu3_1)."""
     settings = PRESETS["default"].replace(size=long_edge, precision=precision, scales=(1.0,), iterations=(iterations,))
+    if detail:
+        settings = settings.detail_level()
     content, style = load_image(CONTENT), load_image(STYLE)
     size = fit_long_edge(*content.shape[-2:], long_edge)
     encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
@@ -117,7 +121,8 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int) -> dict:
     start = time.perf_counter()
     optimize(parameter, lambda p: terms(level.network_input(p)), iterations)
     ours = (time.perf_counter() - start) / iterations
-    return {"size": f"{size[1]}x{size[0]}", "precision": precision, "bare_s_per_it": bare,
+    return {"size": f"{size[1]}x{size[0]}", "precision": precision, "level": "detail" if detail else "all layers",
+            "deepest_layer": max(terms.layers, key=VGG19_LAYERS.index), "bare_s_per_it": bare,
             "brushwork_s_per_it": ours, "overhead": ours / bare - 1}
 
 
@@ -137,7 +142,7 @@ def side_by_side(images: list[tuple[str, Path]], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip pastiche and the float32 pipeline")
+    parser.add_argument("--quick", action="store_true", help="skip pastiche, --preset quality and the float32 pipeline")
     parser.add_argument("--iterations", type=int, default=10, help="iterations timed per per-iteration row")
     parser.add_argument("--pastiche-steps", type=int, default=500)
     args = parser.parse_args()
@@ -151,19 +156,22 @@ def main() -> None:
           f"the default precision (auto) is {default_precision} here\n")
 
     print("a. seconds per iteration (single level)")
-    print(f"{'size':>8} {'precision':>9} {'bare fwd+bwd':>13} {'brushwork':>10} {'overhead':>9}")
-    for long_edge in (256, 512):
+    print(f"{'size':>8} {'network to':>10} {'precision':>9} {'bare fwd+bwd':>13} {'brushwork':>10} {'overhead':>9}")
+    for long_edge, detail in ((256, False), (512, False), (512, True)):
         for precision in ("float32", "bfloat16") if native_bf16 else ("float32",):
-            row = time_per_iteration(long_edge, precision, args.iterations)
+            row = time_per_iteration(long_edge, precision, args.iterations, detail)
             report["per_iteration"].append(row)
-            print(f"{row['size']:>8} {precision:>9} {row['bare_s_per_it']:>12.3f}s {row['brushwork_s_per_it']:>9.3f}s "
-                  f"{row['overhead']:>8.1%}")
+            print(f"{row['size']:>8} {row['deepest_layer']:>10} {precision:>9} {row['bare_s_per_it']:>12.3f}s "
+                  f"{row['brushwork_s_per_it']:>9.3f}s {row['overhead']:>8.1%}")
 
     evaluator = NeutralEvaluator(load_image(CONTENT), load_image(STYLE))
     own_objective = OwnObjective(load_image(CONTENT), load_image(STYLE))
     brushwork = [sys.executable, "-m", "brushwork", "transfer", str(CONTENT), str(STYLE), "--size", "512",
                  "--quiet", "--overwrite"]
     runs = [(f"brushwork default ({default_precision})", brushwork, "brushwork_default.png")]
+    if not args.quick:
+        runs.append((f"brushwork quality ({default_precision})", brushwork + ["--preset", "quality"],
+                     "brushwork_quality.png"))
     if not args.quick and default_precision == "bfloat16":
         runs.append(("brushwork default, fp32 net", brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
     if not args.quick:
@@ -187,6 +195,14 @@ def main() -> None:
         report["bf16_vs_fp32_own_loss"] = bf16["own_objective_fp32"] / fp32["own_objective_fp32"] - 1
         print(f"\nbf16 pipeline's own loss (evaluated in float32) vs the fp32 pipeline's: "
               f"{report['bf16_vs_fp32_own_loss']:+.1%} (bf16 stays the default only within 2%)")
+
+    pastiche = next((r for r in report["pipelines"] if r["run"].startswith("pastiche")), None)
+    if pastiche is not None:
+        print("\nagainst pastiche (ratios; below 1 is better for brushwork)")
+        for row in report["pipelines"]:
+            if row is not pastiche:
+                row["vs_pastiche"] = {key: row[key] / pastiche[key] for key in ("wall_s", "peak_rss_mb", "content", "style")}
+                print(f"{row['run']:<30} " + "  ".join(f"{k} {v:.2f}x" for k, v in row["vs_pastiche"].items()))
 
     images = [("content", CONTENT), ("style", STYLE)] + [(r["run"], ROOT / r["image"]) for r in report["pipelines"]]
     side_by_side(images, RESULTS / "transfer_side_by_side.png")

@@ -67,6 +67,11 @@ def register(commands) -> None:
     p.add_argument("--lr", type=finite_float, help="learning rate (default: the optimizer's own)")
     p.add_argument("--scales", type=finite_float, nargs="+", metavar="S", help=f"coarse-to-fine sizes as fractions {_default('scales')}")
     p.add_argument("--iterations", type=nonnegative_int, nargs="+", metavar="N", help=f"iterations per scale {_default('iterations')}")
+    p.add_argument(
+        "--detail-depth", metavar="LAYER|none",
+        help="the last of several scales runs the network only to this layer, matching the style layers above it "
+        f"(much faster at full size); none: every layer at every scale {_default('detail_depth')}",
+    )
     p.add_argument("--precision", choices=PRECISIONS, help=f"network precision {_default('precision')}")
     p.add_argument("--seed", type=int, help=f"{_default('seed')}")
     add_intermediate_options(p)
@@ -102,6 +107,8 @@ def settings_from_args(args) -> TransferSettings:
         changes["style_layer_weights"] = None
     if args.init in INITS:
         changes["init"] = args.init
+    if args.detail_depth is not None:
+        changes["detail_depth"] = None if args.detail_depth.lower() == "none" else args.detail_depth
     return PRESETS[args.preset].replace(**changes)
 
 

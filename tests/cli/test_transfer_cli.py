@@ -54,6 +54,14 @@ def test_unknown_layer(tmp_path, images):
                  f"unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
 
 
+def test_detail_depth(tmp_path, images):
+    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--detail-depth", "relu3_9"),
+                 f"unknown VGG19 layer 'relu3_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
+    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-layers", "relu4_1", "relu5_1"),
+                 "no style layer is at or above the detail depth relu3_1; "
+                 "choose a deeper --detail-depth or --detail-depth none")
+
+
 def test_size_limits(tmp_path, images):
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "16"),
                  "size must be between 32 and 4096 pixels, not 16")
@@ -99,7 +107,7 @@ def test_demo_blend_mask_and_colour_options(tmp_path, images, real_weights):
     mask = tmp_path / "mask.png"
     Image.new("L", (60, 40), 255).save(mask)
     result = brushwork("transfer", images[0], images[1], images[1], "-o", tmp_path / "o.png", *FAST,
-                       "--style-blend", "0.7", "0.3", "--preserve-colors", "luminance", "--mask", f"0:{mask}")
+                       "--style-blend", "0.7", "0.3", "--preserve-colors", "luminance", "--mask", f"0:{mask}", "--detail-depth", "none")
     assert result.returncode == 0, result.stderr
     result = brushwork("transfer", "--demo", "-o", tmp_path / "demo.jpg", *FAST, "--preset", "gatys2016")
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from brushwork.encoders.vgg import VGG19_LAYERS
 from brushwork.errors import BrushworkError
 from brushwork.image import color
 from brushwork.optim import Interrupted
@@ -78,12 +79,54 @@ def test_ctrl_c_yields_the_best_image_at_the_output_size(random_encoder):
         ({"iterations": (1,)}, "the schedule needs one iteration count per scale (2 scales, 1 counts)"),
         ({"style_blend": (1.0, 2.0)}, "2 blend weights given for 1 style images"),
         ({"style_layer_weights": (1.0,)}, "1 style layer weights given for 3 style layers"),
+        ({"style_layers": ("relu4_1",), "detail_depth": "relu3_1"},
+         "no style layer is at or above the detail depth relu3_1; choose a deeper --detail-depth or --detail-depth none"),
+        ({"detail_depth": "relu3_9"}, "unknown VGG19 layer 'relu3_9'; valid layers are: " + ", ".join(VGG19_LAYERS)),
     ],
 )
 def test_bad_settings_are_refused(changes, message):
     with pytest.raises(BrushworkError) as err:
         SMALL.replace(**changes).validate(1)
     assert str(err.value) == message
+
+
+def test_detail_level_keeps_the_shallow_style_layers_and_moves_a_deep_content_layer():
+    settings = TransferSettings(style_layer_weights=(1.0, 2.0, 3.0, 4.0, 5.0))
+    detail = settings.detail_level()
+    assert detail.style_layers == ("relu1_1", "relu2_1", "relu3_1")
+    assert detail.layer_weights() == {"relu1_1": 1.0, "relu2_1": 2.0, "relu3_1": 3.0}
+    assert (detail.content_layer, detail.content_weight) == ("relu3_1", settings.content_weight)
+    # A content layer already shallow enough stays; no depth means the level keeps everything.
+    assert settings.replace(content_layer="relu2_2").detail_level().content_layer == "relu2_2"
+    assert settings.replace(detail_depth=None).detail_level() == settings.replace(detail_depth=None)
+    default = TransferSettings().detail_level()
+    assert default.layer_weights() == {layer: 1e3 / n**2 for layer, n in (("relu1_1", 64), ("relu2_1", 128), ("relu3_1", 256))}
+
+
+def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
+    class DepthSpy:
+        """The encoder, recording how deep each call runs."""
+
+        def __init__(self, encoder):
+            self.encoder, self.deepest = encoder, []
+
+        def __call__(self, image, layers):
+            self.deepest.append(max(layers, key=VGG19_LAYERS.index))
+            return self.encoder(image, layers)
+
+    settings = SMALL.replace(content_layer="relu4_2", style_layers=("relu1_1", "relu2_1", "relu4_1"),
+                             detail_depth="relu2_1", iterations=(2, 2))
+    spy = DepthSpy(random_encoder)
+    seen = []
+    stylize(smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], settings, encoder=spy, callback=seen.append)
+    # Level 0: targets (content, style) and 2 evaluations at full depth; level 1 the same at relu2_1.
+    assert spy.deepest == ["relu4_2", "relu4_1", "relu4_2", "relu4_2", "relu2_1", "relu2_1", "relu2_1", "relu2_1"]
+    assert seen[-1].level == 1 and set(seen[-1].losses) == {"content", "style"}
+    # One level is the whole schedule: nothing to detail, every layer is used.
+    spy.deepest.clear()
+    stylize(smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], settings.replace(scales=(1.0,), iterations=(1,)),
+            encoder=spy)
+    assert set(spy.deepest) == {"relu4_2", "relu4_1"}
 
 
 def test_gatys2016_preset_is_the_papers_settings():
@@ -94,6 +137,7 @@ def test_gatys2016_preset_is_the_papers_settings():
                                      "relu4_1": 1e3 / 512**2, "relu5_1": 1e3 / 512**2}
     assert (gatys.init, gatys.pooling, gatys.optimizer, gatys.scales) == ("noise", "avg", "lbfgs", (1.0,))
     assert gatys.precision == "float32"
+    assert gatys.detail_depth is None
 
 
 @pytest.mark.integration
