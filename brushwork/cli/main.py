@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import BrushworkError
+from ..runtime import keep_freed_memory
 from . import dream, invert, lab, texture, transfer, visualize
 from .common import EXIT_INTERRUPTED
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits 2
+    keep_freed_memory()
     try:
         return args.run(args) or 0
     except BrushworkError as exc:

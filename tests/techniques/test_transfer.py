@@ -129,6 +129,13 @@ def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
     assert set(spy.deepest) == {"relu4_2", "relu4_1"}
 
 
+def test_quality_preset_finishes_with_every_layer_but_relu5_1():
+    detail = PRESETS["quality"].detail_level()
+    assert detail.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    assert detail.content_layer == "relu4_2"
+    assert PRESETS["quality"].iterations == (100, 60, 30)
+
+
 def test_gatys2016_preset_is_the_papers_settings():
     gatys = PRESETS["gatys2016"]
     assert gatys.content_layer == "relu4_2"
