@@ -8,6 +8,6 @@ from .runtime import keep_freed_memory  # noqa: E402
 from .techniques.transfer import PRESETS, TransferProgress, TransferSettings  # noqa: E402
 
 __all__ = [
-    "BrushworkError", "PRESETS", "TransferProgress", "TransferSettings", "__version__", "dream", "invert", "keep_freed_memory", "texture",
-    "transfer", "visualize_channel", "visualize_class",
+    "BrushworkError", "PRESETS", "TransferProgress", "TransferSettings", "__version__", "dream", "invert",
+    "keep_freed_memory", "texture", "transfer", "visualize_channel", "visualize_class",
 ]

@@ -18,10 +18,10 @@ def keep_freed_memory() -> bool:
     PyTorch on a CPU allocates every activation and gradient afresh. glibc serves blocks over
     32 MB (one 64-channel 512x341 float32 activation is 45 MB) with mmap and unmaps them on free,
     so each iteration page-faults and zeroes the same half gigabyte again: on the style-transfer
-    detail level that was 0.6-0.8 s of kernel time per 0.8 s iteration, and the main reason its speed
-    swung from run to run. With this, freed blocks stay in the heap and are reused; the peak
-    resident size is unchanged (the memory was needed at the peak anyway), but it is not given
-    back until the process ends, so call it in processes that do this kind of work.
+    detail level that cost 0.66-0.79 s of kernel CPU time per iteration, which took 1.3-1.4 s
+    instead of 0.8-0.9 s, and made its speed swing from run to run. With this, freed blocks stay
+    in the heap and are reused. The price: memory is not given back until the process ends, and
+    the peak resident size of a transfer rose by 1-13 % (a freed block is not always reused in place).
     Returns whether it applied (only with glibc, on Linux); elsewhere nothing changes.
     """
     if not sys.platform.startswith("linux"):
