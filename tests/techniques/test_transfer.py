@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from brushwork.encoders.vgg import VGG19_LAYERS
+from brushwork.encoders.vgg import VGG19_LAYERS, deepest_layer
 from brushwork.errors import BrushworkError
 from brushwork.image import color
 from brushwork.optim import Interrupted
@@ -111,7 +111,7 @@ def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
             self.encoder, self.deepest = encoder, []
 
         def __call__(self, image, layers):
-            self.deepest.append(max(layers, key=VGG19_LAYERS.index))
+            self.deepest.append(deepest_layer(layers))
             return self.encoder(image, layers)
 
     settings = SMALL.replace(content_layer="relu4_2", style_layers=("relu1_1", "relu2_1", "relu4_1"),
