@@ -8,13 +8,16 @@ from typing import Callable, Mapping, Sequence, Union
 import torch
 from PIL import Image
 
-from .image.io import _to_rgb_array, load_image, to_pil
+from .image.io import load_image, to_pil, to_rgb_array, to_srgb
+from .settings import DreamSettings, InversionSettings, TextureSettings
+from .settings.transfer import PRESETS, TransferSettings
+from .settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
 from .techniques import visualize as _visualize
-from .techniques.dream import DreamSettings, dream as _dream
-from .techniques.invert import InversionSettings, invert as _invert
+from .techniques.dream import dream as _dream
+from .techniques.invert import invert as _invert
 from .techniques.progress import LevelProgress
-from .techniques.texture import TextureSettings, synthesize
-from .techniques.transfer import PRESETS, TransferProgress, TransferSettings, stylize
+from .techniques.texture import synthesize
+from .techniques.transfer import stylize
 
 ImageLike = Union[str, os.PathLike, Image.Image, torch.Tensor]
 
@@ -24,7 +27,7 @@ def as_tensor(image: ImageLike) -> torch.Tensor:
     if isinstance(image, torch.Tensor):
         return (image if image.dim() == 4 else image.unsqueeze(0)).float()
     if isinstance(image, Image.Image):
-        return torch.from_numpy(_to_rgb_array(image).transpose(2, 0, 1).copy()).unsqueeze(0)
+        return torch.from_numpy(to_rgb_array(to_srgb(image)).transpose(2, 0, 1).copy()).unsqueeze(0)
     return load_image(image)
 
 
@@ -35,14 +38,14 @@ def transfer(
     preset: str = "default",
     masks: Mapping[int, ImageLike] | None = None,
     init: ImageLike | None = None,
-    callback: Callable[[TransferProgress], None] | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
     **settings,
 ) -> Image.Image:
     """Paint ``content`` in the style(s) of ``styles``.
 
     Keyword ``settings`` override fields of the preset (see ``TransferSettings``), e.g.
     ``transfer("photo.jpg", ["a.jpg", "b.jpg"], style_blend=(0.7, 0.3), size=768)``.
-    ``callback`` receives a ``TransferProgress`` after every iteration.
+    ``callback`` receives a ``LevelProgress`` after every iteration.
     """
     if isinstance(styles, (str, os.PathLike, Image.Image, torch.Tensor)):
         styles = [styles]
@@ -83,7 +86,7 @@ def dream(image: ImageLike, *, guide: ImageLike | None = None,
 
 def visualize_channel(layer: str, channel: int, *, callback=None, **settings) -> list[Image.Image]:
     """Images that excite ``channel`` of ``layer`` (``settings`` override ``FeatureVisualizationSettings``)."""
-    config = _visualize.FeatureVisualizationSettings().replace(**settings)
+    config = FeatureVisualizationSettings().replace(**settings)
     return [to_pil(im) for im in _visualize.visualize_channel(layer, channel, config, callback=callback).split(1)]
 
 
@@ -91,7 +94,7 @@ def visualize_class(name: str, *, callback=None, **settings) -> list[Image.Image
     """Images EfficientNet-Lite0 scores as the ImageNet class ``name`` (e.g. "tabby cat")."""
     from .encoders.efficientnet import find_imagenet_class
 
-    config = _visualize.CLASS_DEFAULTS.replace(**settings)
+    config = CLASS_DEFAULTS.replace(**settings)
     batch = _visualize.visualize_class(find_imagenet_class(name), config, callback=callback)
     return [to_pil(im) for im in batch.split(1)]
 

@@ -1,13 +1,18 @@
 """Test helpers shared across packages."""
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 import torch
+
+from brushwork.cli import main
 
 from brushwork.optim import optimize
 
@@ -38,3 +43,30 @@ def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: fl
     proc.wait(timeout=timeout)
     reader.join(timeout=10)
     return proc.returncode, "".join(seen)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args) -> CliResult:
+    """``brushwork *args`` in this process, through the CLI's ``main(argv)``: exit code and both streams."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_subprocess(*args, **kwargs) -> subprocess.CompletedProcess:
+    """``brushwork *args`` as a separate process: for exit codes and signals end to end."""
+    return subprocess.run([sys.executable, "-m", "brushwork", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, **kwargs)
+
+
+def assert_error(result, message):
+    """A one-line error and exit code 2, nothing else on stderr."""
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"brushwork: error: {message}\n"

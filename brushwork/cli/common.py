@@ -1,41 +1,33 @@
-"""Pieces every subcommand shares: argument types, the progress bar, saving."""
+"""Pieces every subcommand shares: the options every run has, settings from presets, files and flags,
+the progress bar, and saving (with Ctrl-C keeping the best so far).
+
+Nothing here imports torch at module level: ``brushwork --help`` must start in well under a second.
+"""
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable
-
-import torch
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BrushworkError
-from ..image.io import save_image
-from ..optim import Interrupted
+from ..settings.schema import Settings
+from .options import add_settings_options, settings_changes
+
+if TYPE_CHECKING:
+    import torch
+    from tqdm import tqdm
+
+    from ..jobs import Job
+    from ..techniques.progress import LevelProgress
 
 EXIT_INTERRUPTED = 130
+S = TypeVar("S", bound=Settings)
 
 
-def finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be finite: {text!r}")
-    return value
-
-
-def nonnegative_float(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
-
-
-def _int_at_least(minimum: int):
+def _int_at_least(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -49,7 +41,18 @@ def _int_at_least(minimum: int):
 
 
 positive_int = _int_at_least(1)
-nonnegative_int = _int_at_least(0)
+
+
+def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a ``brushwork.settings.words`` parser (ValueError -> a usage error)."""
+
+    def parse_word(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse_word
 
 
 def format_loss(value: float) -> str:
@@ -57,35 +60,34 @@ def format_loss(value: float) -> str:
 
 
 class ProgressBar:
-    """A tqdm bar per level of a run (scale, octave, layer), showing the current loss terms."""
+    """A tqdm bar per level of a run (scale, octave, layer), with the current loss terms and an ETA."""
 
     def __init__(self, enabled: bool = True, kind: str = "level"):
         self.enabled = enabled
         self.kind = kind
-        self.bar: tqdm | None = None
-        self.level = None
+        self.bar: tqdm[Any] | None = None
+        self.level: int | None = None
 
-    def __call__(self, progress) -> None:
-        """Use the bar itself as a technique's callback (it takes a ``LevelProgress``)."""
-        self.update(progress.level, progress.levels, progress.size, progress.iteration, progress.iterations,
-                    progress.losses, progress.total)
-
-    def update(self, level: int, levels: int, size, iteration: int, iterations: int, losses: dict, total: float):
+    def __call__(self, progress: LevelProgress) -> None:
+        """Use the bar itself as a technique's callback."""
         if not self.enabled:
             return
-        if self.level != level:
+        from tqdm import tqdm
+
+        if self.level != progress.level:
             self.close()
-            self.level = level
-            self.bar = tqdm(
-                total=iterations, desc=f"{self.kind} {level + 1}/{levels} {size[1]}x{size[0]}", unit="it", leave=True
-            )
-        postfix = {"total": format_loss(total)}
-        if len(losses) > 1:
-            postfix.update({k: format_loss(v) for k, v in losses.items()})
+            self.level = progress.level
+            height, width = progress.size
+            self.bar = tqdm(total=progress.iterations, desc=f"{self.kind} {progress.level + 1}/{progress.levels} "
+                            f"{width}x{height}", unit="it", leave=True)
+        postfix = {"total": format_loss(progress.total)}
+        if len(progress.losses) > 1:
+            postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
+        assert self.bar is not None
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(1)
 
-    def close(self):
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -99,38 +101,58 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def default_help(settings, name: str, text: str = "") -> str:
-    """Help text ending in the engine's default for ``name``, so defaults live only in the engine."""
-    value = getattr(settings, name)
-    if isinstance(value, tuple):
-        value = " ".join(map(str, value))
-    return f"{text} (default: {value})".strip()
+def add_settings_source_options(parser: argparse.ArgumentParser, defaults: Settings,
+                                presets: Mapping[str, Settings] | None = None) -> None:
+    """--preset (if there are several), --settings FILE, then one option per setting."""
+    if presets is not None and len(presets) > 1:
+        parser.add_argument("--preset", choices=sorted(presets), default="default",
+                            help="settings to start from (default: default)")
+    parser.add_argument("--settings", type=Path, metavar="FILE",
+                        help="start from the settings in FILE: a brushwork output (PNG, or an image's .json "
+                        "sidecar) or a JSON file; options given as well override it")
+    label = "default preset" if presets is not None and len(presets) > 1 else "default"
+    add_settings_options(parser, defaults, label)
 
 
-def settings_changes(args, fields=(), tuple_fields=()) -> dict:
-    """The engine settings a user gave on the command line (options left out stay at the engine's defaults)."""
-    changes = {name: getattr(args, name) for name in fields if getattr(args, name, None) is not None}
-    changes.update({name: tuple(getattr(args, name)) for name in tuple_fields if getattr(args, name, None) is not None})
-    return changes
+def settings_from_args(args: argparse.Namespace, base: S) -> S:
+    """``base`` (a preset), then ``--settings FILE``, then the options the user typed."""
+    from ..provenance import settings_from_file
+
+    if getattr(args, "settings", None) is not None:
+        base = settings_from_file(args.settings, base)
+    return base.updated(settings_changes(args, type(base)))
+
+
+def use_threads(args: argparse.Namespace) -> None:
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
 
 
 def run_and_save(
-    work: Callable[[Callable], object],
-    args,
-    picture: Callable[[object], object] = lambda result: result,
+    work: Callable[[Callable[[LevelProgress], None]], torch.Tensor],
+    args: argparse.Namespace,
+    save: Callable[[torch.Tensor, str], object] | None = None,
     kind: str = "level",
-    on_iteration: Callable | None = None,
+    on_iteration: Callable[[LevelProgress], None] | None = None,
 ) -> int:
-    """Run ``work(callback)`` with a progress bar, then save ``picture(result)`` to ``args.output``.
+    """Run ``work(callback)`` with a progress bar, then ``save(image, status)`` (default: to ``args.output``).
 
     On Ctrl-C the technique raises ``Interrupted`` with its best result so far; that is saved
     instead and the exit code is 130, so nothing computed is lost.
     """
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    from ..image.io import save_image
+    from ..optim import Interrupted
+
+    def save_plain(image: torch.Tensor, status: str) -> object:
+        return save_image(image, args.output, overwrite=args.overwrite)
+
+    save = save or save_plain
+    use_threads(args)
     bar = ProgressBar(enabled=not args.quiet, kind=kind)
 
-    def callback(progress):
+    def callback(progress: LevelProgress) -> None:
         bar(progress)
         if on_iteration is not None:
             on_iteration(progress)
@@ -139,47 +161,33 @@ def run_and_save(
         result = work(callback)
     except Interrupted as stop:
         bar.close()
-        save_image(picture(stop.best), args.output, overwrite=args.overwrite)
+        if stop.best is None:
+            print("brushwork: interrupted before the first iteration; nothing to save", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        save(stop.best, "interrupted")
         print(f"brushwork: interrupted; saved the best image so far to {args.output}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         bar.close()
-    save_image(picture(result), args.output, overwrite=args.overwrite)
+    save(result, "finished")
     if not args.quiet:
         print(f"wrote {args.output}")
     return 0
 
 
-def channel_list(text: str) -> list[int]:
-    """``0-15,20`` -> [0, 1, ..., 15, 20]."""
-    channels: list[int] = []
-    for part in text.split(","):
-        first, sep, last = part.strip().partition("-")
-        try:
-            if sep:
-                lo, hi = int(first), int(last)
-                if hi < lo:
-                    raise ValueError
-                channels.extend(range(lo, hi + 1))
-            else:
-                channels.append(int(first))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected channels like 0-15,20, not {text!r}") from None
-    if any(c < 0 for c in channels):
-        raise argparse.ArgumentTypeError(f"channels must be >= 0: {text!r}")
-    return channels
+def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") -> int:
+    """Run a job with the progress bar and ``--save-every``, and write its picture with its settings."""
+    from ..jobs.runner import run_job, save_job_output
 
-
-def image_size(text: str) -> tuple[int, int]:
-    """``512x384`` (width x height) or ``512`` (square) -> (height, width)."""
-    width, sep, height = text.lower().partition("x")
-    try:
-        w, h = int(width), int(height) if sep else int(width)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT or SIZE, e.g. 512x512, not {text!r}") from None
-    if w < 1 or h < 1:
-        raise argparse.ArgumentTypeError(f"sizes must be >= 1: {text!r}")
-    return h, w
+    job.validate()
+    saver = intermediate_saver(args) if hasattr(args, "save_every") else None
+    return run_and_save(
+        lambda callback: run_job(job, callback).image,
+        args,
+        save=lambda image, status: save_job_output(job, image, args.output, args.overwrite, status),
+        kind=kind,
+        on_iteration=saver.on_iteration if saver is not None else None,
+    )
 
 
 class IntermediateSaver:
@@ -194,20 +202,27 @@ class IntermediateSaver:
                 raise BrushworkError(f"{directory}: exists and is not a directory")
             directory.mkdir(parents=True, exist_ok=True)
 
-    def maybe_save(self, level: int, iteration: int, image_fn) -> None:
-        if self.every and iteration % self.every == 0:
-            save_image(image_fn(), self.directory / f"level{level + 1}_{iteration:04d}.png", overwrite=self.overwrite)
+    def on_iteration(self, progress: LevelProgress) -> None:
+        if self.every and progress.iteration % self.every == 0:
+            from ..image.io import save_image
 
-    def on_iteration(self, progress) -> None:
-        self.maybe_save(progress.level, progress.iteration, lambda: progress.image)
+            path = self.directory / f"level{progress.level + 1}_{progress.iteration:04d}.png"
+            save_image(progress.image, path, overwrite=self.overwrite)
 
 
 def add_intermediate_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--save-every", type=nonnegative_int, default=0, metavar="N",
+    parser.add_argument("--save-every", type=_int_at_least(0), default=0, metavar="N",
                         help="save every N-th iteration's image (--overwrite also replaces these)")
     parser.add_argument("--intermediates", type=Path, help="folder for --save-every images (default: OUTPUT_steps/)")
 
 
-def intermediate_saver(args) -> IntermediateSaver:
+def intermediate_saver(args: argparse.Namespace) -> IntermediateSaver:
     folder = args.intermediates or args.output.with_name(args.output.stem + "_steps")
     return IntermediateSaver(args.save_every, folder, args.overwrite)
+
+
+def check_output(args: argparse.Namespace) -> None:
+    """Refuse a bad or existing output (and its sidecar) before any work is done."""
+    from ..image.io import check_output_paths
+
+    check_output_paths(args.output, args.overwrite)

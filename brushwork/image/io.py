@@ -6,16 +6,22 @@ Every failure a user can cause raises BrushworkError with a one-line message.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import warnings
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import BrushworkError
-from ..files import already_exists, write_atomically
+from ..files import already_exists, write_atomically, write_text
+from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
 
 # Pillow's format name for each output extension we write.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -23,7 +29,50 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
 MAX_INPUT_PIXELS = Image.MAX_IMAGE_PIXELS
 
 
-def _to_rgb_array(img: Image.Image) -> np.ndarray:
+# Modes LittleCMS converts; an image of another mode (16-bit grey, float) with a profile is read as is.
+_COLOR_MANAGED_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB", "LA": "RGBA"}
+
+
+@cache
+def srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def srgb_profile_bytes() -> bytes:
+    return srgb_profile().tobytes()
+
+
+def to_srgb(img: Image.Image) -> Image.Image:
+    """Convert an image with an embedded ICC profile (Adobe RGB, Display P3, a CMYK press profile) to sRGB.
+
+    Without this, a wide-gamut photo's numbers are read as sRGB and its colours come out dull or
+    shifted. An image without a profile is taken to be sRGB already, as browsers do.
+    """
+    icc = img.info.get("icc_profile")
+    if not icc:
+        return img
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode == "LA":
+        grey, alpha = img.split()
+        grey.info["icc_profile"] = icc
+        rgb = to_srgb(grey)
+        rgb.putalpha(alpha)
+        return rgb
+    output_mode = _COLOR_MANAGED_MODES.get(img.mode)
+    if output_mode is None:
+        return img
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(img, source, srgb_profile(), outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        # A damaged profile, or one for another colour space than the pixels': browsers then show
+        # the numbers as sRGB, and so do we.
+        return img
+    return converted if converted is not None else img
+
+
+def to_rgb_array(img: Image.Image) -> np.ndarray:
     """Any Pillow mode to an (H, W, 3) float32 array in [0, 1].
 
     Transparent pixels are composited onto white: alpha is a cut-out, and white is what a
@@ -72,7 +121,8 @@ def load_image(path: str | os.PathLike, max_pixels: int = MAX_INPUT_PIXELS) -> t
                     )
                 img.load()
                 img = ImageOps.exif_transpose(img)
-                array = _to_rgb_array(img)
+                img = to_srgb(img)
+                array = to_rgb_array(img)
     except BrushworkError:
         raise
     except Image.DecompressionBombError:
@@ -108,14 +158,38 @@ def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
     return path
 
 
-def save_image(image: torch.Tensor | Image.Image, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def check_output_paths(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """``check_output_path`` for an output and, for formats without text chunks, its JSON sidecar."""
+    path = check_output_path(path, overwrite)
+    if needs_sidecar(path) and sidecar_path(path).exists() and not overwrite:
+        raise already_exists(sidecar_path(path))
+    return path
+
+
+def save_image(
+    image: torch.Tensor | Image.Image,
+    path: str | os.PathLike[str],
+    overwrite: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+) -> Path:
     """Write atomically (temp file in the same directory, then rename); never clobber unless asked.
 
-    ``image`` is a (1, 3, H, W) tensor in [0, 1] or a PIL image.
+    ``image`` is a (1, 3, H, W) tensor in [0, 1] or a PIL image. The file says it is sRGB (an
+    embedded profile). ``metadata`` (what made the image, see ``brushwork.provenance``) goes into a
+    PNG text chunk, or for other formats into a JSON file beside the image, written first.
     """
-    path = check_output_path(path, overwrite)
+    path = check_output_paths(path, overwrite) if metadata is not None else check_output_path(path, overwrite)
     fmt = OUTPUT_FORMATS[path.suffix.lower()]
-    options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    options: dict[str, Any] = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    options["icc_profile"] = srgb_profile_bytes()
+    if metadata is not None:
+        text = json.dumps(metadata, sort_keys=False)
+        if fmt == "PNG":
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt(PNG_KEY, text)
+            options["pnginfo"] = info
+        else:
+            write_text(sidecar_path(path), text + "\n", overwrite=overwrite)
     picture = image if isinstance(image, Image.Image) else to_pil(image)
     write_atomically(path, lambda f: picture.save(f, format=fmt, **options), overwrite)
     return path

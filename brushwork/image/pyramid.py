@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
+from ..geometry import fit_area, fit_long_edge
 
-def fit_long_edge(height: int, width: int, long_edge: int) -> tuple[int, int]:
-    """(h, w) with the same aspect ratio whose longer side is ``long_edge``."""
-    scale = long_edge / max(height, width)
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def fit_area(height: int, width: int, area: float) -> tuple[int, int]:
-    """(h, w) with the same aspect ratio and about ``area`` pixels."""
-    scale = math.sqrt(area / (height * width))
-    return max(1, round(height * scale)), max(1, round(width * scale))
+__all__ = ["fit_area", "fit_long_edge", "high_frequencies", "resize", "resize_periodic"]
 
 
 def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

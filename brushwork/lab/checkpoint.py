@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
@@ -61,6 +62,18 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
     if metadata.get("format") != FORMAT:
         raise BrushworkError(f"{path}: not a brushwork lab checkpoint")
     return tensors, metadata
+
+
+def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON record of progress (and settings) a checkpoint holds, without loading any weights into a model."""
+    _, metadata = read_checkpoint(path)
+    try:
+        record = json.loads(metadata["record"])
+    except (KeyError, json.JSONDecodeError):
+        raise BrushworkError(f"{path}: its record of progress is missing or damaged") from None
+    if not isinstance(record, dict):
+        raise BrushworkError(f"{path}: its record of progress is damaged")
+    return record
 
 
 def load_checkpoint(path: str | os.PathLike, modules: dict[str, nn.Module],

@@ -13,45 +13,24 @@ The same figures for real training digits against the test digits are the floor 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .classify import ClassifierExperiment, images_tensor
+from .classifiers import ClassifierExperiment, images_tensor
 from .data import Dataset
 from .metrics import class_balance, confident_share, frechet_distance
 from ..errors import BrushworkError
 from .models import DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
-from .training import StepProgress, TrainSettings, TrainingRecord, fit
+from .settings import GAN_OPTIMIZERS, GANSettings, JudgeSettings
+from .training import StepProgress, TrainingRecord, fit
 
-OPTIMIZERS = ("adam", "sgd")
 ARCHITECTURES = {
     "seed": (DCGANGenerator, DCGANDiscriminator),
     "radford": (RadfordGenerator, RadfordDiscriminator),
 }
-
-
-@dataclass(frozen=True)
-class GANSettings:
-    epochs: int = 20
-    batch_size: int = 64
-    architecture: str = "seed"
-    generator_steps: int = 1  # generator updates per discriminator update
-    optimizer: str = "adam"
-    learning_rate: float = 2e-4
-    seed: int = 0
-    quality_samples: int = 2000  # generated digits per quality measurement
-    grid_samples: int = 100  # digits in each epoch's sample grid
-
-
-@dataclass(frozen=True)
-class JudgeSettings:
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    seed: int = 0
 
 
 class QualityJudge:
@@ -80,7 +59,7 @@ def train_judge(dataset: Dataset, settings: JudgeSettings = JudgeSettings(),
     steps = settings.epochs * -(-len(train) // settings.batch_size)
     experiment = ClassifierExperiment("judge-lenet5", LeNet5(), train, dataset.train_labels, test,
                                       dataset.test_labels, settings.learning_rate, steps)
-    record = fit(experiment, len(train), TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+    record = fit(experiment, len(train), settings,
                  on_step=on_step)
     return QualityJudge(experiment.model, test), record.history[-1]["test_accuracy"]
 
@@ -165,7 +144,7 @@ def train_dcgan(dataset: Dataset, settings: GANSettings, judge: QualityJudge | N
                 checkpoint=None, resume: bool = False) -> GANResult:
     torch.manual_seed(settings.seed)
     experiment = DCGANExperiment(dataset, settings, judge)
-    record = fit(experiment, len(dataset.train_images), TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+    record = fit(experiment, len(dataset.train_images), settings,
                  checkpoint=checkpoint, resume=resume, on_step=on_step,
                  on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment))
     return GANResult(record, experiment)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import torch
 from torch import nn
 
 from ..errors import BrushworkError
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, read_record, save_checkpoint
+from .settings import TrainingSettings
 
 
 class Experiment(Protocol):
@@ -27,13 +29,6 @@ class Experiment(Protocol):
     def train_step(self, index: torch.Tensor) -> dict[str, float]: ...
 
     def evaluate(self, epoch: int) -> dict[str, float]: ...
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    epochs: int
-    batch_size: int
-    seed: int = 0
 
 
 @dataclass
@@ -52,11 +47,12 @@ class TrainingRecord:
     experiment: str
     epochs_done: int = 0
     seconds: float = 0.0  # training time summed over all sessions of the run
-    history: list[dict] = field(default_factory=list)
+    history: list[dict[str, float]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  # the settings that produced it (to_dict form)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"experiment": self.experiment, "epochs_done": self.epochs_done, "seconds": self.seconds,
-                "history": self.history}
+                "history": self.history, "settings": self.settings}
 
 
 class TrainingInterrupted(Exception):
@@ -75,24 +71,40 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.
     return list(order.split(batch_size))
 
 
+def check_resumable(checkpoint: Path, saved: dict[str, Any], settings: TrainingSettings) -> None:
+    """Refuse to continue a run with other settings than it was started with (but for ``epochs``)."""
+    current = settings.to_dict()
+    for name, value in current.items():
+        if name in settings.resumable_changes or name not in saved or saved[name] == value:
+            continue
+        shown = " ".join(map(str, value)) if isinstance(value, list) else value
+        was = " ".join(map(str, saved[name])) if isinstance(saved[name], list) else saved[name]
+        raise settings.error(
+            name, f"{checkpoint}: was trained with {{name}} {was}, not {shown}; resume with the same settings "
+            "(only the epochs may change), or start afresh without --resume"
+        )
+
+
 def fit(
     experiment: Experiment,
     n_train: int,
-    settings: TrainSettings,
+    settings: TrainingSettings,
     checkpoint: Path | None = None,
     resume: bool = False,
     on_step: Callable[[StepProgress], None] | None = None,
     on_epoch: Callable[[dict], None] | None = None,
 ) -> TrainingRecord:
     """Train for ``settings.epochs`` epochs in all (a resumed run does only the ones left)."""
-    record = TrainingRecord(experiment.name)
+    record = TrainingRecord(experiment.name, settings=settings.to_dict())
     if resume:
         if checkpoint is None or not checkpoint.is_file():
             raise BrushworkError(f"--resume: no checkpoint at {checkpoint}")
-        saved = load_checkpoint(checkpoint, experiment.modules, experiment.optimizers)
+        saved = read_record(checkpoint)
         if saved.get("experiment") != experiment.name:
             raise BrushworkError(f"{checkpoint}: is a checkpoint of {saved.get('experiment')!r}, not {experiment.name!r}")
-        record = TrainingRecord(**saved)
+        check_resumable(checkpoint, saved.get("settings", {}), settings)
+        load_checkpoint(checkpoint, experiment.modules, experiment.optimizers)
+        record = TrainingRecord(**{**saved, "settings": settings.to_dict()})
 
     def save() -> None:
         if checkpoint is not None:

@@ -8,63 +8,26 @@ contact sheet over several layers shows what each stage of the network discards.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
-from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
-from ..encoders.vgg import VGG19Encoder, deepest_layer, load_vgg19, validate_layers
-from ..errors import BrushworkError
+from ..encoders.precision import autocast_dtype, network_autocast
+from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import fit_long_edge, resize
+from ..layers import deepest_layer
 from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalVariationLoss
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
-from .checks import nonnegative
+from ..settings.invert import INVERSION_LAYERS, InversionSettings
 from .progress import LevelProgress, level_reporter
-from .transfer import MIN_SIZE
+
+__all__ = ["INVERSION_LAYERS", "NEIGHBOUR_BOUND", "PIXEL_BOUND", "InversionSettings", "invert"]
 
 # Mahendran & Vedaldi's normalisers (80 and 80/6.5 on 0-255 pixels), here on [0, 1] images:
 # B is the typical magnitude of a mean-subtracted pixel, B_V of a natural image's neighbour difference.
 PIXEL_BOUND = 80.0 / 255.0
 NEIGHBOUR_BOUND = PIXEL_BOUND / 6.5
-INVERSION_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-
-
-@dataclass(frozen=True)
-class InversionSettings:
-    layers: tuple[str, ...] = INVERSION_LAYERS
-    size: int = 256  # long edge
-    max_size: int = 2048
-    iterations: int = 150
-    optimizer: str = "lbfgs"
-    lr: float | None = None
-    alpha: float = 6.0
-    alpha_weight: float = 1e-3
-    tv_exponent: float = 2.0  # β
-    tv_weight: float = 1e-2
-    pooling: str = "avg"
-    precision: str = "auto"
-    seed: int = 0
-
-    def replace(self, **changes) -> "InversionSettings":
-        return dataclasses.replace(self, **changes)
-
-    def validate(self) -> None:
-        if not MIN_SIZE <= self.size <= self.max_size:
-            raise BrushworkError(f"size must be between {MIN_SIZE} and {self.max_size} pixels, not {self.size}")
-        if not self.layers:
-            raise BrushworkError("give at least one layer to invert")
-        validate_layers(self.layers)
-        for name in ("alpha_weight", "tv_weight"):
-            nonnegative(name.replace("_", "-"), getattr(self, name))
-        if not (math.isfinite(self.alpha) and self.alpha >= 1):
-            raise BrushworkError(f"alpha must be >= 1, not {self.alpha}")
-        if not (math.isfinite(self.tv_exponent) and self.tv_exponent >= 1):
-            raise BrushworkError(f"the TV exponent must be >= 1, not {self.tv_exponent}")
-        validate_precision(self.precision)
 
 
 def invert(

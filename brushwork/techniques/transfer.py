@@ -1,161 +1,31 @@
 """Gatys neural style transfer, coarse to fine.
 
-The engine works on tensors and does no I/O. ``TransferSettings`` holds every default; the CLI
-reads its defaults from ``PRESETS`` so they live only here.
+The engine works on tensors and does no I/O. ``TransferSettings`` and ``PRESETS`` (declared in
+``brushwork.settings.transfer``) hold every default; the CLI, the studio and jobs read them from there.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 
-from ..encoders.precision import autocast_dtype, network_autocast, validate_precision
-from ..encoders.vgg import VGG19_LAYERS, VGG19Encoder, load_vgg19, validate_layers
+from ..constants import GATYS_STYLE_LAYERS, MIN_SIZE
+from ..encoders.precision import autocast_dtype, network_autocast
+from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image import color
-from ..image.pyramid import fit_area, fit_long_edge, high_frequencies, resize
+from ..image.pyramid import fit_area, high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
 from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE, PixelImage
-from .checks import nonnegative, style_layer_weights, validate_schedule, validate_style_layers
+from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .progress import LevelProgress, level_reporter
 
-PRESERVE_COLORS = ("none", "luminance", "histogram")
-INITS = ("content", "noise")
-MIN_SIZE = 32
-GATYS_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-
-
-@dataclass(frozen=True)
-class TransferSettings:
-    """Everything that shapes a style transfer, with the engine's defaults."""
-
-    size: int = 512  # long edge of the output, in pixels
-    max_size: int = 4096  # larger sizes are refused
-    content_layer: str = "relu4_2"
-    # Against 1e3/N² style weights on this (unnormalised) VGG, 5 keeps the photo recognisable.
-    content_weight: float = 5.0
-    style_layers: tuple[str, ...] = GATYS_STYLE_LAYERS
-    # Per-layer style weights; None means 1e3 / N² for a layer of N channels (Gatys et al.).
-    style_layer_weights: tuple[float, ...] | None = None
-    style_weight: float = 1.0
-    tv_weight: float = 0.0
-    pooling: str = "avg"
-    init: str = "content"  # "content", "noise", or a path resolved by the caller
-    optimizer: str = "lbfgs"
-    lr: float | None = None  # None: the optimizer's own default
-    # Coarse-to-fine schedule: fractions of ``size`` and the iterations run at each.
-    scales: tuple[float, ...] = (0.25, 0.5, 1.0)
-    # Iterations at the smallest size are 6x cheaper than at full size and set the deep statistics
-    # the detail level (below) no longer optimises, so they get the most.
-    iterations: tuple[int, ...] = (150, 30, 30)
-    # Add the content's detail lost by upsampling back to each level's starting image.
-    content_detail: bool = True
-    # The last level of a multi-level schedule runs the network only this deep: it matches the
-    # style layers at or above this layer and moves a deeper content layer here (same weight).
-    # The coarse levels have already set the deep, large-scale statistics; at full size the layers
-    # past relu3_1 are 69 % of VGG19's work. On bench/transfer.py the result's neutral (all-layer)
-    # losses stay below pastiche's 500 steps in 0.63x the time of the all-layer "quality" preset.
-    # None: every level uses every layer, the paper's objective.
-    detail_depth: str | None = "relu3_1"
-    style_scale: float = 1.0  # style image side relative to the output's (at equal pixel count)
-    style_blend: tuple[float, ...] | None = None  # None: equal blend of all styles
-    preserve_colors: str = "none"
-    precision: str = "auto"  # network precision (auto: bfloat16 where the CPU has it); Grams and losses are float32
-    seed: int = 0
-
-    def replace(self, **changes) -> "TransferSettings":
-        return dataclasses.replace(self, **changes)
-
-    def layer_weights(self) -> dict[str, float]:
-        return style_layer_weights(self.style_layers, self.style_layer_weights)
-
-    def detail_level(self) -> "TransferSettings":
-        """The settings of the last level of a multi-level schedule (see ``detail_depth``)."""
-        if self.detail_depth is None:
-            return self
-        depth = VGG19_LAYERS.index(self.detail_depth)
-        weights = self.layer_weights()
-        kept = [layer for layer in self.style_layers if VGG19_LAYERS.index(layer) <= depth]
-        if not kept:
-            raise BrushworkError(
-                f"no style layer is at or above the detail depth {self.detail_depth}; "
-                "choose a deeper --detail-depth or --detail-depth none"
-            )
-        content_layer = self.content_layer
-        if VGG19_LAYERS.index(content_layer) > depth:
-            content_layer = self.detail_depth
-        return self.replace(
-            style_layers=tuple(kept),
-            style_layer_weights=tuple(weights[layer] for layer in kept),
-            content_layer=content_layer,
-            detail_depth=None,
-        )
-
-    def level_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
-        return [fit_long_edge(height, width, max(MIN_SIZE // 2, round(self.size * s))) for s in self.scales]
-
-    def validate(self, n_styles: int) -> None:
-        if not MIN_SIZE <= self.size <= self.max_size:
-            raise BrushworkError(f"size must be between {MIN_SIZE} and {self.max_size} pixels, not {self.size}")
-        validate_layers([self.content_layer])
-        validate_style_layers(self.style_layers, self.style_layer_weights)
-        for name in ("content_weight", "style_weight", "tv_weight"):
-            nonnegative(name.replace("_", "-"), getattr(self, name))
-        if self.pooling not in ("max", "avg"):
-            raise BrushworkError(f"pooling must be 'max' or 'avg', not {self.pooling!r}")
-        if self.preserve_colors not in PRESERVE_COLORS:
-            raise BrushworkError(f"preserve-colors must be one of {', '.join(PRESERVE_COLORS)}")
-        validate_precision(self.precision)
-        validate_schedule(self.scales, self.iterations)
-        if self.detail_depth is not None:
-            validate_layers([self.detail_depth])
-            if len(self.scales) > 1:
-                self.detail_level()
-        if not (math.isfinite(self.style_scale) and 0.1 <= self.style_scale <= 4):
-            raise BrushworkError(f"style scale must be between 0.1 and 4, not {self.style_scale}")
-        if n_styles < 1:
-            raise BrushworkError("at least one style image is needed")
-        if self.style_blend is not None:
-            if len(self.style_blend) != n_styles:
-                raise BrushworkError(f"{len(self.style_blend)} blend weights given for {n_styles} style images")
-            for w in self.style_blend:
-                nonnegative("style blend weight", w)
-            if sum(self.style_blend) <= 0:
-                raise BrushworkError("style blend weights must not all be zero")
-
-
-PRESETS: dict[str, TransferSettings] = {
-    # Best result per second on a laptop CPU (see bench/transfer.py).
-    "default": TransferSettings(),
-    # Lower losses for 1.4-1.6x the time: every layer but relu5_1 at full size (relu5_1's loss
-    # there was already 0.1 % of the total, so dropping it changed no loss by 0.5 % and saved 23 %).
-    "quality": TransferSettings(iterations=(100, 60, 30), detail_depth="relu4_2"),
-    # Gatys, Ecker & Bethge 2016 as in the seeds: conv4_2 content, conv1_1..conv5_1 style with
-    # weights 1e3/N², L-BFGS from noise, average pooling, one scale, float32. Caffe's ReLUs are
-    # in place, so the paper's "conv4_2" features are the rectified ones: relu4_2 here.
-    "gatys2016": TransferSettings(
-        content_layer="relu4_2",
-        style_layers=GATYS_STYLE_LAYERS,
-        style_layer_weights=None,
-        content_weight=1.0,
-        style_weight=1.0,
-        tv_weight=0.0,
-        pooling="avg",
-        init="noise",
-        optimizer="lbfgs",
-        scales=(1.0,),
-        iterations=(500,),
-        content_detail=False,
-        detail_depth=None,
-        precision="float32",
-    ),
-}
-
+__all__ = [
+    "GATYS_STYLE_LAYERS", "INITS", "MIN_SIZE", "PRESERVE_COLORS", "PRESETS", "TransferProgress", "TransferSettings",
+    "stylize",
+]
 
 # Kept under its first name for the public API.
 TransferProgress = LevelProgress
@@ -257,7 +127,7 @@ def stylize(
             elif settings.init == "content":
                 parameter = content_input.clone()
             else:
-                raise BrushworkError(f"init must be one of {', '.join(INITS)} or an image")
+                raise BrushworkError("init = image needs an init image")
         else:
             parameter = resize(parameter, size)
             if settings.content_detail:

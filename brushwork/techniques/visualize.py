@@ -4,7 +4,6 @@ Fergus 2014), and activation maximisation of a channel or an ImageNet class (Ola
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -21,7 +20,7 @@ from ..optim import Interrupted, optimize
 from ..render.param import FourierImage
 from ..render.transforms import standard_transforms
 from .progress import LevelProgress, level_reporter
-from .transfer import MIN_SIZE
+from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
 
 # ---------------------------------------------------------------- first-layer filters
 
@@ -123,31 +122,6 @@ def _field_size(layer: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- activation maximisation
 
 
-@dataclass(frozen=True)
-class FeatureVisualizationSettings:
-    network: str = "vgg19"
-    size: int = 224
-    batch: int = 1  # several images from different starting points, shown side by side
-    iterations: int = 256
-    lr: float = 0.05  # Adam, on the Fourier parameterisation
-    decay: float = 1.0  # spectrum falls off as 1/f^decay
-    jitter: int = 8
-    pooling: str = "avg"  # VGG19 only
-    seed: int = 0
-
-    def replace(self, **changes) -> "FeatureVisualizationSettings":
-        return dataclasses.replace(self, **changes)
-
-    def validate(self) -> None:
-        validate_network(self.network)
-        if not MIN_SIZE <= self.size <= 1024:
-            raise BrushworkError(f"size must be between {MIN_SIZE} and 1024 pixels, not {self.size}")
-        if self.batch < 1 or self.iterations < 0 or self.jitter < 0:
-            raise BrushworkError("batch must be >= 1, iterations and jitter >= 0")
-        if not self.lr > 0:
-            raise BrushworkError(f"lr must be > 0, not {self.lr}")
-
-
 def render(
     objective, settings: FeatureVisualizationSettings, encoder,
     callback: Callable[[LevelProgress], None] | None = None,
@@ -184,9 +158,6 @@ def visualize_channel(
     if encoder is None:
         encoder = load_encoder(settings.network, [layer], pooling=settings.pooling)
     return render(ActivationObjective(layer, [channel]), settings, encoder, callback)
-
-
-CLASS_DEFAULTS = FeatureVisualizationSettings(network="efficientnet-lite0", batch=4, iterations=384)
 
 
 def visualize_class(

@@ -1,10 +1,10 @@
-"""``texture``, ``invert``, ``dream`` and ``visualize`` end to end, in a subprocess, at tiny sizes."""
+"""``texture``, ``invert``, ``dream`` and ``visualize`` through ``main(argv)``, at tiny sizes (Ctrl-C in a subprocess)."""
 
 import pytest
 from PIL import Image
 
-from ..helpers import interrupt_when
-from .test_transfer_cli import assert_error, brushwork
+from ..helpers import assert_error, interrupt_when
+from ..helpers import run_cli as brushwork
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_texture_tileable(tmp_path, photo, real_weights):
 
 def test_texture_tileable_size_is_checked_first(tmp_path, photo):
     assert_error(brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "60x60", "--tileable"),
-                 "a tileable texture needs sides divisible by 16, not 60x60")
+                 "a tileable texture needs sides divisible by 16 in --size, not 60x60")
     assert_error(brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "big"),
                  "argument --size: expected WIDTHxHEIGHT or SIZE, e.g. 512x512, not 'big' (see brushwork texture --help)")
 

@@ -1,4 +1,4 @@
-"""The CLI end to end, in a subprocess."""
+"""The transfer CLI through ``main(argv)`` in this process; exit codes and Ctrl-C end to end in a subprocess."""
 
 import os
 import signal
@@ -9,14 +9,14 @@ import time
 import pytest
 from PIL import Image
 
-from brushwork.encoders.vgg import VGG19_LAYERS
+from brushwork.layers import VGG19_LAYERS
+
+from ..helpers import assert_error, run_cli, run_subprocess
 
 FAST = ["--size", "40", "--scales", "0.8", "1", "--iterations", "2", "2", "--quiet"]
 
 
-def brushwork(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "brushwork", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, **kwargs)
+brushwork = run_cli
 
 
 @pytest.fixture
@@ -26,13 +26,9 @@ def images(tmp_path):
     return tmp_path / "photo.png", tmp_path / "paint.jpg"
 
 
-def assert_error(result, message):
-    assert result.returncode == 2, result.stderr
-    assert result.stderr == f"brushwork: error: {message}\n"
-
-
-def test_missing_input(tmp_path):
-    assert_error(brushwork("transfer", tmp_path / "nope.jpg", tmp_path / "b.jpg", "-o", tmp_path / "o.png"),
+def test_missing_input_end_to_end(tmp_path):
+    """In a real process: the one line on stderr and exit code 2."""
+    assert_error(run_subprocess("transfer", tmp_path / "nope.jpg", tmp_path / "b.jpg", "-o", tmp_path / "o.png"),
                  f"{tmp_path / 'nope.jpg'}: no such file")
 
 
@@ -51,12 +47,12 @@ def test_existing_output_is_kept(tmp_path, images):
 
 def test_unknown_layer(tmp_path, images):
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--content-layer", "relu9_9"),
-                 f"unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
+                 f"--content-layer: unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
 
 
 def test_detail_depth(tmp_path, images):
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--detail-depth", "relu3_9"),
-                 f"unknown VGG19 layer 'relu3_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
+                 f"--detail-depth: unknown VGG19 layer 'relu3_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-layers", "relu4_1", "relu5_1"),
                  "no style layer is at or above the detail depth relu3_1; "
                  "choose a deeper --detail-depth or --detail-depth none")
@@ -64,16 +60,16 @@ def test_detail_depth(tmp_path, images):
 
 def test_size_limits(tmp_path, images):
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "16"),
-                 "size must be between 32 and 4096 pixels, not 16")
+                 "--size must be between 32 and 4096 pixels, not 16")
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "900", "--max-size", "800"),
-                 "size must be between 32 and 800 pixels, not 900")
+                 "--size must be between 32 and 800 pixels, not 900")
 
 
 def test_negative_and_non_finite_weights(tmp_path, images):
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-weight", "-2"),
-                 "style-weight must be a finite number >= 0, not -2.0")
+                 "--style-weight must be >= 0, not -2")
     assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--tv-weight", "inf"),
-                 "argument --tv-weight: must be finite: 'inf' (see brushwork transfer --help)")
+                 "--tv-weight must be a finite number, not inf")
 
 
 def test_unsupported_output_format(tmp_path, images):

@@ -3,7 +3,8 @@ import math
 import numpy as np
 import torch
 
-from brushwork.lab import aae, gan
+from brushwork.lab import adversarial as aae
+from brushwork.lab import gan
 from brushwork.lab.data import Dataset
 from brushwork.lab.training import epoch_batches
 

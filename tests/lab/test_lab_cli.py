@@ -1,30 +1,36 @@
-"""``brushwork lab`` end to end in a subprocess, on tiny hand-made datasets."""
+"""``brushwork lab`` through ``main(argv)``, on tiny hand-made datasets (Ctrl-C in a subprocess)."""
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from PIL import Image
 
-from ..cli.test_transfer_cli import assert_error
-from ..helpers import interrupt_when
+from ..helpers import assert_error, interrupt_when, run_cli
 from .fixtures import class_images, write_fashion_mnist, write_mnist
 
 
 @pytest.fixture(scope="module")
-def data_env(tmp_path_factory):
+def data_folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    env = dict(os.environ)
-    env["BRUSHWORK_FASHION_MNIST"] = str(write_fashion_mnist(root / "fashion", 60, 20))
-    env["BRUSHWORK_MNIST"] = str(write_mnist(root / "mnist", per_digit=10))
-    return env
+    return {"BRUSHWORK_FASHION_MNIST": str(write_fashion_mnist(root / "fashion", 60, 20)),
+            "BRUSHWORK_MNIST": str(write_mnist(root / "mnist", per_digit=10))}
 
 
-def lab(*args, env, **kwargs):
-    return subprocess.run([sys.executable, "-m", "brushwork", "lab", *map(str, args)], capture_output=True,
-                          text=True, timeout=300, env=env, **kwargs)
+@pytest.fixture
+def data_env(data_folders, monkeypatch):
+    """The tiny datasets, in this process's environment (for ``lab``) and as an environment for a subprocess."""
+    for key, value in data_folders.items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)
+
+
+def lab(*args, env):
+    """``brushwork lab *args`` in this process, with the datasets ``env`` names."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("BRUSHWORK_FASHION_MNIST", "BRUSHWORK_MNIST"):
+            patch.setenv(key, env[key])
+        return run_cli("lab", *args)
 
 
 def assert_png(path):

@@ -33,7 +33,7 @@ def test_loss_falls_and_output_has_the_requested_size(random_encoder):
 def test_tileable_sizes_must_halve_evenly():
     with pytest.raises(BrushworkError) as error:
         TextureSettings(size=(500, 500), tileable=True).validate()
-    assert str(error.value) == "a tileable texture needs sides divisible by 16, not 500x500"
+    assert str(error.value) == "a tileable texture needs sides divisible by 16 in size, not 500x500"
     assert all(h % 16 == 0 and w % 16 == 0 for h, w in TextureSettings(size=(96, 160), tileable=True).level_sizes())
 
 

@@ -73,15 +73,15 @@ def test_ctrl_c_yields_the_best_image_at_the_output_size(random_encoder):
     [
         ({"size": 16}, "size must be between 32 and 4096 pixels, not 16"),
         ({"size": 5000}, "size must be between 32 and 4096 pixels, not 5000"),
-        ({"style_weight": -1.0}, "style-weight must be a finite number >= 0, not -1.0"),
-        ({"content_weight": float("nan")}, "content-weight must be a finite number >= 0, not nan"),
-        ({"scales": (0.5,), "iterations": (1,)}, "scales must increase, lie in (0, 1] and end at 1, not [0.5]"),
-        ({"iterations": (1,)}, "the schedule needs one iteration count per scale (2 scales, 1 counts)"),
-        ({"style_blend": (1.0, 2.0)}, "2 blend weights given for 1 style images"),
-        ({"style_layer_weights": (1.0,)}, "1 style layer weights given for 3 style layers"),
+        ({"style_weight": -1.0}, "style_weight must be >= 0, not -1"),
+        ({"content_weight": float("nan")}, "content_weight must be a finite number, not nan"),
+        ({"scales": (0.5,), "iterations": (1,)}, "scales must increase and end at 1, not 0.5"),
+        ({"iterations": (1,)}, "iterations needs one count per scale (2 scales, 1 counts)"),
+        ({"style_blend": (1.0, 2.0)}, "style_blend needs one weight per style image (1 styles, 2 weights)"),
+        ({"style_layer_weights": (1.0,)}, "style_layer_weights needs one weight per style layer (3 layers, 1 weights)"),
         ({"style_layers": ("relu4_1",), "detail_depth": "relu3_1"},
-         "no style layer is at or above the detail depth relu3_1; choose a deeper --detail-depth or --detail-depth none"),
-        ({"detail_depth": "relu3_9"}, "unknown VGG19 layer 'relu3_9'; valid layers are: " + ", ".join(VGG19_LAYERS)),
+         "no style layer is at or above the detail depth relu3_1; choose a deeper detail_depth or detail_depth none"),
+        ({"detail_depth": "relu3_9"}, "detail_depth: unknown VGG19 layer 'relu3_9'; valid layers are: " + ", ".join(VGG19_LAYERS)),
     ],
 )
 def test_bad_settings_are_refused(changes, message):

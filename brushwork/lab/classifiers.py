@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -25,9 +25,9 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..errors import BrushworkError
 from .data import Dataset
 from .models import LeNet5, MLPClassifier, TransferHead
-from .training import StepProgress, TrainSettings, fit
+from .settings import CLASSIFIER_DEFAULTS, CLASSIFIERS, ClassifierSettings
+from .training import StepProgress, fit
 
-CLASSIFIERS = ("svm", "mlp", "lenet", "efficientnet")
 TITLES = {
     "svm": "Gaussian pyramid + linear SVM",
     "mlp": "MLP (784-128-10)",
@@ -36,29 +36,6 @@ TITLES = {
 }
 # Seed 004's test accuracies on Fashion-MNIST.
 SEED_ACCURACY = {"svm": 0.84, "mlp": 0.886, "lenet": 0.891, "efficientnet": 0.893}
-
-
-@dataclass(frozen=True)
-class ClassifierSettings:
-    """Training settings of one classifier; the defaults are the ones the benchmark measured."""
-
-    epochs: int = 0  # not used by the SVM
-    batch_size: int = 0
-    learning_rate: float = 1e-3
-    seed: int = 0
-    svm_c: float = 1.0
-    svm_max_iter: int = 1000
-    transfer_size: int = 96  # EfficientNet input side
-    transfer_layer: str = "block11"
-    precision: str = "auto"  # of the frozen network: bfloat16 where the CPU computes it natively
-
-
-DEFAULT_SETTINGS = {
-    "svm": ClassifierSettings(),
-    "mlp": ClassifierSettings(epochs=30, batch_size=64),
-    "lenet": ClassifierSettings(epochs=20, batch_size=64),
-    "efficientnet": ClassifierSettings(epochs=20, batch_size=128),
-}
 
 
 @dataclass
@@ -224,7 +201,7 @@ def train_network(name: str, dataset: Dataset, settings: ClassifierSettings,
     experiment = ClassifierExperiment(name, model, train_inputs, dataset.train_labels, test_inputs,
                                       dataset.test_labels, settings.learning_rate,
                                       settings.epochs * math.ceil(len(train_inputs) / settings.batch_size))
-    record = fit(experiment, len(train_inputs), TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+    record = fit(experiment, len(train_inputs), settings,
                  checkpoint=checkpoint, resume=resume, on_step=on_step)
     if not record.history:
         raise BrushworkError("no epochs to train (--epochs is not above the checkpoint's epochs)")
@@ -244,13 +221,7 @@ def train_network(name: str, dataset: Dataset, settings: ClassifierSettings,
 
 def train_classifier(name: str, dataset: Dataset, settings: ClassifierSettings | None = None, **callbacks
                      ) -> ClassifierResult:
-    settings = settings or DEFAULT_SETTINGS[name]
+    settings = settings or CLASSIFIER_DEFAULTS[name]
     if name == "svm":
         return train_svm(dataset, settings)
     return train_network(name, dataset, settings, **callbacks)
-
-
-def settings_for(name: str, **changes) -> ClassifierSettings:
-    if name not in DEFAULT_SETTINGS:
-        raise BrushworkError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
-    return replace(DEFAULT_SETTINGS[name], **{k: v for k, v in changes.items() if v is not None})

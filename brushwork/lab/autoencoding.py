@@ -4,32 +4,24 @@ reconstruction error and on checkerboard artefacts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .classify import images_tensor
+from .classifiers import images_tensor
 from .data import Dataset
 from .metrics import nyquist_energy_share
 from .models import ConvAutoencoder, MLPAutoencoder
-from .training import StepProgress, TrainSettings, TrainingRecord, fit
+from .settings import AUTOENCODERS, AutoencoderSettings
+from .training import StepProgress, TrainingRecord, fit
 
-AUTOENCODERS = ("mlp", "conv-transpose", "conv-upsample")
 TITLES = {
     "mlp": "MLP (784-32-784)",
     "conv-transpose": "conv, transposed-conv decoder",
     "conv-upsample": "conv, upsample+conv decoder",
 }
-
-
-@dataclass(frozen=True)
-class AutoencoderSettings:
-    epochs: int = 20
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    seed: int = 0
 
 
 def build_autoencoder(name: str) -> nn.Module:
@@ -87,6 +79,6 @@ def train_autoencoder(name: str, dataset: Dataset, settings: AutoencoderSettings
     experiment = AutoencoderExperiment(name, images_tensor(dataset.train_images), images_tensor(dataset.test_images),
                                        settings.learning_rate)
     record = fit(experiment, len(dataset.train_images),
-                 TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+                 settings,
                  checkpoint=checkpoint, resume=resume, on_step=on_step)
     return AutoencoderResult(name, record, experiment)

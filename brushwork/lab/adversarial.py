@@ -19,32 +19,21 @@ uniform). ``code_class_accuracy`` in the history measures the class left in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .classify import images_tensor
+from .classifiers import images_tensor
 from .data import Dataset
 from .metrics import code_class_accuracy
 from .models import N_CLASSES, AAEDecoder, AAEDiscriminator, AAEEncoder, ClassCritic
-from .training import StepProgress, TrainSettings, TrainingRecord, fit
+from .settings import AAESettings
+from .training import StepProgress, TrainingRecord, fit
 
 PRIOR_STD = 5.0
 CODE_SIZE = 10
-
-
-@dataclass(frozen=True)
-class AAESettings:
-    supervised: bool = False
-    epochs: int = 40
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    # Supervised form: weight of the encoder's "leave the class critic guessing" loss, against the
-    # per-pixel reconstruction BCE (about 0.1).
-    class_confusion_weight: float = 0.1
-    seed: int = 0
 
 
 class AAEExperiment:
@@ -186,7 +175,7 @@ def train_aae(dataset: Dataset, settings: AAESettings, on_step: Callable[[StepPr
               resume: bool = False) -> AAEResult:
     torch.manual_seed(settings.seed)
     experiment = AAEExperiment(dataset, settings)
-    record = fit(experiment, len(dataset.train_images), TrainSettings(settings.epochs, settings.batch_size, settings.seed),
+    record = fit(experiment, len(dataset.train_images), settings,
                  checkpoint=checkpoint, resume=resume, on_step=on_step,
                  on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment))
     return AAEResult(record, experiment)

@@ -1,0 +1,104 @@
+"""Command-line options generated from a settings dataclass, so a setting is declared only once.
+
+Every generated option is left out of the namespace unless the user gave it: settings the user did
+not type keep the value of the preset (or settings file) they start from. argparse only turns words
+into numbers; whether a value is allowed is the engine's ``validate()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import BrushworkError
+from ..settings.schema import Settings, field_type, flag_of, show_value, spec_of
+
+
+def _word_parser(base: type, none_word: str | None, parse: Callable[[str], Any] | None) -> Callable[[str], Any]:
+    def parse_word(text: str) -> Any:
+        if none_word is not None and text.lower() == none_word:
+            return None
+        if parse is not None:
+            try:
+                return parse(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        if base is int:
+            try:
+                return int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if base is float:
+            try:
+                return float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        return text
+
+    return parse_word
+
+
+def _help(field: dataclasses.Field[Any], default: Any, default_label: str,
+          variants: Mapping[str, Settings] | None) -> str:
+    spec = spec_of(field)
+    text = spec.help
+    if spec.none_word is not None and spec.none_means:
+        text += f"; {spec.none_word}: {spec.none_means}"
+    values = {name: getattr(v, field.name) for name, v in (variants or {}).items()}
+    if len(set(map(repr, values.values()))) > 1:
+        text += " (default: " + ", ".join(f"{name} {show_value(spec, v)}" for name, v in values.items()) + ")"
+    else:
+        text += f" ({default_label}: {show_value(spec, default)})"
+    return text.replace("%", "%%")  # argparse %-formats help texts
+
+
+def add_settings_options(
+    parser: argparse.ArgumentParser, defaults: Settings, default_label: str = "default",
+    variants: Mapping[str, Settings] | None = None,
+) -> None:
+    """One option per field of ``defaults``' settings class, its help ending in ``defaults``' value
+    (or, where ``variants`` such as per-model defaults differ, in each of theirs)."""
+    cls = type(defaults)
+    group = parser.add_argument_group(f"{cls.technique} settings")
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        spec = spec_of(field)
+        if not spec.cli:
+            continue
+        kind = field_type(cls, field)
+        options: dict[str, Any] = {
+            "dest": field.name,
+            "default": argparse.SUPPRESS,
+            "help": _help(field, getattr(defaults, field.name), "default" if variants else default_label, variants),
+        }
+        if kind.base is bool and not kind.sequence:
+            options["action"] = argparse.BooleanOptionalAction
+        else:
+            options["type"] = _word_parser(kind.base, spec.none_word, spec.parse)
+            if kind.sequence and spec.parse is None:
+                options["nargs"] = "+"
+            if spec.metavar is not None:
+                options["metavar"] = spec.metavar
+            elif spec.choices is not None:
+                options["metavar"] = "{" + ",".join(map(str, spec.choices)) + "}"
+        group.add_argument(flag_of(field), **options)
+
+
+def settings_changes(args: argparse.Namespace, cls: type[Settings]) -> dict[str, Any]:
+    """The settings the user typed, as values of ``cls``' fields."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not hasattr(args, field.name):
+            continue
+        value = getattr(args, field.name)
+        if isinstance(value, list):
+            if None in value:
+                if len(value) > 1:
+                    word = spec_of(field).none_word
+                    raise BrushworkError(f"{flag_of(field)}: {word!r} must stand alone")
+                value = None
+            else:
+                value = tuple(value)
+        changes[field.name] = value
+    return changes

@@ -1,0 +1,117 @@
+"""``run_job``: the one function that runs a job, for the CLI, the studio and the batch runner."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..image.io import load_image, save_image
+from ..optim import Interrupted
+from ..provenance import record
+from ..settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
+from ..techniques.progress import LevelProgress
+from .job import Job
+
+ProgressCallback = Callable[[LevelProgress], None]
+
+
+@dataclass
+class JobResult:
+    image: torch.Tensor  # (1, 3, H, W) RGB in [0, 1]: the picture to save (a contact sheet for invert)
+    losses: dict[str, float] = field(default_factory=dict)  # the last iteration's loss terms
+    seconds: float = 0.0
+
+
+def _load_many(paths: Any) -> list[torch.Tensor]:
+    return [load_image(p) for p in paths]
+
+
+def _run_transfer(job: Job, callback: ProgressCallback) -> torch.Tensor:
+    from ..techniques.transfer import stylize
+
+    settings, inputs = job.settings, job.inputs
+    assert isinstance(settings, TransferSettings)
+    content = load_image(inputs["content"])
+    styles = _load_many(inputs["styles"])
+    # A mask's grey level is the weight of its style there.
+    masks = {int(k): load_image(v).mean(dim=1, keepdim=True) for k, v in (inputs.get("masks") or {}).items()}
+    init = load_image(inputs["init"]) if inputs.get("init") else None
+    return stylize(content, styles, settings, masks=masks, init_image=init, callback=callback)
+
+
+def _run_texture(job: Job, callback: ProgressCallback) -> torch.Tensor:
+    from ..techniques.texture import synthesize
+
+    assert isinstance(job.settings, TextureSettings)
+    return synthesize(load_image(job.inputs["style"]), job.settings, callback=callback)
+
+
+def _run_dream(job: Job, callback: ProgressCallback) -> torch.Tensor:
+    from ..techniques.dream import dream
+
+    settings = job.settings
+    assert isinstance(settings, DreamSettings)
+    photo = load_image(job.inputs["image"])
+    settings.validate((photo.shape[-2], photo.shape[-1]))
+    guide = load_image(job.inputs["guide"]) if job.inputs.get("guide") else None
+    return dream(photo, settings, guide=guide, callback=callback)
+
+
+def _run_invert(job: Job, callback: ProgressCallback) -> torch.Tensor:
+    from ..image.pyramid import fit_long_edge, resize
+    from ..image.sheet import captioned_sheet
+    from ..techniques.invert import invert
+
+    settings = job.settings
+    assert isinstance(settings, InversionSettings)
+    photo = load_image(job.inputs["image"])
+    original = resize(photo, fit_long_edge(photo.shape[-2], photo.shape[-1], settings.size))
+
+    def sheet(reconstructions: list[torch.Tensor]) -> torch.Tensor:
+        panels = [("original", original)]
+        panels += [(f"from {layer}", image) for layer, image in zip(settings.layers, reconstructions, strict=False)]
+        return captioned_sheet(panels, columns=min(len(panels), 3))
+
+    try:
+        return sheet(invert(photo, settings, callback=callback))
+    except Interrupted as stop:
+        raise Interrupted(sheet(stop.best)) from None
+
+
+RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], torch.Tensor]] = {
+    "transfer": _run_transfer,
+    "texture": _run_texture,
+    "dream": _run_dream,
+    "invert": _run_invert,
+}
+
+
+def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
+    """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback``.
+
+    On Ctrl-C (or a callback raising KeyboardInterrupt) raises ``Interrupted`` whose ``best`` is
+    the picture so far, ready to save.
+    """
+    job.validate()
+    last: dict[str, float] = {}
+
+    def report(progress: LevelProgress) -> None:
+        last.clear()
+        last.update(progress.losses)
+        if callback is not None:
+            callback(progress)
+
+    started = time.perf_counter()
+    image = RUNNERS[job.technique](job, report)
+    return JobResult(image, dict(last), time.perf_counter() - started)
+
+
+def save_job_output(job: Job, image: torch.Tensor, path: str | Path, overwrite: bool = False,
+                    status: str = "finished") -> Path:
+    """Write a job's picture with the record of what made it (``brushwork info`` reads it back)."""
+    return save_image(image, path, overwrite=overwrite, metadata=record(job.technique, job.settings, job.inputs, status))

@@ -1,0 +1,102 @@
+"""The lab's settings, declared once like the engine's: one base for what every training run shares.
+
+Checkpoints store these settings; ``--resume`` with other settings is refused, except for the
+number of epochs (continuing a run for longer is what resuming is for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..constants import PRECISIONS
+from ..layers import EFFICIENTNET_LAYERS
+from ..settings.schema import Settings, setting
+from ..settings.transfer import MAX_SEED
+
+CLASSIFIERS = ("svm", "mlp", "lenet", "efficientnet")
+AUTOENCODERS = ("mlp", "conv-transpose", "conv-upsample")
+DATASETS = ("mnist", "fashion-mnist")
+GAN_OPTIMIZERS = ("adam", "sgd")
+GAN_ARCHITECTURES = ("seed", "radford")
+
+
+@dataclass(frozen=True)
+class TrainingSettings(Settings):
+    """What every lab training run has."""
+
+    # Settings a resumed run may change.
+    resumable_changes: ClassVar[frozenset[str]] = frozenset({"epochs"})
+
+    epochs: int = setting(20, "epochs to train in all (a resumed run does only the ones left)", minimum=1)
+    batch_size: int = setting(64, "examples per training step", minimum=1)
+    learning_rate: float = setting(1e-3, "the optimiser's learning rate", minimum=0, exclusive_minimum=True)
+    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    train_limit: int | None = setting(None, "train on the first N training images only", minimum=1, metavar="N",
+                                      none_word="all", none_means="every training image")
+    test_limit: int | None = setting(None, "test on the first N test images only", minimum=1, metavar="N",
+                                     none_word="all", none_means="every test image")
+
+
+@dataclass(frozen=True)
+class ClassifierSettings(TrainingSettings):
+    """One classifier's training; the defaults per classifier (``CLASSIFIER_DEFAULTS``) are the benchmark's."""
+
+    technique: ClassVar[str] = "lab-classify"
+
+    svm_c: float = setting(1.0, "the SVM's regularisation C (svm only)", minimum=0, exclusive_minimum=True)
+    svm_max_iter: int = setting(1000, "liblinear's iteration limit (svm only)", minimum=1)
+    transfer_size: int = setting(96, "EfficientNet input side (efficientnet only)", minimum=32, maximum=512,
+                                 unit="pixels")
+    transfer_layer: str = setting("block11", "EfficientNet layer whose pooled features feed the head "
+                                  "(efficientnet only)", choices=EFFICIENTNET_LAYERS[:-1], metavar="LAYER")
+    precision: str = setting("auto", "precision of the frozen network", choices=PRECISIONS)
+
+
+CLASSIFIER_DEFAULTS: dict[str, ClassifierSettings] = {
+    "svm": ClassifierSettings(epochs=1),  # the SVM is fitted once; epochs do not apply
+    "mlp": ClassifierSettings(epochs=30, batch_size=64),
+    "lenet": ClassifierSettings(epochs=20, batch_size=64),
+    "efficientnet": ClassifierSettings(epochs=20, batch_size=128),
+}
+
+
+@dataclass(frozen=True)
+class AutoencoderSettings(TrainingSettings):
+    technique: ClassVar[str] = "lab-autoencoder"
+
+    dataset: str = setting("mnist", "the digits to learn", choices=DATASETS)
+
+
+@dataclass(frozen=True)
+class GANSettings(TrainingSettings):
+    technique: ClassVar[str] = "lab-dcgan"
+
+    learning_rate: float = setting(2e-4, "the optimisers' learning rate", minimum=0, exclusive_minimum=True)
+    architecture: str = setting("seed", "seed (seed 004's networks) or radford (the DCGAN paper's)",
+                                choices=GAN_ARCHITECTURES)
+    generator_steps: int = setting(1, "generator updates per discriminator update", minimum=1)
+    optimizer: str = setting("adam", "adam (the DCGAN paper's) or sgd (the seed's)", choices=GAN_OPTIMIZERS)
+    quality_samples: int = setting(2000, "generated digits per quality measurement", minimum=2)
+    grid_samples: int = setting(100, "digits in each epoch's sample grid", minimum=1)
+
+
+@dataclass(frozen=True)
+class JudgeSettings(TrainingSettings):
+    """The LeNet-5 that judges the DCGAN's samples."""
+
+    technique: ClassVar[str] = "lab-judge"
+
+    epochs: int = setting(10, "epochs to train the judge", minimum=1)
+
+
+@dataclass(frozen=True)
+class AAESettings(TrainingSettings):
+    technique: ClassVar[str] = "lab-aae"
+
+    epochs: int = setting(40, "epochs to train in all (a resumed run does only the ones left)", minimum=1)
+    batch_size: int = setting(128, "examples per training step", minimum=1)
+    supervised: bool = setting(False, "give the decoder the class, so the code learns style")
+    # Against the per-pixel reconstruction BCE (about 0.1).
+    class_confusion_weight: float = setting(0.1, "weight of the encoder's 'leave the class critic guessing' loss "
+                                            "(supervised only)", minimum=0)

@@ -1,0 +1,87 @@
+"""The named layers of the networks brushwork ships, as plain tables: validating a setting needs no torch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .errors import BrushworkError
+
+NETWORKS: tuple[str, ...] = ("vgg19", "efficientnet-lite0")
+
+_VGG19_BLOCK_SIZES = (2, 2, 4, 4, 4)
+_VGG19_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
+
+
+def _vgg19_layer_names() -> tuple[str, ...]:
+    names = []
+    for block, n_convs in enumerate(_VGG19_BLOCK_SIZES, start=1):
+        for conv in range(1, n_convs + 1):
+            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
+        names.append(f"pool{block}")
+    return tuple(names)
+
+
+VGG19_LAYERS: tuple[str, ...] = _vgg19_layer_names()
+CONV_LAYERS: tuple[str, ...] = tuple(n for n in VGG19_LAYERS if n.startswith("conv"))
+
+EFFICIENTNET_BLOCKS = 16
+EFFICIENTNET_LAYERS: tuple[str, ...] = ("stem", *(f"block{i}" for i in range(EFFICIENTNET_BLOCKS)), "head", "logits")
+_EFFICIENTNET_CHANNELS = (32, 16, 24, 24, 40, 40, 80, 80, 80, 112, 112, 112, 192, 192, 192, 192, 320, 1280, 1000)
+
+
+def validate_layers(layers: Iterable[str]) -> None:
+    """Refuse names that are not VGG19 layers."""
+    unknown = [name for name in layers if name not in VGG19_LAYERS]
+    if unknown:
+        raise BrushworkError(f"unknown VGG19 layer {unknown[0]!r}; valid layers are: {', '.join(VGG19_LAYERS)}")
+
+
+def layer_channels(layer: str) -> int:
+    """Number of feature channels a VGG19 layer outputs (``relu3_1`` -> 256)."""
+    validate_layers([layer])
+    return _VGG19_BLOCK_CHANNELS[int(layer[4]) - 1]  # every name is conv/relu/pool + block digit
+
+
+def deepest_layer(layers: Sequence[str]) -> str:
+    """The VGG19 layer of ``layers`` that lies deepest in the network."""
+    validate_layers(layers)
+    return max(layers, key=VGG19_LAYERS.index)
+
+
+def validate_efficientnet_layers(layers: Iterable[str]) -> None:
+    unknown = [name for name in layers if name not in EFFICIENTNET_LAYERS]
+    if unknown:
+        raise BrushworkError(
+            f"unknown EfficientNet-Lite0 layer {unknown[0]!r}; valid layers are: {', '.join(EFFICIENTNET_LAYERS)}"
+        )
+
+
+def efficientnet_layer_channels(layer: str) -> int:
+    validate_efficientnet_layers([layer])
+    return _EFFICIENTNET_CHANNELS[EFFICIENTNET_LAYERS.index(layer)]
+
+
+def validate_network(network: str) -> None:
+    if network not in NETWORKS:
+        raise BrushworkError(f"unknown network {network!r}; choose one of: {', '.join(NETWORKS)}")
+
+
+def validate_network_layers(network: str, layers: Iterable[str]) -> None:
+    validate_network(network)
+    if network == "vgg19":
+        validate_layers(layers)
+    else:
+        validate_efficientnet_layers(layers)
+
+
+def network_layer_channels(network: str, layer: str) -> int:
+    validate_network(network)
+    return layer_channels(layer) if network == "vgg19" else efficientnet_layer_channels(layer)
+
+
+def check_channels(network: str, layer: str, channels: Sequence[int]) -> None:
+    """Refuse channel numbers the layer does not have (read from the architecture, no forward pass)."""
+    count = network_layer_channels(network, layer)
+    for outside in (max(channels), min(channels)):
+        if not 0 <= outside < count:
+            raise BrushworkError(f"layer {layer} has {count} channels (0..{count - 1}); got {outside}")

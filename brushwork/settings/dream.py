@@ -1,0 +1,64 @@
+"""DeepDream settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..constants import MIN_LEVEL_SIZE, MIN_SIZE, POOLINGS, PRECISIONS
+from ..geometry import fit_long_edge
+from ..layers import NETWORKS, check_channels, validate_network_layers
+from .schema import Settings, setting
+from .transfer import MAX_SEED
+from .words import channel_list, show_channel_list
+
+DEFAULT_LAYERS = {"vgg19": "relu4_2", "efficientnet-lite0": "block9"}
+
+
+@dataclass(frozen=True)
+class DreamSettings(Settings):
+    technique: ClassVar[str] = "dream"
+
+    network: str = setting("vgg19", "the network that dreams", choices=NETWORKS)
+    layer: str | None = setting(None, "layer to amplify", metavar="LAYER", none_word="default",
+                                none_means=", ".join(f"{v} on {k}" for k, v in DEFAULT_LAYERS.items()))
+    channels: tuple[int, ...] | None = setting(None, "only these channels, e.g. 0-15,20", parse=channel_list,
+                                               show=show_channel_list, metavar="LIST", minimum=0, none_word="all",
+                                               none_means="all channels of the layer")
+    size: int | None = setting(None, "long edge of the output", minimum=MIN_SIZE, maximum="max_size",
+                               unit="pixels", none_word="photo", none_means="the photo's size")
+    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
+    octaves: int = setting(4, "number of octaves (scales)", minimum=1)
+    octave_scale: float = setting(1.4, "size ratio between octaves", minimum=1, exclusive_minimum=True, maximum=4)
+    iterations: int = setting(10, "iterations per octave", minimum=0)
+    step: float = setting(1.5, "step size in 0-255 pixel units, after normalising the gradient", minimum=0,
+                          exclusive_minimum=True)
+    jitter: int = setting(32, "random shift in pixels", minimum=0)
+    # Max pooling gives the crisper, classic dream structures.
+    pooling: str = setting("max", "VGG19's pooling (VGG19 only)", choices=POOLINGS)
+    precision: str = setting("auto", "network precision", choices=PRECISIONS)
+    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+
+    @property
+    def dream_layer(self) -> str:
+        return self.layer or DEFAULT_LAYERS.get(self.network, "")
+
+    def check(self) -> None:
+        self.about("layer", validate_network_layers, self.network, [self.dream_layer])
+        if self.channels is not None:
+            self.about("channels", check_channels, self.network, self.dream_layer, self.channels)
+
+    def validate(self, image_size: tuple[int, int] | None = None) -> None:
+        """Check the settings, and with ``image_size`` (height, width) that they fit that photo."""
+        super().validate()
+        if image_size is not None and self.size is None and max(image_size) > self.max_size:
+            raise self.error("size", f"the photo is {max(image_size)} pixels long; give {{name}} up to {self.max_size}")
+
+    def octave_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
+        """From the smallest octave to the output size."""
+        final = fit_long_edge(height, width, self.size) if self.size else (height, width)
+        sizes = []
+        for k in reversed(range(self.octaves)):
+            factor = self.octave_scale**-k
+            sizes.append((max(MIN_LEVEL_SIZE, round(final[0] * factor)), max(MIN_LEVEL_SIZE, round(final[1] * factor))))
+        return sizes

@@ -1,0 +1,349 @@
+"""One declaration per setting: type, default, help, choices, bounds and CLI spelling live on the field.
+
+A technique's settings are a frozen dataclass deriving from ``Settings`` whose fields are made with
+``setting(...)``. From that one declaration come the CLI options (``brushwork.cli.options``), a JSON
+schema a web form can be built from (``json_schema()``), the round trip through JSON
+(``to_dict()`` / ``from_dict()``) and validation (``validate()``), whose messages name the setting
+as the user spelled it: ``--style-weight`` on the command line, ``style_weight`` from Python or JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from ..errors import BrushworkError
+
+# Bumped when a setting is renamed or its meaning changes; from_dict() refuses newer documents.
+SCHEMA_VERSION = 1
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+class SettingError(BrushworkError):
+    """A setting's value is wrong. The message names it the way its reader typed it."""
+
+    def __init__(self, name: str, flag: str, template: str):
+        self.name = name
+        self.flag = flag
+        self.template = template
+        super().__init__(template.format(name=name))
+
+    def for_cli(self) -> str:
+        """The message with the setting spelled as a command-line option (``--style-weight``)."""
+        return self.template.format(name=self.flag)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a field declares besides its type and default."""
+
+    help: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | str | None = None  # a number, or the name of another setting that bounds this one
+    exclusive_minimum: bool = False
+    unit: str = ""  # said after the bounds in messages ("pixels")
+    # Checks a value beyond type, choices and bounds (e.g. a known layer name); raises BrushworkError.
+    check: Callable[[Any], None] | None = None
+    flag: str | None = None  # CLI spelling without the dashes; default: the name with "-" for "_"
+    metavar: str | None = None
+    # Turns one command-line word into the whole value (e.g. "512x384" -> (384, 512)); without it a
+    # tuple takes one word per item.
+    parse: Callable[[str], Any] | None = None
+    none_word: str | None = None  # the word that means None on the command line ("none")
+    none_means: str = ""  # what None means, for the help text
+    show: Callable[[Any], str] | None = None  # how a value is written in help texts
+    cli: bool = True
+    nonempty: bool = True  # tuples need at least one item
+
+
+def setting(default: Any, help: str, **spec: Any) -> Any:
+    """A settings field: its default and everything the front ends need to know about it."""
+    return dataclasses.field(default=default, metadata={"setting": Spec(help=help, **spec)})
+
+
+def spec_of(field: dataclasses.Field[Any]) -> Spec:
+    spec = field.metadata.get("setting")
+    if not isinstance(spec, Spec):
+        raise TypeError(f"settings field {field.name!r} was not declared with setting()")
+    return spec
+
+
+def flag_of(field: dataclasses.Field[Any]) -> str:
+    return "--" + (spec_of(field).flag or field.name.replace("_", "-"))
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """A field's annotation, reduced to what validation and parsing need."""
+
+    base: type  # int, float, str or bool
+    sequence: bool  # tuple[base, ...] (or a fixed-length tuple)
+    length: int | None  # fixed length of a tuple, None for any
+    optional: bool
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def field_type(cls: type, field: dataclasses.Field[Any]) -> FieldType:
+    hint = _type_hints(cls)[field.name]
+    optional = False
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        optional = True
+        (hint,) = [a for a in args if a is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        items = typing.get_args(hint)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return FieldType(items[0], True, None, optional)
+        return FieldType(items[0], True, len(items), optional)
+    return FieldType(hint, False, None, optional)
+
+
+_TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def show_value(spec: Spec, value: Any) -> str:
+    """A value as help texts and messages write it."""
+    if value is None:
+        return spec.none_word or "none"
+    if spec.show is not None:
+        return spec.show(value)
+    if isinstance(value, tuple):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+S = TypeVar("S", bound="Settings")
+
+
+class Settings:
+    """Base of every technique's settings dataclass (frozen)."""
+
+    # The job kind these settings belong to ("transfer", "texture", ...), as written into outputs.
+    technique: ClassVar[str] = ""
+    # When a change sets the key but not the value, the value goes back to its default (e.g. new style
+    # layers make explicit per-layer weights meaningless).
+    resets: ClassVar[Mapping[str, str]] = {}
+
+    # ------------------------------------------------------------------ construction
+
+    def replace(self: S, **changes: Any) -> S:
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})  # type: ignore[arg-type]
+        if unknown:
+            raise self._unknown(unknown[0])
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def updated(self: S, changes: Mapping[str, Any]) -> S:
+        """These settings with ``changes`` applied, resetting what a change makes meaningless (``resets``)."""
+        changes = dict(changes)
+        for key, dependent in self.resets.items():
+            if key in changes and dependent not in changes:
+                changes[dependent] = self._field(dependent).default
+        return self.replace(**changes)
+
+    @classmethod
+    def _field(cls, name: str) -> dataclasses.Field[Any]:
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name == name:
+                return f
+        raise cls._unknown(name)
+
+    @classmethod
+    def _unknown(cls, name: str) -> BrushworkError:
+        known = ", ".join(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return BrushworkError(f"unknown {cls.technique} setting {name!r}; known settings: {known}")
+
+    # ------------------------------------------------------------------ travelling
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the schema version, then every setting (tuples as lists)."""
+        data: dict[str, Any] = {SCHEMA_VERSION_KEY: SCHEMA_VERSION}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            data[f.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+    @classmethod
+    def from_dict(cls: type[S], data: Mapping[str, Any], base: S | None = None) -> S:
+        """Settings from ``to_dict()``'s form; keys left out keep ``base``'s (default: the class defaults).
+
+        Unknown keys, values of the wrong type and values out of bounds are refused with one line.
+        """
+        if not isinstance(data, Mapping):
+            raise BrushworkError(f"{cls.technique} settings must be a JSON object, not {type(data).__name__}")
+        values = dict(data)
+        version = values.pop(SCHEMA_VERSION_KEY, SCHEMA_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= SCHEMA_VERSION:
+            raise BrushworkError(
+                f"settings schema version {version!r} is not one this brushwork reads (1..{SCHEMA_VERSION}); "
+                "upgrade brushwork"
+            )
+        changes = {}
+        for name, value in values.items():
+            field = cls._field(name)
+            changes[name] = _from_json(cls, field, value)
+        settings = (base if base is not None else cls()).replace(**changes)
+        settings.validate()
+        return settings
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(self) -> None:
+        """Check every field against its declaration, then the rules between fields (``check()``)."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            self._validate_field(f, getattr(self, f.name))
+        self.check()
+
+    def check(self) -> None:
+        """Rules that involve several fields; subclasses raise ``self.error(name, ...)``."""
+
+    def error(self, name: str, template: str) -> SettingError:
+        """A SettingError for field ``name``; ``{name}`` in ``template`` becomes the user's spelling of it."""
+        return SettingError(name, flag_of(self._field(name)), template)
+
+    def about(self, name: str, check: Callable[..., None], *args: Any) -> None:
+        """Run ``check(*args)``; a BrushworkError it raises becomes one about setting ``name``."""
+        try:
+            check(*args)
+        except SettingError:
+            raise
+        except BrushworkError as exc:
+            raise self.error(name, "{name}: " + str(exc).replace("{", "{{").replace("}", "}}")) from None
+
+    def _validate_field(self, f: dataclasses.Field[Any], value: Any) -> None:
+        spec = spec_of(f)
+        kind = field_type(type(self), f)
+        if value is None:
+            if not kind.optional:
+                raise self.error(f.name, "{name} must be given (it has no 'none')")
+            return
+        if kind.sequence:
+            if not isinstance(value, tuple):
+                raise self.error(f.name, f"{{name}} must be a list of {_TYPE_WORDS[kind.base]}s, not {value!r}")
+            if kind.length is not None and len(value) != kind.length:
+                raise self.error(f.name, f"{{name}} needs {kind.length} values, not {len(value)}")
+            if spec.nonempty and not value:
+                raise self.error(f.name, "{name} needs at least one value")
+            items = value
+        else:
+            items = (value,)
+        for item in items:
+            self._validate_item(f, spec, kind.base, item)
+
+    def _validate_item(self, f: dataclasses.Field[Any], spec: Spec, base: type, item: Any) -> None:
+        if not _is_instance(item, base):
+            raise self.error(f.name, f"{{name}} must be {_TYPE_WORDS[base]}, not {item!r}")
+        if base is float and not math.isfinite(item):
+            raise self.error(f.name, f"{{name}} must be a finite number, not {item}")
+        if spec.choices is not None and item not in spec.choices:
+            raise self.error(f.name, f"{{name}} must be one of {', '.join(map(str, spec.choices))}, not {item!r}")
+        if base in (int, float):
+            self._check_bounds(f, spec, item)
+        if spec.check is not None:
+            self.about(f.name, spec.check, item)
+
+    def _check_bounds(self, f: dataclasses.Field[Any], spec: Spec, item: float) -> None:
+        low = spec.minimum
+        high = getattr(self, spec.maximum) if isinstance(spec.maximum, str) else spec.maximum
+        unit = f" {spec.unit}" if spec.unit else ""
+        low_ok = low is None or (item > low if spec.exclusive_minimum else item >= low)
+        high_ok = high is None or item <= high
+        if low_ok and high_ok:
+            return
+        if low is not None and high is not None:
+            low_text, high_text = _number(low), _number(high)
+            bounds = f"in ({low_text}, {high_text}]" if spec.exclusive_minimum else f"between {low_text} and {high_text}"
+        elif low is not None:
+            bounds = f"> {_number(low)}" if spec.exclusive_minimum else f">= {_number(low)}"
+        else:
+            bounds = f"<= {_number(high)}"
+        raise self.error(f.name, f"{{name}} must be {bounds}{unit}, not {_number(item)}")
+
+    # ------------------------------------------------------------------ description
+
+    @classmethod
+    def json_schema(cls, defaults: Settings | None = None) -> dict[str, Any]:
+        """A JSON Schema (draft 2020-12) of these settings, defaults from ``defaults`` (e.g. a preset)."""
+        defaults = defaults if defaults is not None else cls()
+        properties: dict[str, Any] = {
+            SCHEMA_VERSION_KEY: {"type": "integer", "minimum": 1, "maximum": SCHEMA_VERSION, "default": SCHEMA_VERSION}
+        }
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            properties[f.name] = _property_schema(cls, f, defaults.to_dict()[f.name])
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"brushwork {cls.technique} settings",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+
+
+def _number(value: float | None) -> str:
+    """Whole numbers exactly (a seed of 2**64), others as short as they read (1e-05, 0.5)."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))  # type: ignore[arg-type]
+    return f"{value:g}"
+
+
+def _is_instance(value: Any, base: type) -> bool:
+    if base is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if base is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, base)
+
+
+def _from_json(cls: type, field: dataclasses.Field[Any], value: Any) -> Any:
+    """JSON's lists become tuples and whole numbers in float fields become floats; the rest is validate()'s."""
+    kind = field_type(cls, field)
+    if kind.sequence and isinstance(value, list):
+        value = tuple(value)
+    if kind.base is float:
+        if isinstance(value, tuple):
+            return tuple(float(v) if _is_instance(v, float) else v for v in value)
+        if _is_instance(value, float):
+            return float(value)
+    return value
+
+
+_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
+
+
+def _property_schema(cls: type, field: dataclasses.Field[Any], default: Any) -> dict[str, Any]:
+    spec = spec_of(field)
+    kind = field_type(cls, field)
+    item: dict[str, Any] = {"type": _JSON_TYPES[kind.base]}
+    if spec.choices is not None:
+        item["enum"] = list(spec.choices)
+    if spec.minimum is not None:
+        item["exclusiveMinimum" if spec.exclusive_minimum else "minimum"] = spec.minimum
+    if isinstance(spec.maximum, (int, float)):
+        item["maximum"] = spec.maximum
+    schema: dict[str, Any]
+    if kind.sequence:
+        schema = {"type": "array", "items": item}
+        if kind.length is not None:
+            schema.update(minItems=kind.length, maxItems=kind.length)
+        elif spec.nonempty:
+            schema["minItems"] = 1
+    else:
+        schema = item
+    if kind.optional:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    schema["description"] = spec.help + (f" (none: {spec.none_means})" if spec.none_means else "")
+    schema["default"] = default
+    if isinstance(spec.maximum, str):
+        schema["x-maximum-setting"] = spec.maximum
+    schema["x-flag"] = flag_of(field)
+    return schema

@@ -1,0 +1,172 @@
+"""Style-transfer settings and presets: the one place their defaults, help and bounds are declared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, MIN_LEVEL_SIZE, MIN_SIZE, POOLINGS, PRECISIONS
+from ..errors import BrushworkError
+from ..geometry import fit_long_edge
+from ..layers import VGG19_LAYERS, layer_channels, validate_layers
+from .schema import Settings, setting
+
+PRESERVE_COLORS = ("none", "luminance", "histogram")
+# "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
+INITS = ("content", "noise", "image")
+MAX_SEED = 2**63 - 1
+
+
+def style_layer_weights(layers: tuple[str, ...], weights: tuple[float, ...] | None) -> dict[str, float]:
+    """Per-layer style weights; ``None`` means Gatys's 1e3 / N² for a layer of N channels."""
+    if weights is None:
+        return {layer: 1e3 / layer_channels(layer) ** 2 for layer in layers}
+    return dict(zip(layers, weights, strict=True))
+
+
+def check_schedule(settings: Settings, scales: tuple[float, ...], iterations: tuple[int, ...]) -> None:
+    """A coarse-to-fine schedule: increasing fractions of the output size ending at 1, one count each."""
+    if len(scales) != len(iterations):
+        raise settings.error(
+            "iterations", f"{{name}} needs one count per scale ({len(scales)} scales, {len(iterations)} counts)"
+        )
+    if list(scales) != sorted(scales) or scales[-1] != 1:
+        raise settings.error("scales", f"{{name}} must increase and end at 1, not {' '.join(map(str, scales))}")
+
+
+def check_layer_weights(settings: Settings, layers: tuple[str, ...], weights: tuple[float, ...] | None) -> None:
+    if weights is not None and len(weights) != len(layers):
+        raise settings.error(
+            "style_layer_weights", f"{{name}} needs one weight per style layer ({len(layers)} layers, "
+            f"{len(weights)} weights)"
+        )
+
+
+@dataclass(frozen=True)
+class TransferSettings(Settings):
+    """Everything that shapes a style transfer, with the engine's defaults."""
+
+    technique: ClassVar[str] = "transfer"
+    resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
+
+    size: int = setting(512, "long edge of the output in pixels", minimum=MIN_SIZE, maximum="max_size",
+                        unit="pixels")
+    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
+    content_layer: str = setting("relu4_2", "VGG19 layer whose features keep the photo's content",
+                                 check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    # Against 1e3/N² style weights on this (unnormalised) VGG, 5 keeps the photo recognisable.
+    content_weight: float = setting(5.0, "weight α of the content loss", minimum=0)
+    style_layers: tuple[str, ...] = setting(GATYS_STYLE_LAYERS, "VGG19 layers whose Gram matrices carry the style",
+                                            check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    style_layer_weights: tuple[float, ...] | None = setting(
+        None, "one weight per style layer", minimum=0, metavar="W", none_word="none",
+        none_means="1e3/N² for a layer of N channels (Gatys et al.)",
+    )
+    style_weight: float = setting(1.0, "weight β of the style loss", minimum=0)
+    tv_weight: float = setting(0.0, "weight of the total-variation smoothness loss", minimum=0)
+    pooling: str = setting("avg", "VGG19's pooling", choices=POOLINGS)
+    init: str = setting("content", "starting image (an IMAGE file on the command line)", choices=INITS,
+                        metavar="content|noise|IMAGE")
+    optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
+    lr: float | None = setting(None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none",
+                               none_means="the optimiser's own: 1 for L-BFGS, 0.02 for Adam")
+    # Iterations at the smallest size are 6x cheaper than at full size and set the deep statistics
+    # the detail level (below) no longer optimises, so they get the most.
+    scales: tuple[float, ...] = setting((0.25, 0.5, 1.0), "coarse-to-fine sizes as fractions of --size", minimum=0,
+                                        exclusive_minimum=True, maximum=1, metavar="S")
+    iterations: tuple[int, ...] = setting((150, 30, 30), "iterations at each scale", minimum=0, metavar="N")
+    content_detail: bool = setting(True, "add the photo's detail lost by upsampling back at each finer scale")
+    # The coarse levels have already set the deep, large-scale statistics; at full size the layers
+    # past relu3_1 are 69 % of VGG19's work. On bench/transfer.py the result's neutral (all-layer)
+    # losses stay below pastiche's 500 steps in 0.63x the time of the all-layer "quality" preset.
+    detail_depth: str | None = setting(
+        "relu3_1",
+        "the last of several scales runs the network only to this layer, matching the style layers above it and "
+        "moving a deeper content layer there (much faster at full size)",
+        check=lambda layer: validate_layers([layer]), metavar="LAYER|none", none_word="none",
+        none_means="every layer at every scale",
+    )
+    style_scale: float = setting(1.0, "style image size relative to the output (1: the same number of pixels)",
+                                 minimum=0.1, maximum=4)
+    style_blend: tuple[float, ...] | None = setting(None, "one blend weight per style image", minimum=0,
+                                                    metavar="W", none_word="none", none_means="an equal blend")
+    preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
+    precision: str = setting("auto", "network precision (auto: bfloat16 where the CPU computes it natively); "
+                             "Gram matrices and losses are float32", choices=PRECISIONS)
+    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+
+    def layer_weights(self) -> dict[str, float]:
+        return style_layer_weights(self.style_layers, self.style_layer_weights)
+
+    def detail_level(self) -> TransferSettings:
+        """The settings of the last level of a multi-level schedule (see ``detail_depth``)."""
+        if self.detail_depth is None:
+            return self
+        depth = VGG19_LAYERS.index(self.detail_depth)
+        weights = self.layer_weights()
+        kept = [layer for layer in self.style_layers if VGG19_LAYERS.index(layer) <= depth]
+        if not kept:
+            raise self.error(
+                "detail_depth",
+                f"no style layer is at or above the detail depth {self.detail_depth}; "
+                "choose a deeper {name} or {name} none",
+            )
+        content_layer = self.content_layer
+        if VGG19_LAYERS.index(content_layer) > depth:
+            content_layer = self.detail_depth
+        return self.replace(
+            style_layers=tuple(kept),
+            style_layer_weights=tuple(weights[layer] for layer in kept),
+            content_layer=content_layer,
+            detail_depth=None,
+        )
+
+    def level_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
+        return [fit_long_edge(height, width, max(MIN_LEVEL_SIZE, round(self.size * s))) for s in self.scales]
+
+    def check(self) -> None:
+        check_layer_weights(self, self.style_layers, self.style_layer_weights)
+        check_schedule(self, self.scales, self.iterations)
+        if self.detail_depth is not None and len(self.scales) > 1:
+            self.detail_level()
+        if self.style_blend is not None and sum(self.style_blend) <= 0:
+            raise self.error("style_blend", "{name}: the weights must not all be zero")
+
+    def validate(self, n_styles: int | None = None) -> None:
+        """Check the settings, and with ``n_styles`` that they fit that many style images."""
+        super().validate()
+        if n_styles is None:
+            return
+        if n_styles < 1:
+            raise BrushworkError("at least one style image is needed")
+        if self.style_blend is not None and len(self.style_blend) != n_styles:
+            raise self.error("style_blend", f"{{name}} needs one weight per style image ({n_styles} styles, "
+                             f"{len(self.style_blend)} weights)")
+
+
+PRESETS: dict[str, TransferSettings] = {
+    # Best result per second on a laptop CPU (see bench/transfer.py).
+    "default": TransferSettings(),
+    # Lower losses for 1.4-1.6x the time: every layer but relu5_1 at full size (relu5_1's loss
+    # there was already 0.1 % of the total, so dropping it changed no loss by 0.5 % and saved 23 %).
+    "quality": TransferSettings(iterations=(100, 60, 30), detail_depth="relu4_2"),
+    # Gatys, Ecker & Bethge 2016 as in the seeds: conv4_2 content, conv1_1..conv5_1 style with
+    # weights 1e3/N², L-BFGS from noise, average pooling, one scale, float32. Caffe's ReLUs are
+    # in place, so the paper's "conv4_2" features are the rectified ones: relu4_2 here.
+    "gatys2016": TransferSettings(
+        content_layer="relu4_2",
+        style_layers=GATYS_STYLE_LAYERS,
+        style_layer_weights=None,
+        content_weight=1.0,
+        style_weight=1.0,
+        tv_weight=0.0,
+        pooling="avg",
+        init="noise",
+        optimizer="lbfgs",
+        scales=(1.0,),
+        iterations=(500,),
+        content_detail=False,
+        detail_depth=None,
+        precision="float32",
+    ),
+}

@@ -1,0 +1,30 @@
+"""Activation-maximisation settings (a channel or an ImageNet class)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..constants import MIN_SIZE, POOLINGS
+from ..layers import NETWORKS
+from .schema import Settings, setting
+from .transfer import MAX_SEED
+
+
+@dataclass(frozen=True)
+class FeatureVisualizationSettings(Settings):
+    technique: ClassVar[str] = "visualize"
+
+    network: str = setting("vgg19", "the network to look into", choices=NETWORKS)
+    size: int = setting(224, "side of each image in pixels", minimum=MIN_SIZE, maximum=1024, unit="pixels")
+    batch: int = setting(1, "images from different starting points, shown side by side", minimum=1)
+    iterations: int = setting(256, "Adam steps", minimum=0)
+    lr: float = setting(0.05, "Adam's learning rate on the Fourier parameterisation", minimum=0,
+                        exclusive_minimum=True)
+    decay: float = setting(1.0, "the spectrum falls off as 1/f^decay", minimum=0)
+    jitter: int = setting(8, "random shift in pixels", minimum=0)
+    pooling: str = setting("avg", "VGG19's pooling (VGG19 only)", choices=POOLINGS)
+    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+
+
+CLASS_DEFAULTS = FeatureVisualizationSettings(network="efficientnet-lite0", batch=4, iterations=384)
