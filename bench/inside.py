@@ -19,17 +19,16 @@ import time
 from pathlib import Path
 
 import torch
-from PIL import Image
-
 from measure import RESULTS, ROOT, run_measured
+from PIL import Image
 
 sys.path.insert(0, str(ROOT))
 
-from brushwork.encoders.precision import autocast_dtype, network_autocast  # noqa: E402
-from brushwork.encoders.vgg import load_vgg19  # noqa: E402
-from brushwork.image.sheet import captioned_sheet  # noqa: E402
-from brushwork.image.io import load_image  # noqa: E402
-from brushwork.image.pyramid import fit_long_edge, resize  # noqa: E402
+from brushwork.encoders.precision import autocast_dtype, network_autocast
+from brushwork.encoders.vgg import load_vgg19
+from brushwork.image.io import load_image
+from brushwork.image.pyramid import fit_long_edge, resize
+from brushwork.image.sheet import captioned_sheet
 
 PHOTO = ROOT / "brushwork" / "assets" / "chelsea.png"
 PAINTING = ROOT / "brushwork" / "assets" / "starry_night.jpg"
@@ -65,7 +64,7 @@ def hundred_images(folder: Path) -> None:
         side = int(torch.randint(min(h, w) // 3, min(h, w), (1,), generator=generator))
         top = int(torch.randint(0, h - side + 1, (1,), generator=generator))
         left = int(torch.randint(0, w - side + 1, (1,), generator=generator))
-        crop = resize(source[..., top:top + side, left:left + side], (224, 224))
+        crop = resize(source[..., top : top + side, left : left + side], (224, 224))
         if index % 4 >= 2:
             crop = crop.flip(-1)
         Image.fromarray(crop[0].permute(1, 2, 0).mul(255).round().byte().numpy()).save(folder / f"{index:03d}.png")
@@ -87,19 +86,32 @@ def main() -> None:
         runs = [
             ("texture 256x256", cli + ["texture", str(PAINTING), "--size", "256x256"], "inside_texture_256.png"),
             ("texture 512x512", cli + ["texture", str(PAINTING), "--size", "512x512"], "inside_texture_512.png"),
-            ("texture 512x512 tileable", cli + ["texture", str(PAINTING), "--size", "512x512", "--tileable"],
-             "inside_texture_512_tileable.png"),
-            ("dream 512px, 4 octaves", cli + ["dream", str(PHOTO), "--size", "512", "--octaves", "4"],
-             "inside_dream_512.png"),
+            (
+                "texture 512x512 tileable",
+                cli + ["texture", str(PAINTING), "--size", "512x512", "--tileable"],
+                "inside_texture_512_tileable.png",
+            ),
+            (
+                "dream 512px, 4 octaves",
+                cli + ["dream", str(PHOTO), "--size", "512", "--octaves", "4"],
+                "inside_dream_512.png",
+            ),
         ]
         runs += [
-            (f"invert 256px {layer}", cli + ["invert", str(PHOTO), "--size", "256", "--layers", layer],
-             f"inside_invert_{layer}.png")
+            (
+                f"invert 256px {layer}",
+                cli + ["invert", str(PHOTO), "--size", "256", "--layers", layer],
+                f"inside_invert_{layer}.png",
+            )
             for layer in INVERSION_LAYERS
         ]
-        runs.append(("top-9, 16 channels relu4_1, 100 images",
-                     cli + ["visualize", "top9", "--layer", "relu4_1", "--channels", "0-15", "--images", str(folder)],
-                     "inside_top9.png"))
+        runs.append(
+            (
+                "top-9, 16 channels relu4_1, 100 images",
+                cli + ["visualize", "top9", "--layer", "relu4_1", "--channels", "0-15", "--images", str(folder)],
+                "inside_top9.png",
+            )
+        )
 
         print(f"{'run':<40} {'wall':>8} {'x bare':>8} {'peak RSS':>9} {'target':>8}")
         report["runs"] = []
@@ -107,14 +119,21 @@ def main() -> None:
             out = RESULTS / name
             measured = run_measured(cmd + ["-o", str(out)] + common)
             target = TARGETS.get(label)
-            row = {"run": label, **measured, "x_bare_fwd_bwd": measured["wall_s"] / baseline,
-                   "target_s": target, "image": str(out.relative_to(ROOT))}
+            row = {
+                "run": label,
+                **measured,
+                "x_bare_fwd_bwd": measured["wall_s"] / baseline,
+                "target_s": target,
+                "image": str(out.relative_to(ROOT)),
+            }
             if target is not None:
                 row["meets_target"] = measured["wall_s"] <= target
             report["runs"].append(row)
             verdict = "" if target is None else f"{'ok' if row['meets_target'] else 'MISSED'} {target:.0f}s"
-            print(f"{label:<40} {measured['wall_s']:>7.1f}s {row['x_bare_fwd_bwd']:>7.0f}x "
-                  f"{measured['peak_rss_mb']:>7.0f}MB {verdict:>8}")
+            print(
+                f"{label:<40} {measured['wall_s']:>7.1f}s {row['x_bare_fwd_bwd']:>7.0f}x "
+                f"{measured['peak_rss_mb']:>7.0f}MB {verdict:>8}"
+            )
 
     panels = []
     for row in report["runs"]:

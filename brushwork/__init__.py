@@ -12,9 +12,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "dream": "api", "invert": "api", "texture": "api", "transfer": "api", "visualize_channel": "api",
-    "visualize_class": "api", "keep_freed_memory": "runtime", "TransferProgress": "techniques.progress",
-    "BrushworkError": "errors", "PRESETS": "settings", "TransferSettings": "settings", "Job": "jobs",
+    "dream": "api",
+    "invert": "api",
+    "texture": "api",
+    "transfer": "api",
+    "visualize_channel": "api",
+    "visualize_class": "api",
+    "keep_freed_memory": "runtime",
+    "TransferProgress": "techniques.progress",
+    "BrushworkError": "errors",
+    "PRESETS": "settings",
+    "TransferSettings": "settings",
+    "Job": "jobs",
     "run_job": "jobs",
 }
 
@@ -27,8 +36,20 @@ if TYPE_CHECKING:
     from .techniques.progress import LevelProgress as TransferProgress
 
 __all__ = [
-    "PRESETS", "BrushworkError", "Job", "TransferProgress", "TransferSettings", "__version__", "dream", "invert",
-    "keep_freed_memory", "run_job", "texture", "transfer", "visualize_channel", "visualize_class",
+    "PRESETS",
+    "BrushworkError",
+    "Job",
+    "TransferProgress",
+    "TransferSettings",
+    "__version__",
+    "dream",
+    "invert",
+    "keep_freed_memory",
+    "run_job",
+    "texture",
+    "transfer",
+    "visualize_channel",
+    "visualize_class",
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Mapping, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from PIL import Image
@@ -19,7 +19,7 @@ from .techniques.progress import LevelProgress
 from .techniques.texture import synthesize
 from .techniques.transfer import stylize
 
-ImageLike = Union[str, os.PathLike, Image.Image, torch.Tensor]
+ImageLike = str | os.PathLike[str] | Image.Image | torch.Tensor
 
 
 def as_tensor(image: ImageLike) -> torch.Tensor:
@@ -68,19 +68,29 @@ def texture(style: ImageLike, *, callback: Callable[[LevelProgress], None] | Non
     return to_pil(synthesize(as_tensor(style), TextureSettings().replace(**settings), callback=callback))
 
 
-def invert(image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None,
-           **settings) -> dict[str, Image.Image]:
+def invert(
+    image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings
+) -> dict[str, Image.Image]:
     """Reconstructions of ``image`` from each layer's features, by layer name
     (``settings`` override ``InversionSettings``, e.g. ``layers=("relu3_1",)``)."""
     config = InversionSettings().replace(**settings)
     return {layer: to_pil(r) for layer, r in zip(config.layers, _invert(as_tensor(image), config, callback=callback))}
 
 
-def dream(image: ImageLike, *, guide: ImageLike | None = None,
-          callback: Callable[[LevelProgress], None] | None = None, **settings) -> Image.Image:
+def dream(
+    image: ImageLike,
+    *,
+    guide: ImageLike | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
+    **settings,
+) -> Image.Image:
     """DeepDream on ``image``; ``settings`` override ``DreamSettings`` (network, layer, channels, octaves, ...)."""
-    result = _dream(as_tensor(image), DreamSettings().replace(**settings),
-                    guide=None if guide is None else as_tensor(guide), callback=callback)
+    result = _dream(
+        as_tensor(image),
+        DreamSettings().replace(**settings),
+        guide=None if guide is None else as_tensor(guide),
+        callback=callback,
+    )
     return to_pil(result)
 
 

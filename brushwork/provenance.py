@@ -21,8 +21,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 S = TypeVar("S", bound=Settings)
 
 
-def record(technique: str, settings: Settings, inputs: Mapping[str, Any] | None = None,
-           status: str = "finished") -> dict[str, Any]:
+def record(
+    technique: str, settings: Settings, inputs: Mapping[str, Any] | None = None, status: str = "finished"
+) -> dict[str, Any]:
     """The record written with an output. ``inputs`` are written by file name only (no folders)."""
     from . import __version__
 
@@ -114,12 +115,19 @@ def settings_from_file(path: str | os.PathLike[str], base: S) -> S:
 
 def describe(data: Mapping[str, Any]) -> str:
     """A record as lines for people: what made the file, then one setting per line."""
-    lines = [f"made by brushwork {data.get('brushwork', '?')}: {data.get('technique', '?')}"
-             + (f" ({data['status']})" if data.get("status") not in (None, "finished") else "")]
+    lines = [
+        f"made by brushwork {data.get('brushwork', '?')}: {data.get('technique', '?')}"
+        + (f" ({data['status']})" if data.get("status") not in (None, "finished") else "")
+    ]
     inputs = data.get("inputs") or {}
     for role, names in inputs.items():
-        shown = names if isinstance(names, str) else ", ".join(
-            f"{k}: {v}" for k, v in names.items()) if isinstance(names, dict) else ", ".join(map(str, names))
+        shown = (
+            names
+            if isinstance(names, str)
+            else ", ".join(f"{k}: {v}" for k, v in names.items())
+            if isinstance(names, dict)
+            else ", ".join(map(str, names))
+        )
         lines.append(f"  {role}: {shown}")
     settings = data.get("settings", data)
     lines.append("settings:")

@@ -32,7 +32,7 @@ def keep_freed_memory() -> bool:
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
-        libc.gnu_get_libc_version  # only glibc has it; musl's mallopt does nothing
+        _ = libc.gnu_get_libc_version  # only glibc has it; musl's mallopt does nothing
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import torch
 
 from brushwork.cli import main
-
 from brushwork.optim import optimize
 
 
@@ -30,8 +29,13 @@ def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
 def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120):
     """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
     returns (exit code, all of stderr)."""
-    proc = subprocess.Popen([sys.executable, "-m", "brushwork", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brushwork", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     seen: list[str] = []
     reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
     reader.start()
@@ -62,8 +66,9 @@ def run_cli(*args) -> CliResult:
 
 def run_subprocess(*args, **kwargs) -> subprocess.CompletedProcess:
     """``brushwork *args`` as a separate process: for exit codes and signals end to end."""
-    return subprocess.run([sys.executable, "-m", "brushwork", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "brushwork", *map(str, args)], capture_output=True, text=True, timeout=300, **kwargs
+    )
 
 
 def assert_error(result, message):

@@ -78,8 +78,12 @@ class ProgressBar:
             self.close()
             self.level = progress.level
             height, width = progress.size
-            self.bar = tqdm(total=progress.iterations, desc=f"{self.kind} {progress.level + 1}/{progress.levels} "
-                            f"{width}x{height}", unit="it", leave=True)
+            self.bar = tqdm(
+                total=progress.iterations,
+                desc=f"{self.kind} {progress.level + 1}/{progress.levels} {width}x{height}",
+                unit="it",
+                leave=True,
+            )
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
@@ -101,15 +105,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def add_settings_source_options(parser: argparse.ArgumentParser, defaults: Settings,
-                                presets: Mapping[str, Settings] | None = None) -> None:
+def add_settings_source_options(
+    parser: argparse.ArgumentParser, defaults: Settings, presets: Mapping[str, Settings] | None = None
+) -> None:
     """--preset (if there are several), --settings FILE, then one option per setting."""
     if presets is not None and len(presets) > 1:
-        parser.add_argument("--preset", choices=sorted(presets), default="default",
-                            help="settings to start from (default: default)")
-    parser.add_argument("--settings", type=Path, metavar="FILE",
-                        help="start from the settings in FILE: a brushwork output (PNG, or an image's .json "
-                        "sidecar) or a JSON file; options given as well override it")
+        parser.add_argument(
+            "--preset", choices=sorted(presets), default="default", help="settings to start from (default: default)"
+        )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        metavar="FILE",
+        help="start from the settings in FILE: a brushwork output (PNG, or an image's .json "
+        "sidecar) or a JSON file; options given as well override it",
+    )
     label = "default preset" if presets is not None and len(presets) > 1 else "default"
     add_settings_options(parser, defaults, label)
 
@@ -211,8 +221,13 @@ class IntermediateSaver:
 
 
 def add_intermediate_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--save-every", type=_int_at_least(0), default=0, metavar="N",
-                        help="save every N-th iteration's image (--overwrite also replaces these)")
+    parser.add_argument(
+        "--save-every",
+        type=_int_at_least(0),
+        default=0,
+        metavar="N",
+        help="save every N-th iteration's image (--overwrite also replaces these)",
+    )
     parser.add_argument("--intermediates", type=Path, help="folder for --save-every images (default: OUTPUT_steps/)")
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 def register(commands: Any) -> None:
     p = commands.add_parser("info", help="print the technique and settings that made a brushwork output")
-    p.add_argument("file", type=Path, metavar="FILE", help="a brushwork output (PNG, or an image with its .json sidecar)")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="a brushwork output (PNG, or an image with its .json sidecar)"
+    )
     p.add_argument("--json", action="store_true", help="print the record as JSON (usable with --settings)")
     p.set_defaults(run=run)
 

@@ -50,8 +50,12 @@ def bar_reporter(quiet: bool) -> Reporter:
             if progress.epoch != self.epoch_index:
                 self.close_bar()
                 self.epoch_index = progress.epoch
-                self.bar = tqdm(total=progress.steps, unit="batch", leave=False,
-                                desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}")
+                self.bar = tqdm(
+                    total=progress.steps,
+                    unit="batch",
+                    leave=False,
+                    desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}",
+                )
             assert self.bar is not None
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in progress.losses.items()}, refresh=False)
             self.bar.update(1)
@@ -96,8 +100,12 @@ def reports_interruption(run: Callable[[argparse.Namespace], int]) -> Callable[[
         try:
             return run(args)
         except TrainingInterrupted as stop:
-            where = (f"; checkpoint of {stop.record.epochs_done} finished epochs saved to {stop.checkpoint} "
-                     "(continue with --resume)" if stop.checkpoint else "")
+            where = (
+                f"; checkpoint of {stop.record.epochs_done} finished epochs saved to {stop.checkpoint} "
+                "(continue with --resume)"
+                if stop.checkpoint
+                else ""
+            )
             print(f"brushwork: interrupted{where}", file=sys.stderr)
             return EXIT_INTERRUPTED
 
@@ -105,11 +113,15 @@ def reports_interruption(run: Callable[[argparse.Namespace], int]) -> Callable[[
 
 
 def add_folder_options(p: argparse.ArgumentParser, default_folder: str) -> None:
-    p.add_argument("-o", "--output", type=Path, metavar="DIR",
-                   help=f"output folder (default: {DEFAULT_ROOT / default_folder})")
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="DIR", help=f"output folder (default: {DEFAULT_ROOT / default_folder})"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from the folder's checkpoint, with the same settings (only --epochs may change)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the folder's checkpoint, with the same settings (only --epochs may change)",
+    )
     p.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(default_folder=default_folder)
@@ -127,13 +139,21 @@ def run_classify(args: argparse.Namespace) -> int:
     if args.all == (args.classifier is not None):
         raise BrushworkError("name one classifier (svm, mlp, lenet, efficientnet) or pass --all")
     names = list(CLASSIFIERS) if args.all else [args.classifier]
-    report = classify(names, output_folder(args), settings_changes(args, type(CLASSIFIER_DEFAULTS["mlp"])),
-                      overwrite=args.overwrite, resume=args.resume, compare=args.all,
-                      reporter=bar_reporter(args.quiet))
+    report = classify(
+        names,
+        output_folder(args),
+        settings_changes(args, type(CLASSIFIER_DEFAULTS["mlp"])),
+        overwrite=args.overwrite,
+        resume=args.resume,
+        compare=args.all,
+        reporter=bar_reporter(args.quiet),
+    )
     folder = output_folder(args)
     for result in report.results:
-        print(f"{result.title}: accuracy {result.accuracy:.4f} (seed 004: {result.seed_accuracy:.3f}) "
-              f"in {result.seconds:.0f} s; confusion matrix: {folder / f'{result.name}_confusion.png'}")
+        print(
+            f"{result.title}: accuracy {result.accuracy:.4f} (seed 004: {result.seed_accuracy:.3f}) "
+            f"in {result.seconds:.0f} s; confusion matrix: {folder / f'{result.name}_confusion.png'}"
+        )
     if report.table is not None:
         print(report.table)
         print(f"wrote {folder / 'results.md'} and {folder / 'results.json'}")
@@ -145,8 +165,14 @@ def run_autoencoder(args: argparse.Namespace) -> int:
     from ..lab.runs import autoencoders
 
     models = list(AUTOENCODERS) if args.model == "all" else [args.model]
-    report = autoencoders(models, output_folder(args), settings_from_args(args, AutoencoderSettings()),
-                          overwrite=args.overwrite, resume=args.resume, reporter=bar_reporter(args.quiet))
+    report = autoencoders(
+        models,
+        output_folder(args),
+        settings_from_args(args, AutoencoderSettings()),
+        overwrite=args.overwrite,
+        resume=args.resume,
+        reporter=bar_reporter(args.quiet),
+    )
     print(report.table)
     print(f"wrote {output_folder(args) / 'reconstructions.png'} (rows: originals, then {', '.join(models)})")
     return 0
@@ -156,12 +182,19 @@ def run_autoencoder(args: argparse.Namespace) -> int:
 def run_dcgan(args: argparse.Namespace) -> int:
     from ..lab.runs import dcgan
 
-    report = dcgan(output_folder(args), settings_from_args(args, GANSettings()), overwrite=args.overwrite,
-                   resume=args.resume, reporter=bar_reporter(args.quiet))
+    report = dcgan(
+        output_folder(args),
+        settings_from_args(args, GANSettings()),
+        overwrite=args.overwrite,
+        resume=args.resume,
+        reporter=bar_reporter(args.quiet),
+    )
     generated, real = report.summary["generated"], report.summary["real"]
-    print(f"DCGAN after {report.summary['epochs']} epochs: Fréchet distance {generated['frechet_distance']:.3f} "
-          f"(real digits: {real['frechet_distance']:.3f}), confidently classified {generated['confident_share']:.3f} "
-          f"(real: {real['confident_share']:.3f}); samples: {report.samples}")
+    print(
+        f"DCGAN after {report.summary['epochs']} epochs: Fréchet distance {generated['frechet_distance']:.3f} "
+        f"(real digits: {real['frechet_distance']:.3f}), confidently classified {generated['confident_share']:.3f} "
+        f"(real: {real['confident_share']:.3f}); samples: {report.samples}"
+    )
     return 0
 
 
@@ -172,12 +205,15 @@ def run_aae_train(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, AAESettings())
     kind = "supervised" if settings.supervised else "unsupervised"
     args.default_folder = f"aae-{kind}"
-    report = aae(output_folder(args), settings, overwrite=args.overwrite, resume=args.resume,
-                 reporter=bar_reporter(args.quiet))
+    report = aae(
+        output_folder(args), settings, overwrite=args.overwrite, resume=args.resume, reporter=bar_reporter(args.quiet)
+    )
     final = report.summary["final"]
-    print(f"AAE ({kind}) after {report.summary['epochs']} epochs: "
-          f"test reconstruction BCE {final['test_reconstruction']:.4f}; class in the codes: a linear probe tells it "
-          f"{final['code_class_accuracy']:.0%} of the time (chance 10%); wrote {' and '.join(map(str, report.pictures))}")
+    print(
+        f"AAE ({kind}) after {report.summary['epochs']} epochs: "
+        f"test reconstruction BCE {final['test_reconstruction']:.4f}; class in the codes: a linear probe tells it "
+        f"{final['code_class_accuracy']:.0%} of the time (chance 10%); wrote {' and '.join(map(str, report.pictures))}"
+    )
     return 0
 
 
@@ -194,7 +230,9 @@ def run_aae_transfer(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    lab = commands.add_parser("lab", help="the small-image lab: classifiers, autoencoders, DCGAN, AAE on (Fashion-)MNIST")
+    lab = commands.add_parser(
+        "lab", help="the small-image lab: classifiers, autoencoders, DCGAN, AAE on (Fashion-)MNIST"
+    )
     tasks = lab.add_subparsers(dest="task", required=True, metavar="TASK")
 
     c = tasks.add_parser("classify", help="Fashion-MNIST classifiers of seed 004, with confusion matrices")
@@ -224,10 +262,15 @@ def register(commands: Any) -> None:
 
     s = aae_tasks.add_parser("transfer-style", help="render a digit's handwriting style as other digits")
     s.add_argument("digit", type=Path, metavar="DIGIT.png", help="an image of one handwritten digit")
-    s.add_argument("--to", type=word(channel_list), default=tuple(range(10)), metavar="LIST",
-                   help="classes (default: 0-9)")
-    s.add_argument("--model", type=Path, default=DEFAULT_ROOT / "aae-supervised" / "aae.safetensors",
-                   help="supervised AAE checkpoint (default: lab-results/aae-supervised/aae.safetensors)")
+    s.add_argument(
+        "--to", type=word(channel_list), default=tuple(range(10)), metavar="LIST", help="classes (default: 0-9)"
+    )
+    s.add_argument(
+        "--model",
+        type=Path,
+        default=DEFAULT_ROOT / "aae-supervised" / "aae.safetensors",
+        help="supervised AAE checkpoint (default: lab-results/aae-supervised/aae.safetensors)",
+    )
     s.add_argument("-o", "--output", type=Path, required=True, help="output image (.png, ...)")
     s.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
     s.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")

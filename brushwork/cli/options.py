@@ -40,8 +40,9 @@ def _word_parser(base: type, none_word: str | None, parse: Callable[[str], Any] 
     return parse_word
 
 
-def _help(field: dataclasses.Field[Any], default: Any, default_label: str,
-          variants: Mapping[str, Settings] | None) -> str:
+def _help(
+    field: dataclasses.Field[Any], default: Any, default_label: str, variants: Mapping[str, Settings] | None
+) -> str:
     spec = spec_of(field)
     text = spec.help
     if spec.none_word is not None and spec.none_means:
@@ -55,7 +56,9 @@ def _help(field: dataclasses.Field[Any], default: Any, default_label: str,
 
 
 def add_settings_options(
-    parser: argparse.ArgumentParser, defaults: Settings, default_label: str = "default",
+    parser: argparse.ArgumentParser,
+    defaults: Settings,
+    default_label: str = "default",
     variants: Mapping[str, Settings] | None = None,
 ) -> None:
     """One option per field of ``defaults``' settings class, its help ending in ``defaults``' value

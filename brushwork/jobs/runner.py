@@ -111,7 +111,10 @@ def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
     return JobResult(image, dict(last), time.perf_counter() - started)
 
 
-def save_job_output(job: Job, image: torch.Tensor, path: str | Path, overwrite: bool = False,
-                    status: str = "finished") -> Path:
+def save_job_output(
+    job: Job, image: torch.Tensor, path: str | Path, overwrite: bool = False, status: str = "finished"
+) -> Path:
     """Write a job's picture with the record of what made it (``brushwork info`` reads it back)."""
-    return save_image(image, path, overwrite=overwrite, metadata=record(job.technique, job.settings, job.inputs, status))
+    return save_image(
+        image, path, overwrite=overwrite, metadata=record(job.technique, job.settings, job.inputs, status)
+    )

@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .runs import Reporter, aae, aae_transfer_style, autoencoders, classify, dcgan
+    from .runs import Reporter as Reporter
+    from .runs import aae as aae
+    from .runs import aae_transfer_style as aae_transfer_style
+    from .runs import autoencoders as autoencoders
+    from .runs import classify as classify
+    from .runs import dcgan as dcgan
 
 _RUNS = ("Reporter", "aae", "aae_transfer_style", "autoencoders", "classify", "dcgan")
 __all__ = list(_RUNS)

@@ -18,8 +18,8 @@ uniform). ``code_class_accuracy`` in the history measures the class left in the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -62,7 +62,7 @@ class AAEExperiment:
             self.test_labels = torch.as_tensor(dataset.test_labels)
 
     @classmethod
-    def for_inference(cls, supervised: bool) -> "AAEExperiment":
+    def for_inference(cls, supervised: bool) -> AAEExperiment:
         """The networks alone, to load a checkpoint into."""
         return cls(None, AAESettings(supervised=supervised))
 
@@ -99,7 +99,8 @@ class AAEExperiment:
         step("discriminator", d_loss)
 
         g_loss = F.binary_cross_entropy_with_logits(
-            fooled := self.discriminator(self.encoder(images)), torch.ones_like(fooled))
+            fooled := self.discriminator(self.encoder(images)), torch.ones_like(fooled)
+        )
         step("regularizer", g_loss)
         return {"reconstruction": reconstruction.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item(), **losses}
 
@@ -116,9 +117,11 @@ class AAEExperiment:
     def evaluate(self, epoch: int) -> dict[str, float]:
         codes = self.encode(self.test_images)
         decoded = self.render(codes, self.test_labels)
-        return {"test_reconstruction": F.binary_cross_entropy(decoded, self.test_images).item(),
-                "code_std": codes.std().item(),
-                "code_class_accuracy": code_class_accuracy(codes, self.test_labels.numpy())}
+        return {
+            "test_reconstruction": F.binary_cross_entropy(decoded, self.test_images).item(),
+            "code_std": codes.std().item(),
+            "code_class_accuracy": code_class_accuracy(codes, self.test_labels.numpy()),
+        }
 
 
 def _stepper(optimizers):
@@ -127,6 +130,7 @@ def _stepper(optimizers):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+
     return step
 
 
@@ -138,8 +142,9 @@ def class_confusion_loss(logits: torch.Tensor) -> torch.Tensor:
 
 def discriminator_loss(prior_logits: torch.Tensor, code_logits: torch.Tensor) -> torch.Tensor:
     """-mean(log D(prior) + log(1 - D(code))), the seed's loss, from logits."""
-    return (F.binary_cross_entropy_with_logits(prior_logits, torch.ones_like(prior_logits))
-            + F.binary_cross_entropy_with_logits(code_logits, torch.zeros_like(code_logits)))
+    return F.binary_cross_entropy_with_logits(
+        prior_logits, torch.ones_like(prior_logits)
+    ) + F.binary_cross_entropy_with_logits(code_logits, torch.zeros_like(code_logits))
 
 
 def style_grid_codes(experiment: AAEExperiment, images: torch.Tensor) -> torch.Tensor:
@@ -170,12 +175,23 @@ class AAEResult:
     experiment: AAEExperiment
 
 
-def train_aae(dataset: Dataset, settings: AAESettings, on_step: Callable[[StepProgress], None] | None = None,
-              on_epoch: Callable[[dict, AAEExperiment], None] | None = None, checkpoint=None,
-              resume: bool = False) -> AAEResult:
+def train_aae(
+    dataset: Dataset,
+    settings: AAESettings,
+    on_step: Callable[[StepProgress], None] | None = None,
+    on_epoch: Callable[[dict, AAEExperiment], None] | None = None,
+    checkpoint=None,
+    resume: bool = False,
+) -> AAEResult:
     torch.manual_seed(settings.seed)
     experiment = AAEExperiment(dataset, settings)
-    record = fit(experiment, len(dataset.train_images), settings,
-                 checkpoint=checkpoint, resume=resume, on_step=on_step,
-                 on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment))
+    record = fit(
+        experiment,
+        len(dataset.train_images),
+        settings,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_step=on_step,
+        on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment),
+    )
     return AAEResult(record, experiment)

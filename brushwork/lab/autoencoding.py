@@ -3,8 +3,8 @@ reconstruction error and on checkerboard artefacts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +14,7 @@ from .classifiers import images_tensor
 from .data import Dataset
 from .metrics import nyquist_energy_share
 from .models import ConvAutoencoder, MLPAutoencoder
-from .settings import AUTOENCODERS, AutoencoderSettings
+from .settings import AutoencoderSettings
 from .training import StepProgress, TrainingRecord, fit
 
 TITLES = {
@@ -57,8 +57,10 @@ class AutoencoderExperiment:
 
     def evaluate(self, epoch: int) -> dict[str, float]:
         decoded = self.reconstruct(self.test_images)
-        return {"test_mse": F.mse_loss(decoded, self.test_images).item(),
-                "nyquist_share": nyquist_energy_share(decoded)}
+        return {
+            "test_mse": F.mse_loss(decoded, self.test_images).item(),
+            "nyquist_share": nyquist_energy_share(decoded),
+        }
 
 
 @dataclass
@@ -72,13 +74,17 @@ class AutoencoderResult:
         return self.record.history[-1]
 
 
-def train_autoencoder(name: str, dataset: Dataset, settings: AutoencoderSettings,
-                      on_step: Callable[[StepProgress], None] | None = None, checkpoint=None,
-                      resume: bool = False) -> AutoencoderResult:
+def train_autoencoder(
+    name: str,
+    dataset: Dataset,
+    settings: AutoencoderSettings,
+    on_step: Callable[[StepProgress], None] | None = None,
+    checkpoint=None,
+    resume: bool = False,
+) -> AutoencoderResult:
     torch.manual_seed(settings.seed)
-    experiment = AutoencoderExperiment(name, images_tensor(dataset.train_images), images_tensor(dataset.test_images),
-                                       settings.learning_rate)
-    record = fit(experiment, len(dataset.train_images),
-                 settings,
-                 checkpoint=checkpoint, resume=resume, on_step=on_step)
+    experiment = AutoencoderExperiment(
+        name, images_tensor(dataset.train_images), images_tensor(dataset.test_images), settings.learning_rate
+    )
+    record = fit(experiment, len(dataset.train_images), settings, checkpoint=checkpoint, resume=resume, on_step=on_step)
     return AutoencoderResult(name, record, experiment)

@@ -32,8 +32,13 @@ def _optimizer_tensors(prefix: str, optimizer: torch.optim.Optimizer) -> tuple[d
     return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
 
 
-def save_checkpoint(path: str | os.PathLike, modules: dict[str, nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer], record: dict, overwrite: bool = True) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    record: dict,
+    overwrite: bool = True,
+) -> Path:
     tensors: dict[str, torch.Tensor] = {}
     for name, module in modules.items():
         for key, value in module.state_dict().items():
@@ -56,7 +61,7 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
         data = path.read_bytes()
         tensors = load(data)
         header_size = int.from_bytes(data[:8], "little")
-        metadata = json.loads(data[8:8 + header_size]).get("__metadata__", {})
+        metadata = json.loads(data[8 : 8 + header_size]).get("__metadata__", {})
     except (SafetensorError, ValueError, OSError) as exc:
         raise BrushworkError(f"{path}: not a readable checkpoint ({exc})") from None
     if metadata.get("format") != FORMAT:
@@ -76,14 +81,18 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     return record
 
 
-def load_checkpoint(path: str | os.PathLike, modules: dict[str, nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer] | None = None, restore_rng: bool = True) -> dict:
+def load_checkpoint(
+    path: str | os.PathLike,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer] | None = None,
+    restore_rng: bool = True,
+) -> dict:
     """Load weights (and optimiser and RNG state) saved by ``save_checkpoint``; returns its record."""
     tensors, metadata = read_checkpoint(path)
     record = json.loads(metadata["record"])
     for name, module in modules.items():
         prefix = f"model.{name}."
-        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:
             module.load_state_dict(state)
         except RuntimeError:
@@ -98,7 +107,7 @@ def load_checkpoint(path: str | os.PathLike, modules: dict[str, nn.Module],
         prefix = f"optim.{name}."
         for key, value in tensors.items():
             if key.startswith(prefix):
-                index, slot = key[len(prefix):].split(".", 1)
+                index, slot = key[len(prefix) :].split(".", 1)
                 state.setdefault(int(index), {})[slot] = value
         for key, value in optimizer_meta[name]["scalars"].items():
             index, slot = key.split(".", 1)

@@ -30,7 +30,16 @@ FASHION_MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 MNIST_ENV_VAR = "BRUSHWORK_MNIST"
@@ -82,12 +91,14 @@ class Dataset:
     test_labels: np.ndarray
     classes: tuple[str, ...]
 
-    def subset(self, train: int | None = None, test: int | None = None) -> "Dataset":
+    def subset(self, train: int | None = None, test: int | None = None) -> Dataset:
         """The first ``train`` / ``test`` examples (for quick runs and tests)."""
         return Dataset(
             self.name,
-            self.train_images[:train], self.train_labels[:train],
-            self.test_images[:test], self.test_labels[:test],
+            self.train_images[:train],
+            self.train_labels[:train],
+            self.test_images[:test],
+            self.test_labels[:test],
             self.classes,
         )
 
@@ -110,8 +121,10 @@ def load_fashion_mnist(root: str | os.PathLike | None = None) -> Dataset:
             )
     return Dataset(
         "Fashion-MNIST",
-        arrays["train_images"].astype(np.uint8), arrays["train_labels"].astype(np.int64),
-        arrays["test_images"].astype(np.uint8), arrays["test_labels"].astype(np.int64),
+        arrays["train_images"].astype(np.uint8),
+        arrays["train_labels"].astype(np.int64),
+        arrays["test_images"].astype(np.uint8),
+        arrays["test_labels"].astype(np.int64),
         FASHION_MNIST_CLASSES,
     )
 
@@ -155,8 +168,9 @@ def load_mnist(root: str | os.PathLike | None = None, seed: int = MNIST_SPLIT_SE
         labels.append(np.full(len(digits), digit, dtype=np.int64))
     images, labels = np.concatenate(images), np.concatenate(labels)
     train_index, test_index = stratified_split(labels, MNIST_TEST_SHARE, seed)
-    return Dataset("MNIST", images[train_index], labels[train_index], images[test_index], labels[test_index],
-                   MNIST_CLASSES)
+    return Dataset(
+        "MNIST", images[train_index], labels[train_index], images[test_index], labels[test_index], MNIST_CLASSES
+    )
 
 
 def stratified_split(labels: np.ndarray, test_share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +179,7 @@ def stratified_split(labels: np.ndarray, test_share: float, seed: int) -> tuple[
     train, test = [], []
     for label in np.unique(labels):
         index = rng.permutation(np.flatnonzero(labels == label))
-        n_test = int(round(len(index) * test_share))
+        n_test = round(len(index) * test_share)
         test.append(index[:n_test])
         train.append(index[n_test:])
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))

@@ -12,19 +12,19 @@ The same figures for real training digits against the test digits are the floor 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..errors import BrushworkError
 from .classifiers import ClassifierExperiment, images_tensor
 from .data import Dataset
 from .metrics import class_balance, confident_share, frechet_distance
-from ..errors import BrushworkError
 from .models import DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
-from .settings import GAN_OPTIMIZERS, GANSettings, JudgeSettings
+from .settings import GANSettings, JudgeSettings
 from .training import StepProgress, TrainingRecord, fit
 
 ARCHITECTURES = {
@@ -47,20 +47,24 @@ class QualityJudge:
     @torch.no_grad()
     def measure(self, images: torch.Tensor) -> dict[str, float]:
         logits = torch.cat([self.model(chunk) for chunk in images.split(1000)])
-        return {"frechet_distance": frechet_distance(self.features(images), self.reference_features),
-                "confident_share": confident_share(logits), "class_balance": class_balance(logits)}
+        return {
+            "frechet_distance": frechet_distance(self.features(images), self.reference_features),
+            "confident_share": confident_share(logits),
+            "class_balance": class_balance(logits),
+        }
 
 
-def train_judge(dataset: Dataset, settings: JudgeSettings = JudgeSettings(),
-                on_step: Callable[[StepProgress], None] | None = None) -> tuple[QualityJudge, float]:
+def train_judge(
+    dataset: Dataset, settings: JudgeSettings = JudgeSettings(), on_step: Callable[[StepProgress], None] | None = None
+) -> tuple[QualityJudge, float]:
     """The judge and its test accuracy."""
     torch.manual_seed(settings.seed)
     train, test = images_tensor(dataset.train_images), images_tensor(dataset.test_images)
     steps = settings.epochs * -(-len(train) // settings.batch_size)
-    experiment = ClassifierExperiment("judge-lenet5", LeNet5(), train, dataset.train_labels, test,
-                                      dataset.test_labels, settings.learning_rate, steps)
-    record = fit(experiment, len(train), settings,
-                 on_step=on_step)
+    experiment = ClassifierExperiment(
+        "judge-lenet5", LeNet5(), train, dataset.train_labels, test, dataset.test_labels, settings.learning_rate, steps
+    )
+    record = fit(experiment, len(train), settings, on_step=on_step)
     return QualityJudge(experiment.model, test), record.history[-1]["test_accuracy"]
 
 
@@ -69,12 +73,16 @@ class DCGANExperiment:
         self.name = "dcgan"
         self.settings = settings
         if settings.architecture not in ARCHITECTURES:
-            raise BrushworkError(f"unknown GAN architecture {settings.architecture!r}; choose one of "
-                                 f"{', '.join(ARCHITECTURES)}")
+            raise BrushworkError(
+                f"unknown GAN architecture {settings.architecture!r}; choose one of {', '.join(ARCHITECTURES)}"
+            )
         generator_class, discriminator_class = ARCHITECTURES[settings.architecture]
         self.generator, self.discriminator = generator_class(), discriminator_class()
         self.modules = {"generator": self.generator, "discriminator": self.discriminator}
-        self.optimizers = {"generator": self._optimizer(self.generator), "discriminator": self._optimizer(self.discriminator)}
+        self.optimizers = {
+            "generator": self._optimizer(self.generator),
+            "discriminator": self._optimizer(self.discriminator),
+        }
         self.real = images_tensor(dataset.train_images) * 2 - 1  # the generator's tanh range
         self.judge = judge
         # Fixed noise so the per-epoch grids show the same digits growing up.
@@ -123,8 +131,10 @@ class DCGANExperiment:
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy with real = 1, fake = 0, averaged over both halves (the seed's concatenated batch)."""
-    return 0.5 * (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                  + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    return 0.5 * (
+        F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+        + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    )
 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -138,13 +148,24 @@ class GANResult:
     experiment: DCGANExperiment
 
 
-def train_dcgan(dataset: Dataset, settings: GANSettings, judge: QualityJudge | None = None,
-                on_step: Callable[[StepProgress], None] | None = None,
-                on_epoch: Callable[[dict, DCGANExperiment], None] | None = None,
-                checkpoint=None, resume: bool = False) -> GANResult:
+def train_dcgan(
+    dataset: Dataset,
+    settings: GANSettings,
+    judge: QualityJudge | None = None,
+    on_step: Callable[[StepProgress], None] | None = None,
+    on_epoch: Callable[[dict, DCGANExperiment], None] | None = None,
+    checkpoint=None,
+    resume: bool = False,
+) -> GANResult:
     torch.manual_seed(settings.seed)
     experiment = DCGANExperiment(dataset, settings, judge)
-    record = fit(experiment, len(dataset.train_images), settings,
-                 checkpoint=checkpoint, resume=resume, on_step=on_step,
-                 on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment))
+    record = fit(
+        experiment,
+        len(dataset.train_images),
+        settings,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_step=on_step,
+        on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment),
+    )
     return GANResult(record, experiment)

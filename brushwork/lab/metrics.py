@@ -65,7 +65,7 @@ def code_class_accuracy(codes: torch.Tensor, labels, seed: int = 0) -> float:
     x = np.asarray(codes, np.float64)
     y = np.asarray(labels)
     order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[: len(x) // 2], order[len(x) // 2:]
+    train, test = order[: len(x) // 2], order[len(x) // 2 :]
     scaler = StandardScaler().fit(x[train])
     model = LogisticRegression(max_iter=1000).fit(scaler.transform(x[train]), y[train])
     return float(model.score(scaler.transform(x[test]), y[test]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -14,7 +16,9 @@ class MLPClassifier(nn.Module):
 
     def __init__(self, hidden: int = 128):
         super().__init__()
-        self.network = nn.Sequential(nn.Flatten(), nn.Linear(IMAGE_PIXELS, hidden), nn.ReLU(), nn.Linear(hidden, N_CLASSES))
+        self.network = nn.Sequential(
+            nn.Flatten(), nn.Linear(IMAGE_PIXELS, hidden), nn.ReLU(), nn.Linear(hidden, N_CLASSES)
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.network(images)
@@ -26,9 +30,17 @@ class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
+            nn.Conv2d(1, 6, 5),
+            nn.Tanh(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.Tanh(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(16 * 4 * 4, 120),
+            nn.Tanh(),
+            nn.Linear(120, 84),
+            nn.Tanh(),
         )
         self.classifier = nn.Linear(84, N_CLASSES)
 
@@ -46,7 +58,10 @@ class TransferHead(nn.Module):
     def __init__(self, in_features: int, hidden: int = 256, dropout: float = 0.2):
         super().__init__()
         self.network = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(in_features, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Dropout(dropout),
+            nn.Linear(in_features, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
             nn.Linear(hidden, N_CLASSES),
         )
 
@@ -81,18 +96,30 @@ class ConvAutoencoder(nn.Module):
         if decoder not in self.DECODERS:
             raise ValueError(f"decoder must be one of {self.DECODERS}, not {decoder!r}")
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         if decoder == "transpose":
             self.decoder = nn.Sequential(
-                nn.ConvTranspose2d(4, 16, 2, stride=2), nn.ReLU(), nn.ConvTranspose2d(16, 1, 2, stride=2), nn.Sigmoid(),
+                nn.ConvTranspose2d(4, 16, 2, stride=2),
+                nn.ReLU(),
+                nn.ConvTranspose2d(16, 1, 2, stride=2),
+                nn.Sigmoid(),
             )
         else:
             self.decoder = nn.Sequential(
-                nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(4, 16, 3, padding=1), nn.ReLU(),
-                nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(),
-                nn.Conv2d(8, 1, 3, padding=1), nn.Sigmoid(),
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv2d(4, 16, 3, padding=1),
+                nn.ReLU(),
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv2d(16, 8, 3, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(8, 1, 3, padding=1),
+                nn.Sigmoid(),
             )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -120,11 +147,18 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.noise_size = noise_size
         self.network = nn.Sequential(
-            nn.Linear(noise_size, 1024), nn.Tanh(),
-            nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.Tanh(),
+            nn.Linear(noise_size, 1024),
+            nn.Tanh(),
+            nn.Linear(1024, 128 * 7 * 7),
+            nn.BatchNorm1d(128 * 7 * 7),
+            nn.Tanh(),
             nn.Unflatten(1, (128, 7, 7)),
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(128, 64, 5, padding=2), nn.Tanh(),
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(64, 1, 5, padding=2), nn.Tanh(),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(128, 64, 5, padding=2),
+            nn.Tanh(),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(64, 1, 5, padding=2),
+            nn.Tanh(),
         )
         keras_init(self)
 
@@ -142,9 +176,16 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self):
         super().__init__()
         self.network = nn.Sequential(
-            nn.Conv2d(1, 64, 5, padding=2), nn.Tanh(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 5), nn.Tanh(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(128 * 5 * 5, 1024), nn.Tanh(), nn.Linear(1024, 1),
+            nn.Conv2d(1, 64, 5, padding=2),
+            nn.Tanh(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 5),
+            nn.Tanh(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(128 * 5 * 5, 1024),
+            nn.Tanh(),
+            nn.Linear(1024, 1),
         )
         keras_init(self)
 
@@ -160,10 +201,15 @@ class RadfordGenerator(nn.Module):
         super().__init__()
         self.noise_size = noise_size
         self.network = nn.Sequential(
-            nn.Linear(noise_size, 128 * 7 * 7, bias=False), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
+            nn.Linear(noise_size, 128 * 7 * 7, bias=False),
+            nn.BatchNorm1d(128 * 7 * 7),
+            nn.ReLU(),
             nn.Unflatten(1, (128, 7, 7)),
-            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh(),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1),
+            nn.Tanh(),
         )
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
@@ -176,9 +222,13 @@ class RadfordDiscriminator(nn.Module):
     def __init__(self):
         super().__init__()
         self.network = nn.Sequential(
-            nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+            nn.Conv2d(1, 64, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(128 * 7 * 7, 1),
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -187,7 +237,7 @@ class RadfordDiscriminator(nn.Module):
 
 def _mlp(sizes: list[int], dropout: float, last: nn.Module | None) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers += [nn.Dropout(dropout), nn.ReLU()]
@@ -214,8 +264,9 @@ class AAEDecoder(nn.Module):
         super().__init__()
         self.supervised = supervised
         inputs = code_size + (N_CLASSES if supervised else 0)
-        self.network = nn.Sequential(_mlp([inputs, 392, 392, IMAGE_PIXELS], dropout, nn.Sigmoid()),
-                                     nn.Unflatten(1, (1, 28, 28)))
+        self.network = nn.Sequential(
+            _mlp([inputs, 392, 392, IMAGE_PIXELS], dropout, nn.Sigmoid()), nn.Unflatten(1, (1, 28, 28))
+        )
 
     def forward(self, code: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.supervised:

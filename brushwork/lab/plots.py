@@ -4,20 +4,20 @@ image grids (Pillow), every one written atomically as PNG."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # no screen: draw to files only
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import MaxNLocator
 
-from ..files import write_atomically  # noqa: E402
-from ..image.io import save_image  # noqa: E402
-from ..image.sheet import grid, upscale  # noqa: E402
+from ..files import write_atomically
+from ..image.io import save_image
+from ..image.sheet import grid, upscale
 
 
 def save_figure(figure, path: Path, overwrite: bool) -> Path:
@@ -27,21 +27,36 @@ def save_figure(figure, path: Path, overwrite: bool) -> Path:
     return write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite)
 
 
-def confusion_matrix_plot(labels: np.ndarray, predictions: np.ndarray, classes: Sequence[str], title: str,
-                          path: Path, overwrite: bool) -> Path:
+def confusion_matrix_plot(
+    labels: np.ndarray, predictions: np.ndarray, classes: Sequence[str], title: str, path: Path, overwrite: bool
+) -> Path:
     from sklearn.metrics import ConfusionMatrixDisplay
 
     figure, axes = plt.subplots(figsize=(7.5, 6.5))
-    ConfusionMatrixDisplay.from_predictions(labels, predictions, labels=list(range(len(classes))),
-                                            display_labels=list(classes), ax=axes, colorbar=False,
-                                            cmap="Blues", xticks_rotation=45)
+    ConfusionMatrixDisplay.from_predictions(
+        labels,
+        predictions,
+        labels=list(range(len(classes))),
+        display_labels=list(classes),
+        ax=axes,
+        colorbar=False,
+        cmap="Blues",
+        xticks_rotation=45,
+    )
     accuracy = float((labels == predictions).mean())
     axes.set_title(f"{title}: accuracy {accuracy:.3f}")
     return save_figure(figure, path, overwrite)
 
 
-def curves_plot(history: list[dict], keys: Sequence[str], title: str, path: Path, overwrite: bool,
-                ylabel: str = "loss", reference: dict[str, float] | None = None) -> Path:
+def curves_plot(
+    history: list[dict],
+    keys: Sequence[str],
+    title: str,
+    path: Path,
+    overwrite: bool,
+    ylabel: str = "loss",
+    reference: dict[str, float] | None = None,
+) -> Path:
     """One line per key over the epochs; ``reference`` draws dashed horizontal lines (e.g. real digits' figure).
 
     A reference whose label names a key (``"seed lenet 0.891"``) takes that key's colour; the
@@ -51,7 +66,7 @@ def curves_plot(history: list[dict], keys: Sequence[str], title: str, path: Path
     epochs = [entry["epoch"] for entry in history]
     colours = {}
     for key in keys:
-        line, = axes.plot(epochs, [entry.get(key, np.nan) for entry in history], marker="o", markersize=3, label=key)
+        (line,) = axes.plot(epochs, [entry.get(key, np.nan) for entry in history], marker="o", markersize=3, label=key)
         colours[key] = line.get_color()
     for label, value in (reference or {}).items():
         colour = next((colours[k] for k in keys if k in label.split()), "grey")
@@ -70,7 +85,7 @@ def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, over
     figure, axes = plt.subplots(figsize=(7, 4))
     for key, values in steps.items():
         values = np.asarray(values, dtype=np.float64)
-        line, = axes.plot(values, alpha=0.25, linewidth=0.8)
+        (line,) = axes.plot(values, alpha=0.25, linewidth=0.8)
         window = min(50, max(1, len(values) // 10))
         smooth = np.convolve(values, np.ones(window) / window, mode="valid")
         axes.plot(np.arange(window - 1, len(values)), smooth, color=line.get_color(), label=key)
@@ -82,8 +97,9 @@ def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, over
     return save_figure(figure, path, overwrite)
 
 
-def scatter_plot(points: np.ndarray, labels: np.ndarray, classes: Sequence[str], title: str, path: Path,
-                 overwrite: bool) -> Path:
+def scatter_plot(
+    points: np.ndarray, labels: np.ndarray, classes: Sequence[str], title: str, path: Path, overwrite: bool
+) -> Path:
     figure, axes = plt.subplots(figsize=(7, 7))
     colours = plt.get_cmap("tab10")
     for index, name in enumerate(classes):
@@ -91,8 +107,16 @@ def scatter_plot(points: np.ndarray, labels: np.ndarray, classes: Sequence[str],
         axes.scatter(points[chosen, 0], points[chosen, 1], s=4, color=colours(index), label=name)
         if chosen.any():
             centre = np.median(points[chosen], axis=0)
-            axes.annotate(name, centre, fontsize=14, weight="bold", ha="center", va="center", color="black",
-                          bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8, "ec": colours(index), "lw": 2})
+            axes.annotate(
+                name,
+                centre,
+                fontsize=14,
+                weight="bold",
+                ha="center",
+                va="center",
+                color="black",
+                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8, "ec": colours(index), "lw": 2},
+            )
     axes.set_xticks([])
     axes.set_yticks([])
     axes.set_title(title)
@@ -100,8 +124,9 @@ def scatter_plot(points: np.ndarray, labels: np.ndarray, classes: Sequence[str],
     return save_figure(figure, path, overwrite)
 
 
-def digit_grid(images: torch.Tensor, columns: int, path: Path, overwrite: bool, scale: int = 2,
-               background: float = 0.35) -> Path:
+def digit_grid(
+    images: torch.Tensor, columns: int, path: Path, overwrite: bool, scale: int = 2, background: float = 0.35
+) -> Path:
     """(N, 1, 28, 28) images in [0, 1] in rows of ``columns``, enlarged ``scale`` times, grey gaps."""
     tiles = list(images.detach().float().clamp(0, 1).expand(-1, 3, -1, -1))
     sheet = grid(tiles, columns, gap=2, background=background)

@@ -35,8 +35,15 @@ def autoencoder_table(rows: list[dict], reference_share: float) -> str:
         "|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['title']} | {r['test_mse']:.5f} | {r['nyquist_share']:.5f} "
-                     f"| {r['nyquist_share'] / reference_share:.2f} |")
-    lines += ["", f"The test digits themselves: Nyquist energy share {reference_share:.5f}. A checkerboard "
-              "(period-2) artefact shows as a share above the originals'."]
+        lines.append(
+            f"| {r['title']} | {r['test_mse']:.5f} | {r['nyquist_share']:.5f} "
+            f"| {r['nyquist_share'] / reference_share:.2f} |"
+        )
+    lines += [
+        "",
+        (
+            f"The test digits themselves: Nyquist energy share {reference_share:.5f}. A checkerboard "
+            "(period-2) artefact shows as a share above the originals'."
+        ),
+    ]
     return "\n".join(lines) + "\n"

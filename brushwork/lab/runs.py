@@ -109,8 +109,15 @@ class ClassifyReport:
 
 
 def classify(
-    names: Sequence[str], folder: Path, changes: Mapping[str, Any] | None = None, *, overwrite: bool = False,
-    resume: bool = False, compare: bool = False, dataset: Dataset | None = None, reporter: Reporter = QUIET,
+    names: Sequence[str],
+    folder: Path,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    compare: bool = False,
+    dataset: Dataset | None = None,
+    reporter: Reporter = QUIET,
 ) -> ClassifyReport:
     """Train each named classifier (defaults ``CLASSIFIER_DEFAULTS``, with ``changes``) on Fashion-MNIST.
 
@@ -138,16 +145,28 @@ def classify(
                 result = classifiers.train_classifier(name, data, settings)
             else:
                 result = classifiers.train_classifier(
-                    name, data, settings, on_step=reporter.step, on_features=reporter.features,
-                    checkpoint=folder / f"{name}.safetensors", resume=resume)
+                    name,
+                    data,
+                    settings,
+                    on_step=reporter.step,
+                    on_features=reporter.features,
+                    checkpoint=folder / f"{name}.safetensors",
+                    resume=resume,
+                )
         finally:
             reporter.finish()
         summary = result.summary()
         summaries.append(summary)
         results.append(result)
         histories[name] = result.history
-        plots.confusion_matrix_plot(data.test_labels, result.predictions, data.classes, result.title,
-                                    folder / f"{name}_confusion.png", overwrite=True)
+        plots.confusion_matrix_plot(
+            data.test_labels,
+            result.predictions,
+            data.classes,
+            result.title,
+            folder / f"{name}_confusion.png",
+            overwrite=True,
+        )
         write_json(folder / f"{name}.json", {**summary, "settings": settings.to_dict(), "history": result.history})
     table = None
     if compare:
@@ -155,11 +174,15 @@ def classify(
         write_text(folder / "results.md", table, overwrite=True)
         write_json(folder / "results.json", summaries)
         trained = [n for n in histories if histories[n]]
-        plots.curves_plot(_merge_metric({n: histories[n] for n in trained}, "test_accuracy"), trained,
-                          "Fashion-MNIST test accuracy", folder / "accuracy.png", overwrite=True,
-                          ylabel="test accuracy",
-                          reference={f"seed {n} {classifiers.SEED_ACCURACY[n]}": classifiers.SEED_ACCURACY[n]
-                                     for n in trained})
+        plots.curves_plot(
+            _merge_metric({n: histories[n] for n in trained}, "test_accuracy"),
+            trained,
+            "Fashion-MNIST test accuracy",
+            folder / "accuracy.png",
+            overwrite=True,
+            ylabel="test accuracy",
+            reference={f"seed {n} {classifiers.SEED_ACCURACY[n]}": classifiers.SEED_ACCURACY[n] for n in trained},
+        )
     return ClassifyReport(results, summaries, table)
 
 
@@ -178,16 +201,26 @@ class AutoencoderReport:
 
 
 def autoencoders(
-    models: Sequence[str], folder: Path, settings: AutoencoderSettings = AutoencoderSettings(), *,
-    overwrite: bool = False, resume: bool = False, dataset: Dataset | None = None, reporter: Reporter = QUIET,
+    models: Sequence[str],
+    folder: Path,
+    settings: AutoencoderSettings = AutoencoderSettings(),
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    dataset: Dataset | None = None,
+    reporter: Reporter = QUIET,
 ) -> AutoencoderReport:
     """Train and compare autoencoders: reconstructions.png (originals, then each model's), results, test_mse.png."""
     settings.validate()
     for name in models:
         if name not in AUTOENCODERS:
             raise BrushworkError(f"unknown autoencoder {name!r}; choose one of {', '.join(AUTOENCODERS)}")
-    outputs = [f"{n}.safetensors" for n in models] + ["reconstructions.png", "results.md", "results.json",
-                                                       "test_mse.png"]
+    outputs = [f"{n}.safetensors" for n in models] + [
+        "reconstructions.png",
+        "results.md",
+        "results.json",
+        "test_mse.png",
+    ]
     folder = prepare_folder(folder, outputs, overwrite, resume)
     data = _limited(dataset if dataset is not None else _named_dataset(settings.dataset), settings)
     shown = classifiers.images_tensor(data.test_images[:12])
@@ -195,25 +228,48 @@ def autoencoders(
     for name in models:
         reporter.start(name)
         try:
-            result = autoencoding.train_autoencoder(name, data, settings, on_step=reporter.step,
-                                                    checkpoint=folder / f"{name}.safetensors", resume=resume)
+            result = autoencoding.train_autoencoder(
+                name, data, settings, on_step=reporter.step, checkpoint=folder / f"{name}.safetensors", resume=resume
+            )
         finally:
             reporter.finish()
         final = result.final
-        rows.append({"model": name, "title": autoencoding.TITLES[name], "test_mse": final["test_mse"],
-                     "nyquist_share": final["nyquist_share"]})
+        rows.append(
+            {
+                "model": name,
+                "title": autoencoding.TITLES[name],
+                "test_mse": final["test_mse"],
+                "nyquist_share": final["nyquist_share"],
+            }
+        )
         histories[name] = result.record.history
         panels.append(result.experiment.reconstruct(shown))
-        reporter.say(f"{autoencoding.TITLES[name]}: test MSE {final['test_mse']:.5f}, "
-                     f"Nyquist energy share {final['nyquist_share']:.5f}")
+        reporter.say(
+            f"{autoencoding.TITLES[name]}: test MSE {final['test_mse']:.5f}, "
+            f"Nyquist energy share {final['nyquist_share']:.5f}"
+        )
     reference = nyquist_energy_share(classifiers.images_tensor(data.test_images))
     plots.digit_grid(torch.cat(panels), len(shown), folder / "reconstructions.png", overwrite=True, scale=3)
     table = autoencoder_table(rows, reference)
     write_text(folder / "results.md", table, overwrite=True)
-    write_json(folder / "results.json", {"dataset": data.name, "originals_nyquist_share": reference,
-                                         "settings": settings.to_dict(), "models": rows, "history": histories})
-    plots.curves_plot(_merge_metric(histories, "test_mse"), list(models), "autoencoders: test reconstruction error",
-                      folder / "test_mse.png", overwrite=True, ylabel="test MSE")
+    write_json(
+        folder / "results.json",
+        {
+            "dataset": data.name,
+            "originals_nyquist_share": reference,
+            "settings": settings.to_dict(),
+            "models": rows,
+            "history": histories,
+        },
+    )
+    plots.curves_plot(
+        _merge_metric(histories, "test_mse"),
+        list(models),
+        "autoencoders: test reconstruction error",
+        folder / "test_mse.png",
+        overwrite=True,
+        ylabel="test MSE",
+    )
     return AutoencoderReport(rows, reference, table)
 
 
@@ -227,8 +283,13 @@ class DCGANReport:
 
 
 def dcgan(
-    folder: Path, settings: GANSettings = GANSettings(), *, overwrite: bool = False, resume: bool = False,
-    dataset: Dataset | None = None, reporter: Reporter = QUIET,
+    folder: Path,
+    settings: GANSettings = GANSettings(),
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    dataset: Dataset | None = None,
+    reporter: Reporter = QUIET,
 ) -> DCGANReport:
     """Train the DCGAN with a LeNet-5 judge of its samples; per-epoch sample grids, loss and quality plots."""
     settings.validate()
@@ -244,8 +305,10 @@ def dcgan(
         reporter.finish()
     n_real = min(settings.quality_samples, len(data.train_images))
     real = judge.measure(classifiers.images_tensor(data.train_images[:n_real]))
-    reporter.say(f"judge accuracy {judge_accuracy:.4f}; real training digits: Fréchet distance "
-                 f"{real['frechet_distance']:.3f}, confident share {real['confident_share']:.3f}")
+    reporter.say(
+        f"judge accuracy {judge_accuracy:.4f}; real training digits: Fréchet distance "
+        f"{real['frechet_distance']:.3f}, confident share {real['confident_share']:.3f}"
+    )
     step_losses: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
 
     def on_step(progress: StepProgress) -> None:
@@ -255,30 +318,53 @@ def dcgan(
 
     def on_epoch(entry: dict[str, Any], experiment: gan.DCGANExperiment) -> None:
         reporter.epoch("dcgan", entry)
-        plots.digit_grid(experiment.sample(experiment.grid_noise), 10,
-                         folder / "samples" / f"epoch_{entry['epoch']:03d}.png", overwrite=True)
+        plots.digit_grid(
+            experiment.sample(experiment.grid_noise),
+            10,
+            folder / "samples" / f"epoch_{entry['epoch']:03d}.png",
+            overwrite=True,
+        )
 
     reporter.start("dcgan")
     try:
-        result = gan.train_dcgan(data, settings, judge, on_step=on_step, on_epoch=on_epoch,
-                                 checkpoint=folder / "dcgan.safetensors", resume=resume)
+        result = gan.train_dcgan(
+            data,
+            settings,
+            judge,
+            on_step=on_step,
+            on_epoch=on_epoch,
+            checkpoint=folder / "dcgan.safetensors",
+            resume=resume,
+        )
     finally:
         reporter.finish()
     history = result.record.history
     final = history[-1]
-    plots.digit_grid(result.experiment.sample(result.experiment.grid_noise), 10, folder / "samples.png",
-                     overwrite=True, scale=3)
+    plots.digit_grid(
+        result.experiment.sample(result.experiment.grid_noise), 10, folder / "samples.png", overwrite=True, scale=3
+    )
     if step_losses["d_loss"]:
         plots.step_losses_plot(step_losses, "DCGAN losses", folder / "losses.png", overwrite=True)
     else:
         plots.curves_plot(history, ["d_loss", "g_loss"], "DCGAN losses", folder / "losses.png", overwrite=True)
-    plots.curves_plot(history, ["frechet_distance"], "Fréchet distance to held-out digits (LeNet-5 features)",
-                      folder / "quality.png", overwrite=True, ylabel="Fréchet distance",
-                      reference={"real training digits": real["frechet_distance"]})
-    summary = {"epochs": result.record.epochs_done, "seconds": result.record.seconds,
-               "generated": {"frechet_distance": final["frechet_distance"],
-                             "confident_share": final["confident_share"]},
-               "real": real, "judge_accuracy": judge_accuracy, "settings": settings.to_dict(), "history": history}
+    plots.curves_plot(
+        history,
+        ["frechet_distance"],
+        "Fréchet distance to held-out digits (LeNet-5 features)",
+        folder / "quality.png",
+        overwrite=True,
+        ylabel="Fréchet distance",
+        reference={"real training digits": real["frechet_distance"]},
+    )
+    summary = {
+        "epochs": result.record.epochs_done,
+        "seconds": result.record.seconds,
+        "generated": {"frechet_distance": final["frechet_distance"], "confident_share": final["confident_share"]},
+        "real": real,
+        "judge_accuracy": judge_accuracy,
+        "settings": settings.to_dict(),
+        "history": history,
+    }
     write_json(folder / "results.json", summary)
     return DCGANReport(summary, folder / "samples.png")
 
@@ -293,32 +379,54 @@ class AAEReport:
 
 
 def aae(
-    folder: Path, settings: AAESettings = AAESettings(), *, overwrite: bool = False, resume: bool = False,
-    dataset: Dataset | None = None, reporter: Reporter = QUIET,
+    folder: Path,
+    settings: AAESettings = AAESettings(),
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    dataset: Dataset | None = None,
+    reporter: Reporter = QUIET,
 ) -> AAEReport:
     """Train an adversarial autoencoder; t-SNE of its codes, and the style grid (supervised) or prior samples."""
     settings.validate()
     supervised = settings.supervised
     picture_name = "style_grid.png" if supervised else "prior_samples.png"
-    folder = prepare_folder(folder, ["aae.safetensors", "tsne.png", "losses.png", "results.json", picture_name],
-                            overwrite, resume)
+    folder = prepare_folder(
+        folder, ["aae.safetensors", "tsne.png", "losses.png", "results.json", picture_name], overwrite, resume
+    )
     data = _limited(dataset if dataset is not None else load_mnist(), settings)
     kind = "supervised" if supervised else "unsupervised"
     reporter.start(f"aae ({kind})")
     try:
-        result = adversarial.train_aae(data, settings, on_step=reporter.step,
-                                       on_epoch=lambda entry, _: reporter.epoch("aae", entry),
-                                       checkpoint=folder / "aae.safetensors", resume=resume)
+        result = adversarial.train_aae(
+            data,
+            settings,
+            on_step=reporter.step,
+            on_epoch=lambda entry, _: reporter.epoch("aae", entry),
+            checkpoint=folder / "aae.safetensors",
+            resume=resume,
+        )
     finally:
         reporter.finish()
     experiment, history = result.experiment, result.record.history
-    plots.curves_plot(history, ["reconstruction", "test_reconstruction", "d_loss", "g_loss"], f"AAE ({kind}) losses",
-                      folder / "losses.png", overwrite=True)
+    plots.curves_plot(
+        history,
+        ["reconstruction", "test_reconstruction", "d_loss", "g_loss"],
+        f"AAE ({kind}) losses",
+        folder / "losses.png",
+        overwrite=True,
+    )
     reporter.say("t-SNE of the test digits' codes ...")
     points = adversarial.tsne_embedding(experiment.encode(experiment.test_images), settings.seed)
     caption = "supervised: the code holds style, not class" if supervised else "unsupervised"
-    plots.scatter_plot(points, data.test_labels, data.classes, f"AAE codes of test digits, t-SNE ({caption})",
-                       folder / "tsne.png", overwrite=True)
+    plots.scatter_plot(
+        points,
+        data.test_labels,
+        data.classes,
+        f"AAE codes of test digits, t-SNE ({caption})",
+        folder / "tsne.png",
+        overwrite=True,
+    )
     if supervised:
         # Rows: style codes of real test digits (the digit itself first); columns: classes 0-9.
         sources = experiment.test_images[:10]
@@ -329,8 +437,14 @@ def aae(
         generator = torch.Generator().manual_seed(settings.seed)
         prior = torch.randn(100, adversarial.CODE_SIZE, generator=generator) * adversarial.PRIOR_STD
         plots.digit_grid(experiment.render(prior, None), 10, folder / picture_name, overwrite=True, scale=3)
-    summary = {"supervised": supervised, "epochs": result.record.epochs_done, "seconds": result.record.seconds,
-               "final": history[-1], "settings": settings.to_dict(), "history": history}
+    summary = {
+        "supervised": supervised,
+        "epochs": result.record.epochs_done,
+        "seconds": result.record.seconds,
+        "final": history[-1],
+        "settings": settings.to_dict(),
+        "history": history,
+    }
     write_json(folder / "results.json", summary)
     return AAEReport(summary, [folder / "tsne.png", folder / picture_name])
 
@@ -351,7 +465,7 @@ def digit_from_file(path: Path) -> torch.Tensor:
     small = resize(grey.expand(-1, 3, -1, -1), size)[:, :1].clamp(0, 1)
     digit = torch.zeros(1, 1, 28, 28)
     top, left = (28 - size[0]) // 2, (28 - size[1]) // 2
-    digit[:, :, top:top + size[0], left:left + size[1]] = small
+    digit[:, :, top : top + size[0], left : left + size[1]] = small
     return digit
 
 
@@ -360,8 +474,9 @@ def aae_transfer_style(digit_file: Path, model: Path, classes: Sequence[int]) ->
     if any(not 0 <= c <= 9 for c in classes):
         raise BrushworkError(f"classes are digits 0-9, not {max(classes)}")
     if read_record(model).get("experiment") != "aae-supervised":
-        raise BrushworkError(f"{model}: is not a supervised AAE checkpoint (train one with: brushwork lab aae train "
-                             "--supervised)")
+        raise BrushworkError(
+            f"{model}: is not a supervised AAE checkpoint (train one with: brushwork lab aae train --supervised)"
+        )
     digit = digit_from_file(digit_file)
     experiment = adversarial.AAEExperiment.for_inference(supervised=True)
     load_checkpoint(model, experiment.modules, restore_rng=False)
@@ -372,6 +487,17 @@ def aae_transfer_style(digit_file: Path, model: Path, classes: Sequence[int]) ->
 
 
 __all__ = [
-    "AAEReport", "AutoencoderReport", "ClassifierSettings", "ClassifyReport", "DCGANReport", "Reporter", "aae",
-    "aae_transfer_style", "autoencoders", "classify", "dcgan", "digit_from_file", "prepare_folder",
+    "AAEReport",
+    "AutoencoderReport",
+    "ClassifierSettings",
+    "ClassifyReport",
+    "DCGANReport",
+    "Reporter",
+    "aae",
+    "aae_transfer_style",
+    "autoencoders",
+    "classify",
+    "dcgan",
+    "digit_from_file",
+    "prepare_folder",
 ]

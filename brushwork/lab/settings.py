@@ -32,10 +32,22 @@ class TrainingSettings(Settings):
     batch_size: int = setting(64, "examples per training step", minimum=1)
     learning_rate: float = setting(1e-3, "the optimiser's learning rate", minimum=0, exclusive_minimum=True)
     seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
-    train_limit: int | None = setting(None, "train on the first N training images only", minimum=1, metavar="N",
-                                      none_word="all", none_means="every training image")
-    test_limit: int | None = setting(None, "test on the first N test images only", minimum=1, metavar="N",
-                                     none_word="all", none_means="every test image")
+    train_limit: int | None = setting(
+        None,
+        "train on the first N training images only",
+        minimum=1,
+        metavar="N",
+        none_word="all",
+        none_means="every training image",
+    )
+    test_limit: int | None = setting(
+        None,
+        "test on the first N test images only",
+        minimum=1,
+        metavar="N",
+        none_word="all",
+        none_means="every test image",
+    )
 
 
 @dataclass(frozen=True)
@@ -46,10 +58,15 @@ class ClassifierSettings(TrainingSettings):
 
     svm_c: float = setting(1.0, "the SVM's regularisation C (svm only)", minimum=0, exclusive_minimum=True)
     svm_max_iter: int = setting(1000, "liblinear's iteration limit (svm only)", minimum=1)
-    transfer_size: int = setting(96, "EfficientNet input side (efficientnet only)", minimum=32, maximum=512,
-                                 unit="pixels")
-    transfer_layer: str = setting("block11", "EfficientNet layer whose pooled features feed the head "
-                                  "(efficientnet only)", choices=EFFICIENTNET_LAYERS[:-1], metavar="LAYER")
+    transfer_size: int = setting(
+        96, "EfficientNet input side (efficientnet only)", minimum=32, maximum=512, unit="pixels"
+    )
+    transfer_layer: str = setting(
+        "block11",
+        "EfficientNet layer whose pooled features feed the head (efficientnet only)",
+        choices=EFFICIENTNET_LAYERS[:-1],
+        metavar="LAYER",
+    )
     precision: str = setting("auto", "precision of the frozen network", choices=PRECISIONS)
 
 
@@ -73,8 +90,9 @@ class GANSettings(TrainingSettings):
     technique: ClassVar[str] = "lab-dcgan"
 
     learning_rate: float = setting(2e-4, "the optimisers' learning rate", minimum=0, exclusive_minimum=True)
-    architecture: str = setting("seed", "seed (seed 004's networks) or radford (the DCGAN paper's)",
-                                choices=GAN_ARCHITECTURES)
+    architecture: str = setting(
+        "seed", "seed (seed 004's networks) or radford (the DCGAN paper's)", choices=GAN_ARCHITECTURES
+    )
     generator_steps: int = setting(1, "generator updates per discriminator update", minimum=1)
     optimizer: str = setting("adam", "adam (the DCGAN paper's) or sgd (the seed's)", choices=GAN_OPTIMIZERS)
     quality_samples: int = setting(2000, "generated digits per quality measurement", minimum=2)
@@ -98,5 +116,6 @@ class AAESettings(TrainingSettings):
     batch_size: int = setting(128, "examples per training step", minimum=1)
     supervised: bool = setting(False, "give the decoder the class, so the code learns style")
     # Against the per-pixel reconstruction BCE (about 0.1).
-    class_confusion_weight: float = setting(0.1, "weight of the encoder's 'leave the class critic guessing' loss "
-                                            "(supervised only)", minimum=0)
+    class_confusion_weight: float = setting(
+        0.1, "weight of the encoder's 'leave the class critic guessing' loss (supervised only)", minimum=0
+    )

@@ -8,9 +8,9 @@ A model plugs in as an ``Experiment``: its modules and optimisers (what a checkp
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import torch
@@ -51,8 +51,13 @@ class TrainingRecord:
     settings: dict[str, Any] = field(default_factory=dict)  # the settings that produced it (to_dict form)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"experiment": self.experiment, "epochs_done": self.epochs_done, "seconds": self.seconds,
-                "history": self.history, "settings": self.settings}
+        return {
+            "experiment": self.experiment,
+            "epochs_done": self.epochs_done,
+            "seconds": self.seconds,
+            "history": self.history,
+            "settings": self.settings,
+        }
 
 
 class TrainingInterrupted(Exception):
@@ -80,8 +85,9 @@ def check_resumable(checkpoint: Path, saved: dict[str, Any], settings: TrainingS
         shown = " ".join(map(str, value)) if isinstance(value, list) else value
         was = " ".join(map(str, saved[name])) if isinstance(saved[name], list) else saved[name]
         raise settings.error(
-            name, f"{checkpoint}: was trained with {{name}} {was}, not {shown}; resume with the same settings "
-            "(only the epochs may change), or start afresh without --resume"
+            name,
+            f"{checkpoint}: was trained with {{name}} {was}, not {shown}; resume with the same settings "
+            "(only the epochs may change), or start afresh without --resume",
         )
 
 
@@ -101,7 +107,9 @@ def fit(
             raise BrushworkError(f"--resume: no checkpoint at {checkpoint}")
         saved = read_record(checkpoint)
         if saved.get("experiment") != experiment.name:
-            raise BrushworkError(f"{checkpoint}: is a checkpoint of {saved.get('experiment')!r}, not {experiment.name!r}")
+            raise BrushworkError(
+                f"{checkpoint}: is a checkpoint of {saved.get('experiment')!r}, not {experiment.name!r}"
+            )
         check_resumable(checkpoint, saved.get("settings", {}), settings)
         load_checkpoint(checkpoint, experiment.modules, experiment.optimizers)
         record = TrainingRecord(**{**saved, "settings": settings.to_dict()})

@@ -1,7 +1,7 @@
 """Loss terms as small composable pieces: functional forms and the modules built on them."""
 
 from .functional import alpha_norm, content_loss, feature_reconstruction_loss, gram_loss, gram_matrix, total_variation
-from .modules import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
+from .modules import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from .objectives import (
     ActivationObjective,
     AlphaNormLoss,
@@ -18,6 +18,7 @@ __all__ = [
     "FeatureReconstructionLoss",
     "GuidedObjective",
     "LossTerms",
+    "RegionalStyleLoss",
     "StyleLoss",
     "TotalVariationLoss",
     "alpha_norm",

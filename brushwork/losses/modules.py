@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -63,8 +64,7 @@ class StyleLoss:
         total = float(sum(blend))
         layers = features_per_style[0].keys()
         return {
-            layer: sum(b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style))
-            for layer in layers
+            layer: sum(b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style)) for layer in layers
         }
 
     def _mask_at(self, features: torch.Tensor) -> torch.Tensor | None:
@@ -81,10 +81,27 @@ class StyleLoss:
         return self.weight * total
 
 
+class RegionalStyleLoss:
+    """Style terms for the regions of an output (one per mask, and one for the rest), reported as one term.
+
+    Each region's ``StyleLoss`` carries its mask, so the total is the sum of guided Gram losses.
+    """
+
+    def __init__(self, regions: Sequence[StyleLoss]):
+        self.regions = list(regions)
+
+    @property
+    def layers(self) -> list[str]:
+        return sorted({layer for region in self.regions for layer in region.layers})
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
+        return sum((region(features, image) for region in self.regions), torch.zeros(()))
+
+
 class TotalVariationLoss:
     """``weight · TV_β(image)``: a smoothness prior on the pixels themselves."""
 
-    layers: list[str] = []
+    layers: ClassVar[list[str]] = []  # it reads the image, not features
 
     def __init__(self, weight: float, exponent: float = 2.0, circular: bool = False):
         self.weight = weight

@@ -6,7 +6,8 @@ Every term is minimised by the shared loop, so terms that *maximise* something r
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import torch
 
@@ -47,8 +48,9 @@ class GuidedObjective:
     most similar to x_p, which is Mordvintsev's "guided" objective.
     """
 
-    def __init__(self, layer: str, guide_features: torch.Tensor, channels: Sequence[int] | None = None,
-                 weight: float = 1.0):
+    def __init__(
+        self, layer: str, guide_features: torch.Tensor, channels: Sequence[int] | None = None, weight: float = 1.0
+    ):
         self.layer = layer
         self.channels = None if channels is None else list(channels)
         guide = _select(guide_features.detach(), self.channels).float()
@@ -68,7 +70,7 @@ class GuidedObjective:
 class ClassObjective:
     """``-weight · logit[class]`` (mean over the batch): make the network see a class."""
 
-    layers = ["logits"]
+    layers: ClassVar[list[str]] = ["logits"]
 
     def __init__(self, class_index: int, weight: float = 1.0):
         self.class_index = class_index
@@ -92,7 +94,7 @@ class AlphaNormLoss:
     term is about 1 for a natural image whatever the units.
     """
 
-    layers: list[str] = []
+    layers: ClassVar[list[str]] = []
 
     def __init__(self, alpha: float, bound: float, weight: float = 1.0):
         self.alpha = alpha

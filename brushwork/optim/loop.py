@@ -8,14 +8,18 @@ seen so far, stops with a clear error on a non-finite loss, and turns Ctrl-C int
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import torch
 
 from ..errors import BrushworkError
 
 OPTIMIZERS = ("lbfgs", "adam", "normalized")
+# Each optimiser's learning rate when a technique gives none. L-BFGS's 1 is a full quasi-Newton step;
+# Adam's 0.02 is in the parameter's units (0-255 pixels move ~5 per 255 steps); the normalised step's
+# 1.5 is DeepDream's, in 0-255 pixel units per step.
+DEFAULT_LEARNING_RATES = {"lbfgs": 1.0, "adam": 0.02, "normalized": 1.5}
 
 
 @dataclass
@@ -39,6 +43,18 @@ class OptimizationResult:
     total: float
     losses: dict[str, float]
     history: list[dict[str, float]] = field(default_factory=list)  # losses by term, per iteration
+
+
+@dataclass
+class _LoopState:
+    """What the closure learns at each evaluation, kept between L-BFGS's calls of it."""
+
+    best_parameter: torch.Tensor
+    best_total: float = math.inf
+    best_losses: dict[str, float] = field(default_factory=dict)
+    latest_total: float = math.nan
+    latest_losses: dict[str, float] = field(default_factory=dict)
+    gradient_scale: float | None = None  # fixed at the first evaluation (L-BFGS only; see below)
 
 
 class NonFiniteLoss(BrushworkError):
@@ -75,19 +91,18 @@ class NormalizedGradientDescent(torch.optim.Optimizer):
 
 
 def _make_optimizer(name: str, params: list[torch.Tensor], lr: float | None) -> torch.optim.Optimizer:
+    if name not in OPTIMIZERS:
+        raise BrushworkError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    lr = DEFAULT_LEARNING_RATES[name] if lr is None else lr
     if name == "lbfgs":
         # One closure evaluation per step, so an "iteration" costs one forward+backward and the
         # callback sees every one; the curvature history persists across step() calls.
         # Its tolerances are turned off: they compare absolute gradients and loss changes, so a
         # loss normalised to order 1 (feature inversion) would end the run at the first step.
-        return torch.optim.LBFGS(
-            params, lr=1.0 if lr is None else lr, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0
-        )
+        return torch.optim.LBFGS(params, lr=lr, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0)
     if name == "adam":
-        return torch.optim.Adam(params, lr=0.02 if lr is None else lr)
-    if name == "normalized":
-        return NormalizedGradientDescent(params, lr=1.5 if lr is None else lr)
-    raise BrushworkError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        return torch.optim.Adam(params, lr=lr)
+    return NormalizedGradientDescent(params, lr=lr)
 
 
 def _lbfgs_gradient_scale(gradient: torch.Tensor) -> float:
@@ -125,47 +140,47 @@ def optimize(
         raise BrushworkError(f"iterations must be >= 0, not {iterations}")
     parameter.requires_grad_(True)
     opt = _make_optimizer(optimizer, [parameter], lr)
-    best = {"total": math.inf, "parameter": parameter.detach().clone(), "losses": {}}
+    state = _LoopState(best_parameter=parameter.detach().clone())
     history: list[dict[str, float]] = []
-    latest: dict[str, object] = {}
-    gradient_scale: dict[str, float] = {}
 
-    def closure():
+    def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
         terms = loss_terms(parameter)
-        total = sum(terms.values())
+        total = sum(terms.values(), torch.zeros(()))  # in order, as the plain sum() the results were measured with
         value = float(total.detach())
         losses = {name: float(term.detach()) for name, term in terms.items()}
         if not math.isfinite(value):
             bad = ", ".join(f"{k}={v}" for k, v in losses.items())
             raise NonFiniteLoss(f"the loss became non-finite ({bad}); lower the learning rate or the weights")
         total.backward()
-        if "scale" not in gradient_scale:
-            gradient_scale["scale"] = _lbfgs_gradient_scale(parameter.grad) if optimizer == "lbfgs" else 1.0
-        if gradient_scale["scale"] != 1.0:
-            parameter.grad.mul_(gradient_scale["scale"])
-        latest.update(total=value, losses=losses)
-        if value < best["total"]:
-            best.update(total=value, parameter=parameter.detach().clone(), losses=losses)
-        return total * gradient_scale["scale"]
+        assert parameter.grad is not None
+        if state.gradient_scale is None:
+            state.gradient_scale = _lbfgs_gradient_scale(parameter.grad) if optimizer == "lbfgs" else 1.0
+        if state.gradient_scale != 1.0:
+            parameter.grad.mul_(state.gradient_scale)
+        state.latest_total, state.latest_losses = value, losses
+        if value < state.best_total:
+            state.best_total, state.best_losses = value, losses
+            state.best_parameter = parameter.detach().clone()
+        return total * state.gradient_scale
 
     try:
         for iteration in range(1, iterations + 1):
-            opt.step(closure)
+            opt.step(closure)  # type: ignore[no-untyped-call]
             if project is not None and optimizer != "lbfgs":
                 with torch.no_grad():
                     project(parameter)
-            history.append(dict(latest["losses"], total=latest["total"]))
+            history.append(dict(state.latest_losses, total=state.latest_total))
             if callback is not None:
-                callback(
-                    Progress(iteration, iterations, latest["losses"], latest["total"], parameter.detach())
-                )
+                callback(Progress(iteration, iterations, state.latest_losses, state.latest_total, parameter.detach()))
     except KeyboardInterrupt:
-        raise Interrupted(best["parameter"] if math.isfinite(best["total"]) else parameter.detach().clone()) from None
+        raise Interrupted(
+            state.best_parameter if math.isfinite(state.best_total) else parameter.detach().clone()
+        ) from None
     finally:
         parameter.requires_grad_(False)
 
     if iterations == 0:
         return OptimizationResult(parameter.detach().clone(), math.nan, {}, history)
     # The parameter after the last step has not been evaluated; the best evaluated one is returned.
-    return OptimizationResult(best["parameter"], best["total"], best["losses"], history)
+    return OptimizationResult(state.best_parameter, state.best_total, state.best_losses, history)

@@ -4,6 +4,12 @@ from .param import PIXEL_SCALE, FourierImage, PixelImage
 from .transforms import Compose, Jitter, RandomRotate, RandomScale, standard_transforms
 
 __all__ = [
-    "PIXEL_SCALE", "Compose", "FourierImage", "Jitter", "PixelImage", "RandomRotate", "RandomScale",
+    "PIXEL_SCALE",
+    "Compose",
+    "FourierImage",
+    "Jitter",
+    "PixelImage",
+    "RandomRotate",
+    "RandomScale",
     "standard_transforms",
 ]

@@ -49,8 +49,16 @@ def _frequencies(height: int, width: int) -> torch.Tensor:
 class FourierImage:
     """A batch of images as scaled Fourier spectra in decorrelated colour, squashed by a sigmoid."""
 
-    def __init__(self, batch: int, height: int, width: int, *, decay: float = 1.0, std: float = 0.01,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        batch: int,
+        height: int,
+        width: int,
+        *,
+        decay: float = 1.0,
+        std: float = 0.01,
+        generator: torch.Generator | None = None,
+    ):
         self.size = (height, width)
         freqs = _frequencies(height, width)
         # 1/f scaling: every frequency band gets the same share of a gradient step.

@@ -71,9 +71,11 @@ class Compose:
 
 def standard_transforms(generator: torch.Generator, jitter: int = 8) -> Compose:
     """Lucid's recipe: jitter, a mild random zoom and rotation, then a little more jitter."""
-    return Compose([
-        Jitter(jitter, generator),
-        RandomScale([1 + (i - 5) / 50 for i in range(11)], generator),
-        RandomRotate(range(-10, 11), generator),
-        Jitter(max(1, jitter // 2), generator),
-    ])
+    return Compose(
+        [
+            Jitter(jitter, generator),
+            RandomScale([1 + (i - 5) / 50 for i in range(11)], generator),
+            RandomRotate(range(-10, 11), generator),
+            Jitter(max(1, jitter // 2), generator),
+        ]
+    )

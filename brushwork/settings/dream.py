@@ -20,19 +20,39 @@ class DreamSettings(Settings):
     technique: ClassVar[str] = "dream"
 
     network: str = setting("vgg19", "the network that dreams", choices=NETWORKS)
-    layer: str | None = setting(None, "layer to amplify", metavar="LAYER", none_word="default",
-                                none_means=", ".join(f"{v} on {k}" for k, v in DEFAULT_LAYERS.items()))
-    channels: tuple[int, ...] | None = setting(None, "only these channels, e.g. 0-15,20", parse=channel_list,
-                                               show=show_channel_list, metavar="LIST", minimum=0, none_word="all",
-                                               none_means="all channels of the layer")
-    size: int | None = setting(None, "long edge of the output", minimum=MIN_SIZE, maximum="max_size",
-                               unit="pixels", none_word="photo", none_means="the photo's size")
+    layer: str | None = setting(
+        None,
+        "layer to amplify",
+        metavar="LAYER",
+        none_word="default",
+        none_means=", ".join(f"{v} on {k}" for k, v in DEFAULT_LAYERS.items()),
+    )
+    channels: tuple[int, ...] | None = setting(
+        None,
+        "only these channels, e.g. 0-15,20",
+        parse=channel_list,
+        show=show_channel_list,
+        metavar="LIST",
+        minimum=0,
+        none_word="all",
+        none_means="all channels of the layer",
+    )
+    size: int | None = setting(
+        None,
+        "long edge of the output",
+        minimum=MIN_SIZE,
+        maximum="max_size",
+        unit="pixels",
+        none_word="photo",
+        none_means="the photo's size",
+    )
     max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
     octaves: int = setting(4, "number of octaves (scales)", minimum=1)
     octave_scale: float = setting(1.4, "size ratio between octaves", minimum=1, exclusive_minimum=True, maximum=4)
     iterations: int = setting(10, "iterations per octave", minimum=0)
-    step: float = setting(1.5, "step size in 0-255 pixel units, after normalising the gradient", minimum=0,
-                          exclusive_minimum=True)
+    step: float = setting(
+        1.5, "step size in 0-255 pixel units, after normalising the gradient", minimum=0, exclusive_minimum=True
+    )
     jitter: int = setting(32, "random shift in pixels", minimum=0)
     # Max pooling gives the crisper, classic dream structures.
     pooling: str = setting("max", "VGG19's pooling (VGG19 only)", choices=POOLINGS)

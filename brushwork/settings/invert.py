@@ -17,14 +17,19 @@ INVERSION_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 class InversionSettings(Settings):
     technique: ClassVar[str] = "invert"
 
-    layers: tuple[str, ...] = setting(INVERSION_LAYERS, "VGG19 layers to reconstruct from, one image each",
-                                      check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    layers: tuple[str, ...] = setting(
+        INVERSION_LAYERS,
+        "VGG19 layers to reconstruct from, one image each",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER",
+    )
     size: int = setting(256, "long edge in pixels", minimum=MIN_SIZE, maximum="max_size", unit="pixels")
     max_size: int = setting(2048, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
     iterations: int = setting(150, "iterations per layer", minimum=0)
     optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
-    lr: float | None = setting(None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none",
-                               none_means="the optimiser's own")
+    lr: float | None = setting(
+        None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none", none_means="the optimiser's own"
+    )
     alpha: float = setting(6.0, "α of the α-norm prior", minimum=1)
     alpha_weight: float = setting(1e-3, "weight of the α-norm prior", minimum=0)
     tv_exponent: float = setting(2.0, "β of the total-variation prior", minimum=1)

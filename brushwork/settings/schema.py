@@ -262,7 +262,9 @@ class Settings:
             return
         if low is not None and high is not None:
             low_text, high_text = _number(low), _number(high)
-            bounds = f"in ({low_text}, {high_text}]" if spec.exclusive_minimum else f"between {low_text} and {high_text}"
+            bounds = (
+                f"in ({low_text}, {high_text}]" if spec.exclusive_minimum else f"between {low_text} and {high_text}"
+            )
         elif low is not None:
             bounds = f"> {_number(low)}" if spec.exclusive_minimum else f">= {_number(low)}"
         else:

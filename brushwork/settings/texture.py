@@ -20,28 +20,55 @@ class TextureSettings(Settings):
     technique: ClassVar[str] = "texture"
     resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
 
-    size: tuple[int, int] = setting((512, 512), "output size, e.g. 512x512 or 512", parse=image_size,
-                                    show=show_image_size, metavar="WxH", minimum=MIN_SIZE, maximum="max_size",
-                                    unit="pixels per side")
+    size: tuple[int, int] = setting(
+        (512, 512),
+        "output size, e.g. 512x512 or 512",
+        parse=image_size,
+        show=show_image_size,
+        metavar="WxH",
+        minimum=MIN_SIZE,
+        maximum="max_size",
+        unit="pixels per side",
+    )
     max_size: int = setting(4096, "refuse sides above this", minimum=MIN_SIZE, unit="pixels")
     # This sets the scale of the texture's elements in the output.
-    style_size: int | None = setting(512, "long edge the source is resized to before its statistics are taken; "
-                                     "sets the scale of the texture's elements", minimum=MIN_SIZE, unit="pixels",
-                                     none_word="none", none_means="the source's own size")
-    style_layers: tuple[str, ...] = setting(GATYS_STYLE_LAYERS, "VGG19 layers whose Gram matrices are matched",
-                                            check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    style_size: int | None = setting(
+        512,
+        "long edge the source is resized to before its statistics are taken; sets the scale of the texture's elements",
+        minimum=MIN_SIZE,
+        unit="pixels",
+        none_word="none",
+        none_means="the source's own size",
+    )
+    style_layers: tuple[str, ...] = setting(
+        GATYS_STYLE_LAYERS,
+        "VGG19 layers whose Gram matrices are matched",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER",
+    )
     style_layer_weights: tuple[float, ...] | None = setting(
-        None, "one weight per style layer", minimum=0, metavar="W", none_word="none",
+        None,
+        "one weight per style layer",
+        minimum=0,
+        metavar="W",
+        none_word="none",
         none_means="1e3/N² for a layer of N channels",
     )
     tv_weight: float = setting(0.0, "weight of the total-variation smoothness loss", minimum=0)
     pooling: str = setting("avg", "VGG19's pooling", choices=POOLINGS)
     tileable: bool = setting(False, "make a texture that repeats seamlessly")
     optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
-    lr: float | None = setting(None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none",
-                               none_means="the optimiser's own")
-    scales: tuple[float, ...] = setting((0.25, 0.5, 1.0), "coarse-to-fine sizes as fractions of --size", minimum=0,
-                                        exclusive_minimum=True, maximum=1, metavar="S")
+    lr: float | None = setting(
+        None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none", none_means="the optimiser's own"
+    )
+    scales: tuple[float, ...] = setting(
+        (0.25, 0.5, 1.0),
+        "coarse-to-fine sizes as fractions of --size",
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=1,
+        metavar="S",
+    )
     # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
     # 512 px for (150, 80, 40), with no visible loss).
     iterations: tuple[int, ...] = setting((200, 60, 25), "iterations at each scale", minimum=0, metavar="N")
@@ -54,8 +81,9 @@ class TextureSettings(Settings):
     def check(self) -> None:
         height, width = self.size
         if self.tileable and (height % TILE_MULTIPLE or width % TILE_MULTIPLE):
-            raise self.error("size", f"a tileable texture needs sides divisible by {TILE_MULTIPLE} in {{name}}, "
-                             f"not {width}x{height}")
+            raise self.error(
+                "size", f"a tileable texture needs sides divisible by {TILE_MULTIPLE} in {{name}}, not {width}x{height}"
+            )
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
         check_schedule(self, self.scales, self.iterations)
 

@@ -37,8 +37,8 @@ def check_schedule(settings: Settings, scales: tuple[float, ...], iterations: tu
 def check_layer_weights(settings: Settings, layers: tuple[str, ...], weights: tuple[float, ...] | None) -> None:
     if weights is not None and len(weights) != len(layers):
         raise settings.error(
-            "style_layer_weights", f"{{name}} needs one weight per style layer ({len(layers)} layers, "
-            f"{len(weights)} weights)"
+            "style_layer_weights",
+            f"{{name}} needs one weight per style layer ({len(layers)} layers, {len(weights)} weights)",
         )
 
 
@@ -49,31 +49,55 @@ class TransferSettings(Settings):
     technique: ClassVar[str] = "transfer"
     resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
 
-    size: int = setting(512, "long edge of the output in pixels", minimum=MIN_SIZE, maximum="max_size",
-                        unit="pixels")
+    size: int = setting(512, "long edge of the output in pixels", minimum=MIN_SIZE, maximum="max_size", unit="pixels")
     max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
-    content_layer: str = setting("relu4_2", "VGG19 layer whose features keep the photo's content",
-                                 check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    content_layer: str = setting(
+        "relu4_2",
+        "VGG19 layer whose features keep the photo's content",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER",
+    )
     # Against 1e3/N² style weights on this (unnormalised) VGG, 5 keeps the photo recognisable.
     content_weight: float = setting(5.0, "weight α of the content loss", minimum=0)
-    style_layers: tuple[str, ...] = setting(GATYS_STYLE_LAYERS, "VGG19 layers whose Gram matrices carry the style",
-                                            check=lambda layer: validate_layers([layer]), metavar="LAYER")
+    style_layers: tuple[str, ...] = setting(
+        GATYS_STYLE_LAYERS,
+        "VGG19 layers whose Gram matrices carry the style",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER",
+    )
     style_layer_weights: tuple[float, ...] | None = setting(
-        None, "one weight per style layer", minimum=0, metavar="W", none_word="none",
+        None,
+        "one weight per style layer",
+        minimum=0,
+        metavar="W",
+        none_word="none",
         none_means="1e3/N² for a layer of N channels (Gatys et al.)",
     )
     style_weight: float = setting(1.0, "weight β of the style loss", minimum=0)
     tv_weight: float = setting(0.0, "weight of the total-variation smoothness loss", minimum=0)
     pooling: str = setting("avg", "VGG19's pooling", choices=POOLINGS)
-    init: str = setting("content", "starting image (an IMAGE file on the command line)", choices=INITS,
-                        metavar="content|noise|IMAGE")
+    init: str = setting(
+        "content", "starting image (an IMAGE file on the command line)", choices=INITS, metavar="content|noise|IMAGE"
+    )
     optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
-    lr: float | None = setting(None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none",
-                               none_means="the optimiser's own: 1 for L-BFGS, 0.02 for Adam")
+    lr: float | None = setting(
+        None,
+        "learning rate",
+        minimum=0,
+        exclusive_minimum=True,
+        none_word="none",
+        none_means="the optimiser's own: 1 for L-BFGS, 0.02 for Adam",
+    )
     # Iterations at the smallest size are 6x cheaper than at full size and set the deep statistics
     # the detail level (below) no longer optimises, so they get the most.
-    scales: tuple[float, ...] = setting((0.25, 0.5, 1.0), "coarse-to-fine sizes as fractions of --size", minimum=0,
-                                        exclusive_minimum=True, maximum=1, metavar="S")
+    scales: tuple[float, ...] = setting(
+        (0.25, 0.5, 1.0),
+        "coarse-to-fine sizes as fractions of --size",
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=1,
+        metavar="S",
+    )
     iterations: tuple[int, ...] = setting((150, 30, 30), "iterations at each scale", minimum=0, metavar="N")
     content_detail: bool = setting(True, "add the photo's detail lost by upsampling back at each finer scale")
     # The coarse levels have already set the deep, large-scale statistics; at full size the layers
@@ -83,16 +107,23 @@ class TransferSettings(Settings):
         "relu3_1",
         "the last of several scales runs the network only to this layer, matching the style layers above it and "
         "moving a deeper content layer there (much faster at full size)",
-        check=lambda layer: validate_layers([layer]), metavar="LAYER|none", none_word="none",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER|none",
+        none_word="none",
         none_means="every layer at every scale",
     )
-    style_scale: float = setting(1.0, "style image size relative to the output (1: the same number of pixels)",
-                                 minimum=0.1, maximum=4)
-    style_blend: tuple[float, ...] | None = setting(None, "one blend weight per style image", minimum=0,
-                                                    metavar="W", none_word="none", none_means="an equal blend")
+    style_scale: float = setting(
+        1.0, "style image size relative to the output (1: the same number of pixels)", minimum=0.1, maximum=4
+    )
+    style_blend: tuple[float, ...] | None = setting(
+        None, "one blend weight per style image", minimum=0, metavar="W", none_word="none", none_means="an equal blend"
+    )
     preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
-    precision: str = setting("auto", "network precision (auto: bfloat16 where the CPU computes it natively); "
-                             "Gram matrices and losses are float32", choices=PRECISIONS)
+    precision: str = setting(
+        "auto",
+        "network precision (auto: bfloat16 where the CPU computes it natively); Gram matrices and losses are float32",
+        choices=PRECISIONS,
+    )
     seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
 
     def layer_weights(self) -> dict[str, float]:
@@ -140,8 +171,10 @@ class TransferSettings(Settings):
         if n_styles < 1:
             raise BrushworkError("at least one style image is needed")
         if self.style_blend is not None and len(self.style_blend) != n_styles:
-            raise self.error("style_blend", f"{{name}} needs one weight per style image ({n_styles} styles, "
-                             f"{len(self.style_blend)} weights)")
+            raise self.error(
+                "style_blend",
+                f"{{name}} needs one weight per style image ({n_styles} styles, {len(self.style_blend)} weights)",
+            )
 
 
 PRESETS: dict[str, TransferSettings] = {

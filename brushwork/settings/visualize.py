@@ -19,8 +19,7 @@ class FeatureVisualizationSettings(Settings):
     size: int = setting(224, "side of each image in pixels", minimum=MIN_SIZE, maximum=1024, unit="pixels")
     batch: int = setting(1, "images from different starting points, shown side by side", minimum=1)
     iterations: int = setting(256, "Adam steps", minimum=0)
-    lr: float = setting(0.05, "Adam's learning rate on the Fourier parameterisation", minimum=0,
-                        exclusive_minimum=True)
+    lr: float = setting(0.05, "Adam's learning rate on the Fourier parameterisation", minimum=0, exclusive_minimum=True)
     decay: float = setting(1.0, "the spectrum falls off as 1/f^decay", minimum=0)
     jitter: int = setting(8, "random shift in pixels", minimum=0)
     pooling: str = setting("avg", "VGG19's pooling (VGG19 only)", choices=POOLINGS)

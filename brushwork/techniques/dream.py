@@ -16,11 +16,11 @@ from ..encoders import load_encoder
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
-from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
 from ..render.transforms import Jitter
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
-from .progress import LevelProgress, level_reporter
+from .levels import CoarseToFine, Level
+from .progress import LevelProgress
 
 __all__ = ["DEFAULT_LAYERS", "DreamSettings", "dream"]
 
@@ -52,25 +52,25 @@ def dream(
     autocast = autocast_dtype(settings.precision)
     loss_terms = LossTerms(encoder, {"dream": _objective(settings, encoder, guide, autocast)}, autocast_dtype=autocast)
     jitter = Jitter(settings.jitter, torch.Generator().manual_seed(settings.seed))
-    sizes = settings.octave_sizes(*image.shape[-2:])
 
-    detail = None
-    for index, size in enumerate(sizes):
-        octave_base = resize(image, size)
-        detail = torch.zeros_like(octave_base) if detail is None else resize(detail, size)
-        parameter = PixelImage((octave_base + detail).clamp(0, 1)).parameter
-        try:
-            optimize(
-                parameter,
-                lambda p: loss_terms(jitter(PixelImage.image(p))),
-                settings.iterations,
-                optimizer="normalized",
-                lr=settings.step,
-                callback=level_reporter(callback, index, len(sizes), size, PixelImage.to_rgb),
-                project=PixelImage.clamp,
-            )
-        except Interrupted as stop:
-            raise Interrupted(resize(PixelImage.to_rgb(stop.best), sizes[-1]).clamp(0, 1)) from None
+    def detail_of(parameter: torch.Tensor, octave: Level) -> torch.Tensor:
+        """What the dream added to the photo at an octave: carried up to the next one."""
+        return PixelImage.to_rgb(parameter) - resize(image, octave.size)
+
+    def carry(parameter: torch.Tensor, previous: Level, octave: Level) -> torch.Tensor:
+        detail = resize(detail_of(parameter, previous), octave.size)
+        return PixelImage((resize(image, octave.size) + detail).clamp(0, 1)).parameter
+
+    octaves = CoarseToFine(
+        start=lambda octave: PixelImage(resize(image, octave.size).clamp(0, 1)).parameter,
+        carry=carry,
+        objective=lambda octave: lambda p: loss_terms(jitter(PixelImage.image(p))),
+        to_rgb=lambda parameter, octave: PixelImage.to_rgb(parameter),
+        optimizer="normalized",
+        lr=settings.step,
         # The optimiser's last step is not evaluated (so not "best"); a dream wants the latest image.
-        detail = PixelImage.to_rgb(parameter) - octave_base
-    return (resize(image, sizes[-1]) + detail).clamp(0, 1)
+        keep_latest=True,
+    )
+    sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
+    parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback)
+    return (resize(image, last.size) + detail_of(parameter, last)).clamp(0, 1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -36,8 +36,14 @@ def level_reporter(callback, level: int, levels: int, size, to_rgb: Callable[[to
         if callback is not None:
             callback(
                 LevelProgress(
-                    level, levels, tuple(size), progress.iteration, progress.iterations, progress.losses,
-                    progress.total, lambda p=progress.parameter: to_rgb(p),
+                    level,
+                    levels,
+                    tuple(size),
+                    progress.iteration,
+                    progress.iterations,
+                    progress.losses,
+                    progress.total,
+                    lambda p=progress.parameter: to_rgb(p),
                 )
             )
 

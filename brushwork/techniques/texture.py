@@ -15,12 +15,13 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
-from ..optim import Interrupted, optimize
 from ..render.param import PIXEL_SCALE, PixelImage
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
-from .progress import LevelProgress, level_reporter
+from .levels import CoarseToFine, Level
+from .progress import LevelProgress
 
 __all__ = ["TILE_MULTIPLE", "TextureSettings", "synthesize"]
+
 
 def synthesize(
     style: torch.Tensor,
@@ -35,41 +36,33 @@ def synthesize(
         encoder = load_vgg19(
             settings.style_layers, pooling=settings.pooling, padding_mode="circular" if settings.tileable else "reflect"
         )
+    vgg = encoder
     autocast = autocast_dtype(settings.precision)
     resample = resize_periodic if settings.tileable else resize
     generator = torch.Generator().manual_seed(settings.seed)
     style_long_edge = settings.style_size or max(style.shape[-2:])
-    sizes = settings.level_sizes()
     final_side = max(settings.size)
 
-    parameter = None
-    for level_index, (size, iterations) in enumerate(zip(sizes, settings.iterations)):
+    def objective(level: Level) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
         # The source shrinks with the output so that its elements keep their size relative to it.
-        level_factor = max(size) / final_side
-        source = resize(style, fit_long_edge(*style.shape[-2:], max(MIN_SIZE, round(style_long_edge * level_factor))))
-        with torch.no_grad(), network_autocast(autocast), \
-                encoder.padding("reflect"):
-            targets = StyleLoss.targets_from([encoder(source, settings.style_layers)], [1.0])
-        terms = {"style": StyleLoss(targets, settings.layer_weights())}
+        long_edge = max(MIN_SIZE, round(style_long_edge * max(level.size) / final_side))
+        source = resize(style, fit_long_edge(style.shape[-2], style.shape[-1], long_edge))
+        with torch.no_grad(), network_autocast(autocast), vgg.padding("reflect"):
+            targets = StyleLoss.targets_from([vgg(source, settings.style_layers)], [1.0])
+        terms: dict[str, object] = {"style": StyleLoss(targets, settings.layer_weights())}
         if settings.tv_weight > 0:
             terms["tv"] = TotalVariationLoss(settings.tv_weight, circular=settings.tileable)
-        loss_terms = LossTerms(encoder, terms, autocast_dtype=autocast)
+        loss_terms = LossTerms(vgg, terms, autocast_dtype=autocast)
+        return lambda p: loss_terms(PixelImage.image(p))
 
-        if parameter is None:
-            parameter = torch.rand((1, 3, *size), generator=generator) * PIXEL_SCALE
-        else:
-            parameter = resample(parameter, size).contiguous()
-        try:
-            result = optimize(
-                parameter,
-                lambda p: loss_terms(PixelImage.image(p)),
-                iterations,
-                optimizer=settings.optimizer,
-                lr=settings.lr,
-                callback=level_reporter(callback, level_index, len(sizes), size, PixelImage.to_rgb),
-                project=PixelImage.clamp,
-            )
-        except Interrupted as stop:
-            raise Interrupted(resample(PixelImage.to_rgb(stop.best), sizes[-1]).clamp(0, 1)) from None
-        parameter = result.parameter
+    schedule = CoarseToFine(
+        start=lambda level: torch.rand((1, 3, *level.size), generator=generator) * PIXEL_SCALE,
+        carry=lambda parameter, previous, level: resample(parameter, level.size),
+        objective=objective,
+        to_rgb=lambda parameter, level: PixelImage.to_rgb(parameter),
+        resample=resample,
+        optimizer=settings.optimizer,
+        lr=settings.lr,
+    )
+    parameter, _ = schedule.run(settings.level_sizes(), settings.iterations, callback)
     return PixelImage.to_rgb(parameter)

@@ -7,6 +7,7 @@ The engine works on tensors and does no I/O. ``TransferSettings`` and ``PRESETS`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -16,14 +17,24 @@ from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import fit_area, high_frequencies, resize
-from ..losses import ContentLoss, LossTerms, StyleLoss, TotalVariationLoss
-from ..optim import Interrupted, optimize
-from ..render.param import PIXEL_SCALE, PixelImage
+from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
+from ..render.param import PIXEL_SCALE
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
-from .progress import LevelProgress, level_reporter
+from .levels import CoarseToFine, Level
+from .progress import LevelProgress
 
 __all__ = [
-    "GATYS_STYLE_LAYERS", "INITS", "MIN_SIZE", "PRESERVE_COLORS", "PRESETS", "TransferProgress", "TransferSettings",
+    "GATYS_STYLE_LAYERS",
+    "INITS",
+    "MIN_SIZE",
+    "PRESERVE_COLORS",
+    "PRESETS",
+    "StyleRegion",
+    "TransferLevel",
+    "TransferProgress",
+    "TransferSettings",
+    "level_loss_terms",
+    "style_regions",
     "stylize",
 ]
 
@@ -31,44 +42,45 @@ __all__ = [
 TransferProgress = LevelProgress
 
 
-class _Sum:
-    """Several loss terms reported as one (the style term when masks split it by region)."""
+@dataclass(frozen=True)
+class StyleRegion:
+    """A part of the output and the styles it takes: indices into the style images, their blend, its mask."""
 
-    def __init__(self, terms):
-        self.terms = list(terms)
-        self.layers = sorted({layer for t in self.terms for layer in t.layers})
-
-    def __call__(self, features, image):
-        return sum(t(features, image) for t in self.terms)
+    styles: tuple[int, ...]
+    blend: tuple[float, ...]
+    mask: torch.Tensor | None  # (1, 1, H, W) weights in [0, 1]; None: the whole image
 
 
-def _style_regions(n_styles: int, masks: Mapping[int, torch.Tensor] | None, blend: Sequence[float]):
-    """(style indices, blend weights, mask or None) for each region of the output."""
+def style_regions(n_styles: int, masks: Mapping[int, torch.Tensor] | None, blend: Sequence[float]) -> list[StyleRegion]:
+    """One region per masked style (that style alone), and one for the rest with the other styles blended."""
     masks = dict(masks or {})
     for index in masks:
         if not 0 <= index < n_styles:
             raise BrushworkError(f"mask refers to style {index}, but there are {n_styles} style images (0-based)")
-    regions = [([i], [1.0], masks[i]) for i in sorted(masks)]
-    rest = [i for i in range(n_styles) if i not in masks]
+    regions = [StyleRegion((i,), (1.0,), masks[i]) for i in sorted(masks)]
+    rest = tuple(i for i in range(n_styles) if i not in masks)
     if rest:
         remainder = None
         if masks:
-            remainder = (1.0 - sum(masks.values())).clamp(0.0, 1.0)
-        regions.append((rest, [blend[i] for i in rest], remainder))
+            remainder = (1.0 - sum(masks.values(), torch.zeros(()))).clamp(0.0, 1.0)
+        regions.append(StyleRegion(rest, tuple(blend[i] for i in rest), remainder))
     return regions
 
 
+class TransferLevel:
+    """One level of a transfer: the content at its size, and how the optimised parameter becomes RGB.
 
+    The parameter is in 0-255 pixel units; with luminance-only transfer it is the grey image Y,
+    fed to the network as R = G = B = Y and recombined with the photo's colours on output.
+    """
 
-class _Level:
-    """Parameterisation for one level: what is optimised and how it becomes an RGB image."""
-
-    def __init__(self, luminance_only: bool, content: torch.Tensor):
-        self.luminance_only = luminance_only
+    def __init__(self, content: torch.Tensor, luminance_only: bool):
         self.content = content
+        self.size: tuple[int, int] = (content.shape[-2], content.shape[-1])
+        self.luminance_only = luminance_only
+        self.content_input = self.from_rgb(content)
 
     def network_input(self, parameter: torch.Tensor) -> torch.Tensor:
-        # Luminance-only transfer feeds the grey image Y to the network (R = G = B = Y).
         image = parameter / PIXEL_SCALE
         return image.expand(-1, 3, -1, -1) if self.luminance_only else image
 
@@ -80,6 +92,42 @@ class _Level:
 
     def from_rgb(self, image: torch.Tensor) -> torch.Tensor:
         return (color.luminance(image) if self.luminance_only else image) * PIXEL_SCALE
+
+
+def level_loss_terms(
+    encoder: VGG19Encoder,
+    level: TransferLevel,
+    styles: Sequence[torch.Tensor],
+    regions: Sequence[StyleRegion],
+    settings: TransferSettings,
+    autocast: torch.dtype | None,
+) -> LossTerms:
+    """Content, style (per region) and TV terms for one level; targets are computed once here, without gradients."""
+    with torch.no_grad(), network_autocast(autocast):
+        content_target = encoder(level.network_input(level.content_input), [settings.content_layer])[
+            settings.content_layer
+        ]
+        style_features = []
+        area = level.size[0] * level.size[1] * settings.style_scale**2
+        for style in styles:
+            style_input = level.from_rgb(resize(style, fit_area(style.shape[-2], style.shape[-1], area)))
+            if level.luminance_only:
+                style_input = color.match_luminance(style_input, level.content_input)
+            style_features.append(encoder(level.network_input(style_input), settings.style_layers))
+
+    layer_weights = settings.layer_weights()
+    style_terms = []
+    for region in regions:
+        targets = StyleLoss.targets_from([style_features[i] for i in region.styles], region.blend)
+        region_mask = None if region.mask is None else resize(region.mask, level.size).clamp(0, 1)
+        style_terms.append(StyleLoss(targets, layer_weights, settings.style_weight, region_mask))
+    terms: dict[str, object] = {
+        "content": ContentLoss(settings.content_layer, content_target, settings.content_weight),
+        "style": style_terms[0] if len(style_terms) == 1 else RegionalStyleLoss(style_terms),
+    }
+    if settings.tv_weight > 0:
+        terms["tv"] = TotalVariationLoss(settings.tv_weight)
+    return LossTerms(encoder, terms, autocast_dtype=autocast)
 
 
 def stylize(
@@ -100,87 +148,50 @@ def stylize(
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     """
     settings.validate(len(styles))
-    blend = settings.style_blend or (1.0,) * len(styles)
-    regions = _style_regions(len(styles), masks, blend)
+    if settings.init == "image" and init_image is None:
+        raise BrushworkError("init = image needs an init image")
+    regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles))
     if encoder is None:
         encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
+    vgg = encoder
     autocast = autocast_dtype(settings.precision)
     luminance_only = settings.preserve_colors == "luminance"
     if settings.preserve_colors == "histogram":
         styles = [color.match_color_histogram(style, content) for style in styles]
     generator = torch.Generator().manual_seed(settings.seed)
+    levels: dict[int, TransferLevel] = {}
 
-    sizes = settings.level_sizes(*content.shape[-2:])
-    final_level = _Level(luminance_only, resize(content, sizes[-1]))
-    parameter = None
-    previous_size = None
-    for level_index, (size, iterations) in enumerate(zip(sizes, settings.iterations)):
-        level_content = resize(content, size)
-        level = _Level(luminance_only, level_content)
-        content_input = level.from_rgb(level_content)
+    def at(level: Level) -> TransferLevel:
+        if level.index not in levels:
+            levels[level.index] = TransferLevel(resize(content, level.size), luminance_only)
+        return levels[level.index]
 
-        if parameter is None:
-            if init_image is not None:
-                parameter = level.from_rgb(resize(init_image, size))
-            elif settings.init == "noise":
-                parameter = torch.rand(content_input.shape, generator=generator) * PIXEL_SCALE
-            elif settings.init == "content":
-                parameter = content_input.clone()
-            else:
-                raise BrushworkError("init = image needs an init image")
-        else:
-            parameter = resize(parameter, size)
-            if settings.content_detail:
-                parameter = parameter + high_frequencies(content_input, previous_size)
-        parameter = parameter.detach().contiguous()
+    def start(level: Level) -> torch.Tensor:
+        content_input = at(level).content_input
+        if init_image is not None:
+            return at(level).from_rgb(resize(init_image, level.size))
+        if settings.init == "noise":
+            return torch.rand(content_input.shape, generator=generator) * PIXEL_SCALE
+        return content_input.clone()
 
-        is_detail_level = len(sizes) > 1 and level_index == len(sizes) - 1
-        level_settings = settings.detail_level() if is_detail_level else settings
-        terms = _level_terms(encoder, level, content_input, styles, regions, masks, size, level_settings, autocast)
+    def carry(parameter: torch.Tensor, previous: Level, level: Level) -> torch.Tensor:
+        parameter = resize(parameter, level.size)
+        if settings.content_detail:
+            # Put back the photo's detail that the coarser level could not hold.
+            parameter = parameter + high_frequencies(at(level).content_input, previous.size)
+        return parameter
 
-        try:
-            result = optimize(
-                parameter,
-                lambda p: terms(level.network_input(p)),
-                iterations,
-                optimizer=settings.optimizer,
-                lr=settings.lr,
-                callback=level_reporter(callback, level_index, len(sizes), size, level.to_rgb),
-                project=PixelImage.clamp,
-            )
-        except Interrupted as stop:
-            best = resize(level.to_rgb(stop.best), sizes[-1])
-            raise Interrupted(best) from None
-        parameter = result.parameter
-        previous_size = size
+    def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
+        detail = level.is_last and level.count > 1
+        terms = level_loss_terms(
+            vgg, at(level), styles, regions, settings.detail_level() if detail else settings, autocast
+        )
+        return lambda p: terms(at(level).network_input(p))
 
-    return final_level.to_rgb(parameter)
-
-
-def _level_terms(encoder, level, content_input, styles, regions, masks, size, settings, autocast):
-    """Loss terms for one level; targets are computed once here, without gradients."""
-    with torch.no_grad(), network_autocast(autocast):
-        content_target = encoder(level.network_input(content_input), [settings.content_layer])[
-            settings.content_layer
-        ]
-        style_features = []
-        area = size[0] * size[1] * settings.style_scale**2
-        for style in styles:
-            style_input = level.from_rgb(resize(style, fit_area(*style.shape[-2:], area)))
-            if level.luminance_only:
-                style_input = color.match_luminance(style_input, content_input)
-            style_features.append(encoder(level.network_input(style_input), settings.style_layers))
-
-    layer_weights = settings.layer_weights()
-    style_terms = []
-    for indices, weights, mask in regions:
-        targets = StyleLoss.targets_from([style_features[i] for i in indices], weights)
-        region_mask = None if mask is None else resize(mask, size).clamp(0, 1)
-        style_terms.append(StyleLoss(targets, layer_weights, settings.style_weight, region_mask))
-    terms = {
-        "content": ContentLoss(settings.content_layer, content_target, settings.content_weight),
-        "style": style_terms[0] if len(style_terms) == 1 else _Sum(style_terms),
-    }
-    if settings.tv_weight > 0:
-        terms["tv"] = TotalVariationLoss(settings.tv_weight)
-    return LossTerms(encoder, terms, autocast_dtype=autocast)
+    schedule = CoarseToFine(
+        start, carry, objective, lambda p, level: at(level).to_rgb(p), optimizer=settings.optimizer, lr=settings.lr
+    )
+    parameter, last = schedule.run(
+        settings.level_sizes(content.shape[-2], content.shape[-1]), settings.iterations, callback
+    )
+    return at(last).to_rgb(parameter)

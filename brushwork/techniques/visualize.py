@@ -5,12 +5,12 @@ Fergus 2014), and activation maximisation of a channel or an ImageNet class (Ola
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 import torch
 
-from ..encoders import check_channels, load_encoder, validate_network, validate_network_layers
+from ..encoders import check_channels, load_encoder, validate_network_layers
 from ..encoders.deconvnet import Deconvnet, receptive_field
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
@@ -19,8 +19,8 @@ from ..losses import ActivationObjective, ClassObjective, LossTerms
 from ..optim import Interrupted, optimize
 from ..render.param import FourierImage
 from ..render.transforms import standard_transforms
-from .progress import LevelProgress, level_reporter
 from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
+from .progress import LevelProgress, level_reporter
 
 # ---------------------------------------------------------------- first-layer filters
 
@@ -49,7 +49,11 @@ class TopActivation:
 
 
 def find_top_activations(
-    images: Iterable[torch.Tensor], encoder: VGG19Encoder, layer: str, channels: Sequence[int], k: int = 9,
+    images: Iterable[torch.Tensor],
+    encoder: VGG19Encoder,
+    layer: str,
+    channels: Sequence[int],
+    k: int = 9,
     progress: Callable[[int], None] | None = None,
 ) -> dict[int, list[TopActivation]]:
     """For each channel, the ``k`` images that activate it most (one unit each: that image's maximum)."""
@@ -69,9 +73,7 @@ def find_top_activations(
                 heapq.heapreplace(best[channel], entry)
         if progress is not None:
             progress(image_index + 1)
-    return {
-        c: [TopActivation(c, *e) for e in sorted(entries, reverse=True)] for c, entries in best.items()
-    }
+    return {c: [TopActivation(c, *e) for e in sorted(entries, reverse=True)] for c, entries in best.items()}
 
 
 def _normalise_projection(projection: torch.Tensor) -> torch.Tensor:
@@ -91,13 +93,17 @@ def top_patches(
     for top in tops:
         image = images[top.image_index]
         projection = deconvnet.project_unit(image, layer, top.channel, top.row, top.col)
-        t, l, b, r = receptive_field(layer, top.row, top.col, tuple(image.shape[-2:]))
-        pairs.append((_normalise_projection(projection[..., t:b, l:r]), image[..., t:b, l:r]))
+        top_row, left, bottom, right = receptive_field(layer, top.row, top.col, tuple(image.shape[-2:]))
+        patch = (..., slice(top_row, bottom), slice(left, right))
+        pairs.append((_normalise_projection(projection[patch]), image[patch]))
     return pairs
 
 
 def top9_sheet(
-    images: Sequence[torch.Tensor], encoder: VGG19Encoder, layer: str, channels: Sequence[int],
+    images: Sequence[torch.Tensor],
+    encoder: VGG19Encoder,
+    layer: str,
+    channels: Sequence[int],
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[str, torch.Tensor]]:
     """Captioned panels, one per channel: 3×3 deconvnet projections beside the 3×3 raw patches."""
@@ -123,7 +129,9 @@ def _field_size(layer: str) -> tuple[int, int]:
 
 
 def render(
-    objective, settings: FeatureVisualizationSettings, encoder,
+    objective,
+    settings: FeatureVisualizationSettings,
+    encoder,
     callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Optimise a Fourier-parameterised batch of images, seen through random transforms, for ``objective``."""
@@ -148,8 +156,12 @@ def render(
 
 
 def visualize_channel(
-    layer: str, channel: int, settings: FeatureVisualizationSettings = FeatureVisualizationSettings(), *,
-    encoder=None, callback=None,
+    layer: str,
+    channel: int,
+    settings: FeatureVisualizationSettings = FeatureVisualizationSettings(),
+    *,
+    encoder=None,
+    callback=None,
 ) -> torch.Tensor:
     """Images (batch, 3, size, size) that excite one channel of ``layer``."""
     settings.validate()

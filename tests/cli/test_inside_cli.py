@@ -33,24 +33,30 @@ def assert_png(path, size=None):
 @pytest.mark.integration
 def test_texture_tileable(tmp_path, photo, real_weights):
     out = tmp_path / "tex.png"
-    result = brushwork("texture", photo, "-o", out, "--size", "64x48", "--tileable", "--scales", "1",
-                       "--iterations", "3", "--quiet")
+    result = brushwork(
+        "texture", photo, "-o", out, "--size", "64x48", "--tileable", "--scales", "1", "--iterations", "3", "--quiet"
+    )
     assert result.returncode == 0, result.stderr
     assert_png(out, (64, 48))
 
 
 def test_texture_tileable_size_is_checked_first(tmp_path, photo):
-    assert_error(brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "60x60", "--tileable"),
-                 "a tileable texture needs sides divisible by 16 in --size, not 60x60")
-    assert_error(brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "big"),
-                 "argument --size: expected WIDTHxHEIGHT or SIZE, e.g. 512x512, not 'big' (see brushwork texture --help)")
+    assert_error(
+        brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "60x60", "--tileable"),
+        "a tileable texture needs sides divisible by 16 in --size, not 60x60",
+    )
+    assert_error(
+        brushwork("texture", photo, "-o", tmp_path / "t.png", "--size", "big"),
+        "argument --size: expected WIDTHxHEIGHT or SIZE, e.g. 512x512, not 'big' (see brushwork texture --help)",
+    )
 
 
 @pytest.mark.integration
 def test_invert_writes_a_contact_sheet(tmp_path, photo, real_weights):
     out = tmp_path / "sheet.png"
-    result = brushwork("invert", photo, "--layers", "relu1_1", "relu2_1", "-o", out, "--size", "40",
-                       "--iterations", "3", "--quiet")
+    result = brushwork(
+        "invert", photo, "--layers", "relu1_1", "relu2_1", "-o", out, "--size", "40", "--iterations", "3", "--quiet"
+    )
     assert result.returncode == 0, result.stderr
     assert_png(out)
     with Image.open(out) as sheet:
@@ -60,15 +66,32 @@ def test_invert_writes_a_contact_sheet(tmp_path, photo, real_weights):
 @pytest.mark.integration
 def test_dream_with_guide_and_channels(tmp_path, photo, real_weights):
     out = tmp_path / "dream.png"
-    result = brushwork("dream", photo, "-o", out, "--layer", "relu3_1", "--channels", "0-7,10", "--octaves", "2",
-                       "--iterations", "2", "--guide", photo, "--quiet")
+    result = brushwork(
+        "dream",
+        photo,
+        "-o",
+        out,
+        "--layer",
+        "relu3_1",
+        "--channels",
+        "0-7,10",
+        "--octaves",
+        "2",
+        "--iterations",
+        "2",
+        "--guide",
+        photo,
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert_png(out, (64, 48))
 
 
 def test_dream_bad_channels(tmp_path, photo):
-    assert_error(brushwork("dream", photo, "-o", tmp_path / "d.png", "--channels", "5-2"),
-                 "argument --channels: expected channels like 0-15,20, not '5-2' (see brushwork dream --help)")
+    assert_error(
+        brushwork("dream", photo, "-o", tmp_path / "d.png", "--channels", "5-2"),
+        "argument --channels: expected channels like 0-15,20, not '5-2' (see brushwork dream --help)",
+    )
 
 
 @pytest.mark.integration
@@ -76,12 +99,36 @@ def test_visualize_filters_top9_and_channel(tmp_path, folder, real_weights):
     result = brushwork("visualize", "filters", "-o", tmp_path / "filters.png", "--quiet")
     assert result.returncode == 0, result.stderr
     assert_png(tmp_path / "filters.png")
-    result = brushwork("visualize", "top9", "--layer", "relu2_1", "--channels", "0-1", "--images", folder,
-                       "-o", tmp_path / "top9.png", "--quiet")
+    result = brushwork(
+        "visualize",
+        "top9",
+        "--layer",
+        "relu2_1",
+        "--channels",
+        "0-1",
+        "--images",
+        folder,
+        "-o",
+        tmp_path / "top9.png",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert_png(tmp_path / "top9.png")
-    result = brushwork("visualize", "channel", "--layer", "relu2_1", "--channel", "3", "--size", "48",
-                       "--iterations", "2", "-o", tmp_path / "ch.png", "--quiet")
+    result = brushwork(
+        "visualize",
+        "channel",
+        "--layer",
+        "relu2_1",
+        "--channel",
+        "3",
+        "--size",
+        "48",
+        "--iterations",
+        "2",
+        "-o",
+        tmp_path / "ch.png",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert_png(tmp_path / "ch.png", (48, 48))
 
@@ -89,8 +136,9 @@ def test_visualize_filters_top9_and_channel(tmp_path, folder, real_weights):
 @pytest.mark.integration
 def test_visualize_class(tmp_path, real_weights):
     out = tmp_path / "tabby.png"
-    result = brushwork("visualize", "class", "tabby cat", "--size", "48", "--batch", "2", "--iterations", "2",
-                       "-o", out, "--quiet")
+    result = brushwork(
+        "visualize", "class", "tabby cat", "--size", "48", "--batch", "2", "--iterations", "2", "-o", out, "--quiet"
+    )
     assert result.returncode == 0, result.stderr
     assert_png(out, (2 * 48 + 4, 48))
 
@@ -98,17 +146,26 @@ def test_visualize_class(tmp_path, real_weights):
 def test_visualize_errors(tmp_path, folder):
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert_error(brushwork("visualize", "top9", "--layer", "relu2_1", "--channels", "0", "--images", empty,
-                           "-o", tmp_path / "t.png"),
-                 f"{empty}: no images found (looked for .jpg, .jpeg, .png, .webp, .tif, .tiff, .bmp, .gif)")
-    assert_error(brushwork("visualize", "class", "tabbycat", "-o", tmp_path / "c.png"),
-                 "no ImageNet class named 'tabbycat'; did you mean 'tabby cat', 'tabby', 'lab coat'? "
-                 "(see: brushwork visualize classes)")
-    assert_error(brushwork("visualize", "filters", "--layer", "conv2_1", "-o", tmp_path / "f.png"),
-                 "only conv1_1 sees pixels, so only its filters are pictures; 'conv2_1' filters act on feature maps")
+    assert_error(
+        brushwork(
+            "visualize", "top9", "--layer", "relu2_1", "--channels", "0", "--images", empty, "-o", tmp_path / "t.png"
+        ),
+        f"{empty}: no images found (looked for .jpg, .jpeg, .png, .webp, .tif, .tiff, .bmp, .gif)",
+    )
+    assert_error(
+        brushwork("visualize", "class", "tabbycat", "-o", tmp_path / "c.png"),
+        "no ImageNet class named 'tabbycat'; did you mean 'tabby cat', 'tabby', 'lab coat'? "
+        "(see: brushwork visualize classes)",
+    )
+    assert_error(
+        brushwork("visualize", "filters", "--layer", "conv2_1", "-o", tmp_path / "f.png"),
+        "only conv1_1 sees pixels, so only its filters are pictures; 'conv2_1' filters act on feature maps",
+    )
     kept = tmp_path / "kept.png"
     kept.write_bytes(b"keep me")
-    assert_error(brushwork("visualize", "filters", "-o", kept), f"{kept}: already exists; pass --overwrite to replace it")
+    assert_error(
+        brushwork("visualize", "filters", "-o", kept), f"{kept}: already exists; pass --overwrite to replace it"
+    )
     assert kept.read_bytes() == b"keep me"
 
 
@@ -123,8 +180,11 @@ def test_visualize_classes_lists_the_names():
 def test_ctrl_c_during_invert_saves_a_sheet_of_what_is_done(tmp_path, photo, real_weights):
     out = tmp_path / "sheet.png"
     # Once the optimisation has started (and a second later), press Ctrl-C.
-    returncode, stderr = interrupt_when(["invert", photo, "--layers", "relu1_1", "relu2_1", "-o", out, "--size", "40",
-                                         "--iterations", "100000"], "layer 1/2", settle=1)
+    returncode, stderr = interrupt_when(
+        ["invert", photo, "--layers", "relu1_1", "relu2_1", "-o", out, "--size", "40", "--iterations", "100000"],
+        "layer 1/2",
+        settle=1,
+    )
     assert returncode == 130, stderr
     assert stderr.endswith(f"brushwork: interrupted; saved the best image so far to {out}\n")
     with Image.open(out) as sheet:  # the photo and the first layer's reconstruction so far

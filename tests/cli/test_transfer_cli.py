@@ -28,14 +28,18 @@ def images(tmp_path):
 
 def test_missing_input_end_to_end(tmp_path):
     """In a real process: the one line on stderr and exit code 2."""
-    assert_error(run_subprocess("transfer", tmp_path / "nope.jpg", tmp_path / "b.jpg", "-o", tmp_path / "o.png"),
-                 f"{tmp_path / 'nope.jpg'}: no such file")
+    assert_error(
+        run_subprocess("transfer", tmp_path / "nope.jpg", tmp_path / "b.jpg", "-o", tmp_path / "o.png"),
+        f"{tmp_path / 'nope.jpg'}: no such file",
+    )
 
 
 def test_non_image_input(tmp_path, images):
     (tmp_path / "notes.txt").write_text("not a picture")
-    assert_error(brushwork("transfer", tmp_path / "notes.txt", images[1], "-o", tmp_path / "o.png"),
-                 f"{tmp_path / 'notes.txt'}: not an image file brushwork can read")
+    assert_error(
+        brushwork("transfer", tmp_path / "notes.txt", images[1], "-o", tmp_path / "o.png"),
+        f"{tmp_path / 'notes.txt'}: not an image file brushwork can read",
+    )
 
 
 def test_existing_output_is_kept(tmp_path, images):
@@ -46,45 +50,64 @@ def test_existing_output_is_kept(tmp_path, images):
 
 
 def test_unknown_layer(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--content-layer", "relu9_9"),
-                 f"--content-layer: unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--content-layer", "relu9_9"),
+        f"--content-layer: unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}",
+    )
 
 
 def test_detail_depth(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--detail-depth", "relu3_9"),
-                 f"--detail-depth: unknown VGG19 layer 'relu3_9'; valid layers are: {', '.join(VGG19_LAYERS)}")
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-layers", "relu4_1", "relu5_1"),
-                 "no style layer is at or above the detail depth relu3_1; "
-                 "choose a deeper --detail-depth or --detail-depth none")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--detail-depth", "relu3_9"),
+        f"--detail-depth: unknown VGG19 layer 'relu3_9'; valid layers are: {', '.join(VGG19_LAYERS)}",
+    )
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-layers", "relu4_1", "relu5_1"),
+        "no style layer is at or above the detail depth relu3_1; choose a deeper --detail-depth or --detail-depth none",
+    )
 
 
 def test_size_limits(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "16"),
-                 "--size must be between 32 and 4096 pixels, not 16")
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "900", "--max-size", "800"),
-                 "--size must be between 32 and 800 pixels, not 900")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "16"),
+        "--size must be between 32 and 4096 pixels, not 16",
+    )
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--size", "900", "--max-size", "800"),
+        "--size must be between 32 and 800 pixels, not 900",
+    )
 
 
 def test_negative_and_non_finite_weights(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-weight", "-2"),
-                 "--style-weight must be >= 0, not -2")
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--tv-weight", "inf"),
-                 "--tv-weight must be a finite number, not inf")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--style-weight", "-2"),
+        "--style-weight must be >= 0, not -2",
+    )
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--tv-weight", "inf"),
+        "--tv-weight must be a finite number, not inf",
+    )
 
 
 def test_unsupported_output_format(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.gif"),
-                 f"{tmp_path / 'o.gif'}: unsupported output format '.gif'; use one of .png, .jpg, .jpeg, .webp, .tif, .tiff")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.gif"),
+        f"{tmp_path / 'o.gif'}: unsupported output format '.gif'; use one of .png, .jpg, .jpeg, .webp, .tif, .tiff",
+    )
 
 
 def test_bad_mask_spec(tmp_path, images):
-    assert_error(brushwork("transfer", *images, "-o", tmp_path / "o.png", "--mask", "sky.png"),
-                 "--mask 'sky.png': expected STYLE_INDEX:MASK_IMAGE, e.g. 0:sky.png")
+    assert_error(
+        brushwork("transfer", *images, "-o", tmp_path / "o.png", "--mask", "sky.png"),
+        "--mask 'sky.png': expected STYLE_INDEX:MASK_IMAGE, e.g. 0:sky.png",
+    )
 
 
 def test_needs_a_style(tmp_path, images):
-    assert_error(brushwork("transfer", images[0], "-o", tmp_path / "o.png"),
-                 "give a content image and at least one style image (or --demo)")
+    assert_error(
+        brushwork("transfer", images[0], "-o", tmp_path / "o.png"),
+        "give a content image and at least one style image (or --demo)",
+    )
 
 
 @pytest.mark.integration
@@ -95,15 +118,35 @@ def test_transfer_writes_an_image_and_intermediates(tmp_path, images, real_weigh
     with Image.open(out) as img:
         assert img.format == "WEBP" and img.size == (40, 27)
     assert sorted(p.name for p in (tmp_path / "out_steps").iterdir()) == [
-        "level1_0001.png", "level1_0002.png", "level2_0001.png", "level2_0002.png"]
+        "level1_0001.png",
+        "level1_0002.png",
+        "level2_0001.png",
+        "level2_0002.png",
+    ]
 
 
 @pytest.mark.integration
 def test_demo_blend_mask_and_colour_options(tmp_path, images, real_weights):
     mask = tmp_path / "mask.png"
     Image.new("L", (60, 40), 255).save(mask)
-    result = brushwork("transfer", images[0], images[1], images[1], "-o", tmp_path / "o.png", *FAST,
-                       "--style-blend", "0.7", "0.3", "--preserve-colors", "luminance", "--mask", f"0:{mask}", "--detail-depth", "none")
+    result = brushwork(
+        "transfer",
+        images[0],
+        images[1],
+        images[1],
+        "-o",
+        tmp_path / "o.png",
+        *FAST,
+        "--style-blend",
+        "0.7",
+        "0.3",
+        "--preserve-colors",
+        "luminance",
+        "--mask",
+        f"0:{mask}",
+        "--detail-depth",
+        "none",
+    )
     assert result.returncode == 0, result.stderr
     result = brushwork("transfer", "--demo", "-o", tmp_path / "demo.jpg", *FAST, "--preset", "gatys2016")
     assert result.returncode == 0, result.stderr
@@ -114,9 +157,29 @@ def test_demo_blend_mask_and_colour_options(tmp_path, images, real_weights):
 def test_ctrl_c_saves_the_best_image_and_exits_130(tmp_path, images, real_weights):
     out, steps = tmp_path / "out.png", tmp_path / "steps"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "brushwork", "transfer", *map(str, images), "-o", str(out), "--size", "64",
-         "--scales", "1", "--iterations", "100000", "--save-every", "1", "--intermediates", str(steps), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "brushwork",
+            "transfer",
+            *map(str, images),
+            "-o",
+            str(out),
+            "--size",
+            "64",
+            "--scales",
+            "1",
+            "--iterations",
+            "100000",
+            "--save-every",
+            "1",
+            "--intermediates",
+            str(steps),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not (steps.is_dir() and any(steps.iterdir())) and time.monotonic() < deadline:

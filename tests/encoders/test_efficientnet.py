@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from brushwork.cli.transfer import demo_image
 from brushwork.encoders.efficientnet import (
     EFFICIENTNET_LAYERS,
     find_imagenet_class,
@@ -9,7 +10,6 @@ from brushwork.encoders.efficientnet import (
     validate_efficientnet_layers,
 )
 from brushwork.errors import BrushworkError
-from brushwork.cli.transfer import demo_image
 from brushwork.image.io import load_image
 from brushwork.image.pyramid import resize
 
@@ -40,7 +40,10 @@ def test_unknown_class_suggests_close_names():
 def test_unknown_layer_lists_the_valid_ones():
     with pytest.raises(BrushworkError) as error:
         validate_efficientnet_layers(["block99"])
-    assert str(error.value) == f"unknown EfficientNet-Lite0 layer 'block99'; valid layers are: {', '.join(EFFICIENTNET_LAYERS)}"
+    assert (
+        str(error.value)
+        == f"unknown EfficientNet-Lite0 layer 'block99'; valid layers are: {', '.join(EFFICIENTNET_LAYERS)}"
+    )
 
 
 @pytest.mark.integration

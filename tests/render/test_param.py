@@ -1,6 +1,14 @@
 import torch
 
-from brushwork.render import PIXEL_SCALE, FourierImage, Jitter, PixelImage, RandomRotate, RandomScale, standard_transforms
+from brushwork.render import (
+    PIXEL_SCALE,
+    FourierImage,
+    Jitter,
+    PixelImage,
+    RandomRotate,
+    RandomScale,
+    standard_transforms,
+)
 
 from ..conftest import smooth_image
 

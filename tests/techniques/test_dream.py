@@ -42,12 +42,15 @@ def test_channel_out_of_range(max_encoder):
     assert str(error.value) == "channels: layer relu3_1 has 256 channels (0..255); got 300"
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"network": "alexnet"}, "network must be one of vgg19, efficientnet-lite0, not 'alexnet'"),
-    ({"octave_scale": 1.0}, "octave_scale must be in (1, 4], not 1"),
-    ({"octaves": 0}, "octaves must be >= 1, not 0"),
-    ({"step": 0.0}, "step must be > 0, not 0"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"network": "alexnet"}, "network must be one of vgg19, efficientnet-lite0, not 'alexnet'"),
+        ({"octave_scale": 1.0}, "octave_scale must be in (1, 4], not 1"),
+        ({"octaves": 0}, "octaves must be >= 1, not 0"),
+        ({"step": 0.0}, "step must be > 0, not 0"),
+    ],
+)
 def test_bad_settings(change, message):
     with pytest.raises(BrushworkError) as error:
         SMALL.replace(**change).validate((48, 64))

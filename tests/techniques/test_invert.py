@@ -25,8 +25,12 @@ def test_each_layer_is_reconstructed_and_its_loss_falls(random_encoder):
 
 def test_regularisers_can_be_switched_off(random_encoder):
     seen = []
-    invert(smooth_image(30, 40), SMALL.replace(alpha_weight=0, tv_weight=0, iterations=1), encoder=random_encoder,
-           callback=seen.append)
+    invert(
+        smooth_image(30, 40),
+        SMALL.replace(alpha_weight=0, tv_weight=0, iterations=1),
+        encoder=random_encoder,
+        callback=seen.append,
+    )
     assert set(seen[0].losses) == {"features"}
 
 
@@ -40,12 +44,15 @@ def test_interrupt_keeps_the_finished_layers(random_encoder):
     assert len(caught.value.best) == 2
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"layers": ()}, "layers needs at least one value"),
-    ({"alpha": 0.5}, "alpha must be >= 1, not 0.5"),
-    ({"tv_weight": -1.0}, "tv_weight must be >= 0, not -1"),
-    ({"size": 10}, "size must be between 32 and 2048 pixels, not 10"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"layers": ()}, "layers needs at least one value"),
+        ({"alpha": 0.5}, "alpha must be >= 1, not 0.5"),
+        ({"tv_weight": -1.0}, "tv_weight must be >= 0, not -1"),
+        ({"size": 10}, "size must be between 32 and 2048 pixels, not 10"),
+    ],
+)
 def test_bad_settings(change, message):
     with pytest.raises(BrushworkError) as error:
         SMALL.replace(**change).validate()

@@ -10,8 +10,12 @@ from brushwork.techniques.texture import TextureSettings, synthesize
 from tests.conftest import random_vgg_weights, smooth_image
 
 SMALL = TextureSettings(
-    size=(32, 48), style_size=48, style_layers=("relu1_1", "relu2_1", "relu3_1"), scales=(0.5, 1.0),
-    iterations=(4, 4), precision="float32",
+    size=(32, 48),
+    style_size=48,
+    style_layers=("relu1_1", "relu2_1", "relu3_1"),
+    scales=(0.5, 1.0),
+    iterations=(4, 4),
+    precision="float32",
 )
 
 
@@ -54,8 +58,14 @@ def test_interrupt_returns_the_best_texture_at_full_size(random_encoder):
 
 def _seam_and_interior(texture: torch.Tensor) -> tuple[float, float]:
     """Mean jump across the wrap-around seams, and between neighbouring interior columns/rows."""
-    seam = ((texture[..., :, 0] - texture[..., :, -1]).abs().mean() + (texture[..., 0, :] - texture[..., -1, :]).abs().mean()) / 2
-    interior = ((texture[..., :, 1:] - texture[..., :, :-1]).abs().mean() + (texture[..., 1:, :] - texture[..., :-1, :]).abs().mean()) / 2
+    seam = (
+        (texture[..., :, 0] - texture[..., :, -1]).abs().mean()
+        + (texture[..., 0, :] - texture[..., -1, :]).abs().mean()
+    ) / 2
+    interior = (
+        (texture[..., :, 1:] - texture[..., :, :-1]).abs().mean()
+        + (texture[..., 1:, :] - texture[..., :-1, :]).abs().mean()
+    ) / 2
     return float(seam), float(interior)
 
 

@@ -9,8 +9,12 @@ from brushwork.techniques.transfer import PRESETS, TransferSettings, stylize
 from tests.conftest import smooth_image
 
 SMALL = TransferSettings(
-    size=48, content_layer="relu2_1", style_layers=("relu1_1", "relu2_1", "relu3_1"),
-    scales=(0.5, 1.0), iterations=(4, 4), precision="float32",
+    size=48,
+    content_layer="relu2_1",
+    style_layers=("relu1_1", "relu2_1", "relu3_1"),
+    scales=(0.5, 1.0),
+    iterations=(4, 4),
+    precision="float32",
 )
 
 
@@ -53,7 +57,7 @@ def test_several_styles_blend_and_masks_split_regions(random_encoder):
     styles = [torch.rand(1, 3, 40, 40), torch.zeros(1, 3, 40, 40) + 0.5]
     mask = torch.zeros(1, 1, 40, 60)
     mask[..., :30] = 1
-    _, out, seen = run(random_encoder, SMALL.replace(style_blend=(0.7, 0.3)), styles=styles, masks={1: mask})
+    _, _, seen = run(random_encoder, SMALL.replace(style_blend=(0.7, 0.3)), styles=styles, masks={1: mask})
     assert seen[-1].total < seen[0].total
 
 
@@ -79,9 +83,14 @@ def test_ctrl_c_yields_the_best_image_at_the_output_size(random_encoder):
         ({"iterations": (1,)}, "iterations needs one count per scale (2 scales, 1 counts)"),
         ({"style_blend": (1.0, 2.0)}, "style_blend needs one weight per style image (1 styles, 2 weights)"),
         ({"style_layer_weights": (1.0,)}, "style_layer_weights needs one weight per style layer (3 layers, 1 weights)"),
-        ({"style_layers": ("relu4_1",), "detail_depth": "relu3_1"},
-         "no style layer is at or above the detail depth relu3_1; choose a deeper detail_depth or detail_depth none"),
-        ({"detail_depth": "relu3_9"}, "detail_depth: unknown VGG19 layer 'relu3_9'; valid layers are: " + ", ".join(VGG19_LAYERS)),
+        (
+            {"style_layers": ("relu4_1",), "detail_depth": "relu3_1"},
+            "no style layer is at or above the detail depth relu3_1; choose a deeper detail_depth or detail_depth none",
+        ),
+        (
+            {"detail_depth": "relu3_9"},
+            "detail_depth: unknown VGG19 layer 'relu3_9'; valid layers are: " + ", ".join(VGG19_LAYERS),
+        ),
     ],
 )
 def test_bad_settings_are_refused(changes, message):
@@ -100,7 +109,9 @@ def test_detail_level_keeps_the_shallow_style_layers_and_moves_a_deep_content_la
     assert settings.replace(content_layer="relu2_2").detail_level().content_layer == "relu2_2"
     assert settings.replace(detail_depth=None).detail_level() == settings.replace(detail_depth=None)
     default = TransferSettings().detail_level()
-    assert default.layer_weights() == {layer: 1e3 / n**2 for layer, n in (("relu1_1", 64), ("relu2_1", 128), ("relu3_1", 256))}
+    assert default.layer_weights() == {
+        layer: 1e3 / n**2 for layer, n in (("relu1_1", 64), ("relu2_1", 128), ("relu3_1", 256))
+    }
 
 
 def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
@@ -114,8 +125,12 @@ def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
             self.deepest.append(deepest_layer(layers))
             return self.encoder(image, layers)
 
-    settings = SMALL.replace(content_layer="relu4_2", style_layers=("relu1_1", "relu2_1", "relu4_1"),
-                             detail_depth="relu2_1", iterations=(2, 2))
+    settings = SMALL.replace(
+        content_layer="relu4_2",
+        style_layers=("relu1_1", "relu2_1", "relu4_1"),
+        detail_depth="relu2_1",
+        iterations=(2, 2),
+    )
     spy = DepthSpy(random_encoder)
     seen = []
     stylize(smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], settings, encoder=spy, callback=seen.append)
@@ -124,8 +139,9 @@ def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
     assert seen[-1].level == 1 and set(seen[-1].losses) == {"content", "style"}
     # One level is the whole schedule: nothing to detail, every layer is used.
     spy.deepest.clear()
-    stylize(smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], settings.replace(scales=(1.0,), iterations=(1,)),
-            encoder=spy)
+    stylize(
+        smooth_image(40, 60), [torch.rand(1, 3, 40, 40)], settings.replace(scales=(1.0,), iterations=(1,)), encoder=spy
+    )
     assert set(spy.deepest) == {"relu4_2", "relu4_1"}
 
 
@@ -140,8 +156,13 @@ def test_gatys2016_preset_is_the_papers_settings():
     gatys = PRESETS["gatys2016"]
     assert gatys.content_layer == "relu4_2"
     assert gatys.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-    assert gatys.layer_weights() == {"relu1_1": 1e3 / 64**2, "relu2_1": 1e3 / 128**2, "relu3_1": 1e3 / 256**2,
-                                     "relu4_1": 1e3 / 512**2, "relu5_1": 1e3 / 512**2}
+    assert gatys.layer_weights() == {
+        "relu1_1": 1e3 / 64**2,
+        "relu2_1": 1e3 / 128**2,
+        "relu3_1": 1e3 / 256**2,
+        "relu4_1": 1e3 / 512**2,
+        "relu5_1": 1e3 / 512**2,
+    }
     assert (gatys.init, gatys.pooling, gatys.optimizer, gatys.scales) == ("noise", "avg", "lbfgs", (1.0,))
     assert gatys.precision == "float32"
     assert gatys.detail_depth is None
@@ -151,8 +172,12 @@ def test_gatys2016_preset_is_the_papers_settings():
 def test_real_weights_stylise_a_tiny_image(real_weights):
     content, style = smooth_image(32, 48), torch.rand(1, 3, 48, 48, generator=torch.Generator().manual_seed(3))
     seen = []
-    out = stylize(content, [style], PRESETS["default"].replace(size=48, iterations=(3, 3, 5), scales=(0.75, 0.9, 1.0)),
-                  callback=seen.append)
+    out = stylize(
+        content,
+        [style],
+        PRESETS["default"].replace(size=48, iterations=(3, 3, 5), scales=(0.75, 0.9, 1.0)),
+        callback=seen.append,
+    )
     last = [p for p in seen if p.level == 2]
     assert last[-1].total < last[0].total
     assert (out - content).abs().mean() > 0.01

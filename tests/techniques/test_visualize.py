@@ -21,8 +21,10 @@ def test_filter_grid_has_one_tile_per_filter(max_encoder):
 
 
 def test_top_activations_match_a_brute_force_search(max_encoder):
-    images = [smooth_image(40, 40, seed=s) + 0.2 * torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(s))
-              for s in range(12)]
+    images = [
+        smooth_image(40, 40, seed=s) + 0.2 * torch.rand(1, 3, 40, 40, generator=torch.Generator().manual_seed(s))
+        for s in range(12)
+    ]
     tops = vis.find_top_activations(images, max_encoder, "relu2_1", [3, 7], k=9)
     for channel in (3, 7):
         maxima = [float(max_encoder(im, ["relu2_1"])["relu2_1"][0, channel].max()) for im in images]

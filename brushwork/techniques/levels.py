@@ -1,0 +1,96 @@
+"""The coarse-to-fine driver: one loop over levels (scales, octaves) for every technique that has them.
+
+A technique says how to start the first level, how to carry the result of a level up to the next,
+what to minimise at each level and how a parameter becomes an image. The driver owns the rest:
+the level loop, the optimiser call with its progress reports, and Ctrl-C, which it turns into an
+``Interrupted`` carrying the best image so far already enlarged to the output size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..image.pyramid import resize
+from ..optim import Interrupted, optimize
+from ..render.param import PixelImage
+from .progress import LevelProgress, level_reporter
+
+Size = tuple[int, int]
+LossFunction = Callable[[torch.Tensor], Mapping[str, torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a coarse-to-fine run."""
+
+    index: int  # 0-based, coarsest first
+    count: int
+    size: Size  # (height, width)
+    iterations: int
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == self.count - 1
+
+
+@dataclass(frozen=True)
+class CoarseToFine:
+    """What a technique tells the driver; see ``run``."""
+
+    # The first level's starting parameter.
+    start: Callable[[Level], torch.Tensor]
+    # The parameter for ``level`` from the one ``previous`` ended with.
+    carry: Callable[[torch.Tensor, Level, Level], torch.Tensor]
+    # What to minimise at a level (built once per level: targets are computed there).
+    objective: Callable[[Level], LossFunction]
+    # A parameter of a level as an RGB image in [0, 1] at that level's size.
+    to_rgb: Callable[[torch.Tensor, Level], torch.Tensor]
+    # Resamples an RGB image to another size (``resize_periodic`` for a tileable texture).
+    resample: Callable[[torch.Tensor, Size], torch.Tensor] = resize
+    optimizer: str = "lbfgs"
+    lr: float | None = None
+    project: Callable[[torch.Tensor], None] | None = PixelImage.clamp
+    # Carry the latest parameter rather than the best evaluated one (DeepDream: its loss has no minimum).
+    keep_latest: bool = False
+
+    def run(
+        self, sizes: Sequence[Size], iterations: Sequence[int], callback: Callable[[LevelProgress], None] | None = None
+    ) -> tuple[torch.Tensor, Level]:
+        """Optimise level by level; returns the last level's parameter and that level."""
+        levels = [
+            Level(i, len(sizes), (size[0], size[1]), n)
+            for i, (size, n) in enumerate(zip(sizes, iterations, strict=True))
+        ]
+        parameter: torch.Tensor | None = None
+        previous: Level | None = None
+        for level in levels:
+            if parameter is None or previous is None:
+                parameter = self.start(level)
+            else:
+                parameter = self.carry(parameter, previous, level)
+            parameter = parameter.detach().contiguous()
+            loss_terms = self.objective(level)
+            try:
+                result = optimize(
+                    parameter,
+                    loss_terms,
+                    level.iterations,
+                    optimizer=self.optimizer,
+                    lr=self.lr,
+                    callback=level_reporter(
+                        callback, level.index, level.count, level.size, lambda p, level=level: self.to_rgb(p, level)
+                    ),
+                    project=self.project,
+                )
+            except Interrupted as stop:
+                assert stop.best is not None
+                best = self.resample(self.to_rgb(stop.best, level), levels[-1].size)
+                raise Interrupted(best.clamp(0, 1)) from None
+            if not self.keep_latest:
+                parameter = result.parameter
+            previous = level
+        assert parameter is not None and previous is not None
+        return parameter, previous
