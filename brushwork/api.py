@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import torch
 from PIL import Image
@@ -39,7 +40,7 @@ def transfer(
     masks: Mapping[int, ImageLike] | None = None,
     init: ImageLike | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
-    **settings,
+    **settings: Any,
 ) -> Image.Image:
     """Paint ``content`` in the style(s) of ``styles``.
 
@@ -62,14 +63,16 @@ def transfer(
     return to_pil(result)
 
 
-def texture(style: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings) -> Image.Image:
+def texture(
+    style: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
+) -> Image.Image:
     """A texture with the statistics of ``style``; ``settings`` override ``TextureSettings``,
     e.g. ``texture("painting.jpg", size=(512, 512), tileable=True)``."""
     return to_pil(synthesize(as_tensor(style), TextureSettings().replace(**settings), callback=callback))
 
 
 def invert(
-    image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings
+    image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
 ) -> dict[str, Image.Image]:
     """Reconstructions of ``image`` from each layer's features, by layer name
     (``settings`` override ``InversionSettings``, e.g. ``layers=("relu3_1",)``)."""
@@ -82,7 +85,7 @@ def dream(
     *,
     guide: ImageLike | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
-    **settings,
+    **settings: Any,
 ) -> Image.Image:
     """DeepDream on ``image``; ``settings`` override ``DreamSettings`` (network, layer, channels, octaves, ...)."""
     result = _dream(
@@ -94,13 +97,17 @@ def dream(
     return to_pil(result)
 
 
-def visualize_channel(layer: str, channel: int, *, callback=None, **settings) -> list[Image.Image]:
+def visualize_channel(
+    layer: str, channel: int, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
+) -> list[Image.Image]:
     """Images that excite ``channel`` of ``layer`` (``settings`` override ``FeatureVisualizationSettings``)."""
     config = FeatureVisualizationSettings().replace(**settings)
     return [to_pil(im) for im in _visualize.visualize_channel(layer, channel, config, callback=callback).split(1)]
 
 
-def visualize_class(name: str, *, callback=None, **settings) -> list[Image.Image]:
+def visualize_class(
+    name: str, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
+) -> list[Image.Image]:
     """Images EfficientNet-Lite0 scores as the ImageNet class ``name`` (e.g. "tabby cat")."""
     from .encoders.efficientnet import find_imagenet_class
 

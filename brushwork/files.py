@@ -16,7 +16,9 @@ def already_exists(path: Path) -> BrushworkError:
     return BrushworkError(f"{path}: already exists; pass --overwrite to replace it")
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None], overwrite: bool = False) -> Path:
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], overwrite: bool = False
+) -> Path:
     """Call ``write(f)`` on a temp file beside ``path``, then move it into place.
 
     Readers never see a half-written file, and a crash or Ctrl-C leaves the old file (or none).
@@ -53,5 +55,5 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None],
     return path
 
 
-def write_text(path: str | os.PathLike, text: str, overwrite: bool = False) -> Path:
+def write_text(path: str | os.PathLike[str], text: str, overwrite: bool = False) -> Path:
     return write_atomically(path, lambda f: f.write(text.encode("utf-8")), overwrite)

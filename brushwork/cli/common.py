@@ -17,10 +17,10 @@ from ..settings.schema import Settings
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
-    import torch
     from tqdm import tqdm
 
     from ..jobs import Job
+    from ..jobs.runner import Picture
     from ..techniques.progress import LevelProgress
 
 EXIT_INTERRUPTED = 130
@@ -141,9 +141,9 @@ def use_threads(args: argparse.Namespace) -> None:
 
 
 def run_and_save(
-    work: Callable[[Callable[[LevelProgress], None]], torch.Tensor],
+    work: Callable[[Callable[[LevelProgress], None]], Picture],
     args: argparse.Namespace,
-    save: Callable[[torch.Tensor, str], object] | None = None,
+    save: Callable[[Picture, str], object] | None = None,
     kind: str = "level",
     on_iteration: Callable[[LevelProgress], None] | None = None,
 ) -> int:
@@ -155,7 +155,7 @@ def run_and_save(
     from ..image.io import save_image
     from ..optim import Interrupted
 
-    def save_plain(image: torch.Tensor, status: str) -> object:
+    def save_plain(image: Picture, status: str) -> object:
         return save_image(image, args.output, overwrite=args.overwrite)
 
     save = save or save_plain

@@ -18,6 +18,8 @@ from .options import add_settings_options
 if TYPE_CHECKING:
     import torch
 
+    from ..jobs.runner import Picture
+
 CHANNEL_DEFAULTS = FeatureVisualizationSettings()
 
 
@@ -101,9 +103,13 @@ def run_top9(args: argparse.Namespace) -> int:
         images.append(resize(image, fit_long_edge(image.shape[-2], image.shape[-1], args.image_size)))
     encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
 
-    def work(callback: Any) -> torch.Tensor:
+    def work(callback: Any) -> Picture:
         with tqdm(total=len(images), desc=f"searching {len(images)} images", unit="image", disable=args.quiet) as bar:
-            panels = top9_sheet(images, encoder, args.layer, args.channels, progress=lambda n: bar.update(1))
+
+            def searched(done: int) -> None:
+                bar.update()
+
+            panels = top9_sheet(images, encoder, args.layer, args.channels, progress=searched)
         return captioned_sheet(panels, columns=min(4, len(panels)))
 
     return run_and_save(work, args)

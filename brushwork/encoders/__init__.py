@@ -14,10 +14,11 @@ from ..layers import (
     validate_network,
     validate_network_layers,
 )
+from .base import Encoder
 from .vgg import VGG19Encoder, load_vgg19
 
 
-def load_encoder(network: str, layers: Sequence[str], pooling: str = "max") -> object:
+def load_encoder(network: str, layers: Sequence[str], pooling: str = "max") -> Encoder:
     """A frozen encoder for ``network`` holding what ``layers`` need (``pooling`` applies to VGG19 only)."""
     validate_network_layers(network, layers)
     if network == "vgg19":

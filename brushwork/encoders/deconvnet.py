@@ -65,7 +65,7 @@ class Deconvnet:
                 x = F.relu(x)
             elif name.startswith("pool"):
                 size, indices = switches[name]
-                x = F.max_unpool2d(x, indices, 2, 2, output_size=size)
+                x = F.max_unpool2d(x, indices, (2, 2), (2, 2), output_size=size)
             else:
                 assert isinstance(module, nn.Conv2d)
                 # Transposed convolution with the same filters; the bias belongs to the forward pass only.

@@ -9,9 +9,11 @@ MBConv blocks), ``head`` (1280 channels) and ``logits`` (1000 ImageNet classes).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -46,11 +48,11 @@ class EfficientNetEncoder(nn.Module):
         """The TensorFlow Lite models' input convention: (pixel - 127) / 128 on 0-255 RGB."""
         return (rgb * 255.0 - 127.0) / 128.0
 
-    def forward(self, rgb: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+    def forward(self, rgb: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
         layers = set(layers)
         validate_efficientnet_layers(layers)
         deepest = max(EFFICIENTNET_LAYERS.index(name) for name in layers)
-        m = self.model
+        m: Any = self.model  # the package's EfficientNet, untyped
         features = {}
         x = m._swish(m._bn0(m._conv_stem(self.preprocess(rgb))))
         steps = [(f"block{i}", block) for i, block in enumerate(m._blocks)]

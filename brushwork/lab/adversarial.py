@@ -18,12 +18,14 @@ uniform). ``code_class_accuracy`` in the history measures the class left in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from .classifiers import images_tensor
 from .data import Dataset
@@ -43,9 +45,13 @@ class AAEExperiment:
         self.encoder = AAEEncoder(CODE_SIZE)
         self.decoder = AAEDecoder(CODE_SIZE, supervised=settings.supervised)
         self.discriminator = AAEDiscriminator(CODE_SIZE)
-        self.modules = {"encoder": self.encoder, "decoder": self.decoder, "discriminator": self.discriminator}
+        self.modules: dict[str, nn.Module] = {
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "discriminator": self.discriminator,
+        }
         lr = settings.learning_rate
-        self.optimizers = {
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
             "autoencoder": torch.optim.Adam([*self.encoder.parameters(), *self.decoder.parameters()], lr=lr),
             "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr),
             "regularizer": torch.optim.Adam(self.encoder.parameters(), lr=lr * 0.1),
@@ -124,7 +130,7 @@ class AAEExperiment:
         }
 
 
-def _stepper(optimizers):
+def _stepper(optimizers: Mapping[str, torch.optim.Optimizer]) -> Callable[[str, torch.Tensor], None]:
     def step(name: str, loss: torch.Tensor) -> None:
         optimizer = optimizers[name]
         optimizer.zero_grad(set_to_none=True)
@@ -180,7 +186,7 @@ def train_aae(
     settings: AAESettings,
     on_step: Callable[[StepProgress], None] | None = None,
     on_epoch: Callable[[dict, AAEExperiment], None] | None = None,
-    checkpoint=None,
+    checkpoint: Path | None = None,
     resume: bool = False,
 ) -> AAEResult:
     torch.manual_seed(settings.seed)

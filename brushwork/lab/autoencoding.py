@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -36,8 +37,10 @@ class AutoencoderExperiment:
     def __init__(self, name: str, train_images: torch.Tensor, test_images: torch.Tensor, learning_rate: float):
         self.name = f"autoencoder-{name}"
         self.model = build_autoencoder(name)
-        self.modules = {"model": self.model}
-        self.optimizers = {"adam": torch.optim.Adam(self.model.parameters(), lr=learning_rate)}
+        self.modules: dict[str, nn.Module] = {"model": self.model}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            "adam": torch.optim.Adam(self.model.parameters(), lr=learning_rate)
+        }
         self.train_images, self.test_images = train_images, test_images
 
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
@@ -79,7 +82,7 @@ def train_autoencoder(
     dataset: Dataset,
     settings: AutoencoderSettings,
     on_step: Callable[[StepProgress], None] | None = None,
-    checkpoint=None,
+    checkpoint: Path | None = None,
     resume: bool = False,
 ) -> AutoencoderResult:
     torch.manual_seed(settings.seed)

@@ -92,9 +92,9 @@ def load_checkpoint(
     record = json.loads(metadata["record"])
     for name, module in modules.items():
         prefix = f"model.{name}."
-        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        weights = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:
-            module.load_state_dict(state)
+            module.load_state_dict(weights)
         except RuntimeError:
             raise BrushworkError(
                 f"{path}: its {name!r} weights do not fit this model (a checkpoint of another model or settings?)"
@@ -103,7 +103,7 @@ def load_checkpoint(
     for name, optimizer in (optimizers or {}).items():
         if name not in optimizer_meta:
             raise BrushworkError(f"{path}: has no state for optimiser {name!r}")
-        state: dict = {}
+        state: dict[int, dict[str, Any]] = {}
         prefix = f"optim.{name}."
         for key, value in tensors.items():
             if key.startswith(prefix):

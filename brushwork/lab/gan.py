@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ..errors import BrushworkError
 from .classifiers import ClassifierExperiment, images_tensor
 from .data import Dataset
 from .metrics import class_balance, confident_share, frechet_distance
-from .models import DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
+from .models import NOISE_SIZE, DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
 from .settings import GANSettings, JudgeSettings
 from .training import StepProgress, TrainingRecord, fit
 
@@ -65,6 +67,7 @@ def train_judge(
         "judge-lenet5", LeNet5(), train, dataset.train_labels, test, dataset.test_labels, settings.learning_rate, steps
     )
     record = fit(experiment, len(train), settings, on_step=on_step)
+    assert isinstance(experiment.model, LeNet5)
     return QualityJudge(experiment.model, test), record.history[-1]["test_accuracy"]
 
 
@@ -78,8 +81,9 @@ class DCGANExperiment:
             )
         generator_class, discriminator_class = ARCHITECTURES[settings.architecture]
         self.generator, self.discriminator = generator_class(), discriminator_class()
-        self.modules = {"generator": self.generator, "discriminator": self.discriminator}
-        self.optimizers = {
+        self.noise_size = NOISE_SIZE  # both architectures' generators take this much noise
+        self.modules: dict[str, nn.Module] = {"generator": self.generator, "discriminator": self.discriminator}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
             "generator": self._optimizer(self.generator),
             "discriminator": self._optimizer(self.discriminator),
         }
@@ -90,14 +94,14 @@ class DCGANExperiment:
         self.grid_noise = self.noise(settings.grid_samples, generator)
         self.quality_noise = self.noise(settings.quality_samples, generator)
 
-    def _optimizer(self, module) -> torch.optim.Optimizer:
+    def _optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
         if self.settings.optimizer == "sgd":
             return torch.optim.SGD(module.parameters(), lr=self.settings.learning_rate, momentum=0.9, nesterov=True)
         return torch.optim.Adam(module.parameters(), lr=self.settings.learning_rate, betas=(0.5, 0.999))
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """The seed's uniform(-1, 1) noise."""
-        return torch.rand(n, self.generator.noise_size, generator=generator) * 2 - 1
+        return torch.rand(n, self.noise_size, generator=generator) * 2 - 1
 
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
         self.generator.train()
@@ -154,7 +158,7 @@ def train_dcgan(
     judge: QualityJudge | None = None,
     on_step: Callable[[StepProgress], None] | None = None,
     on_epoch: Callable[[dict, DCGANExperiment], None] | None = None,
-    checkpoint=None,
+    checkpoint: Path | None = None,
     resume: bool = False,
 ) -> GANResult:
     torch.manual_seed(settings.seed)

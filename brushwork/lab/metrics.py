@@ -53,7 +53,7 @@ def class_balance(logits: torch.Tensor) -> float:
     return float(entropy / torch.log(torch.tensor(float(logits.shape[1]))))
 
 
-def code_class_accuracy(codes: torch.Tensor, labels, seed: int = 0) -> float:
+def code_class_accuracy(codes: torch.Tensor, labels: np.ndarray, seed: int = 0) -> float:
     """How well a linear classifier tells the class from the codes: fitted on one half, scored on the other.
 
     About 0.1 (chance, for ten balanced classes) means the codes hold no class; an unsupervised

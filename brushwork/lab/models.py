@@ -27,7 +27,7 @@ class MLPClassifier(nn.Module):
 class LeNet5(nn.Module):
     """Seed 004's LeNet-5: conv 6@5x5 tanh, max-pool, conv 16@5x5 tanh, max-pool, 120, 84, 10 (tanh)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 6, 5),
@@ -135,7 +135,8 @@ def keras_init(module: nn.Module) -> nn.Module:
     for layer in module.modules():
         if isinstance(layer, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
     return module
 
 
@@ -173,7 +174,7 @@ class DCGANDiscriminator(nn.Module):
     which is the same function computed without overflow.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.network = nn.Sequential(
             nn.Conv2d(1, 64, 5, padding=2),
@@ -219,7 +220,7 @@ class RadfordGenerator(nn.Module):
 class RadfordDiscriminator(nn.Module):
     """The DCGAN paper's discriminator at 28x28: stride-2 convolutions, LeakyReLU(0.2), batch norm; logits out."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.network = nn.Sequential(
             nn.Conv2d(1, 64, 4, stride=2, padding=1),

@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # no screen: draw to files only
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..files import write_atomically
@@ -20,7 +21,7 @@ from ..image.io import save_image
 from ..image.sheet import grid, upscale
 
 
-def save_figure(figure, path: Path, overwrite: bool) -> Path:
+def save_figure(figure: Figure, path: Path, overwrite: bool) -> Path:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -83,8 +84,8 @@ def curves_plot(
 def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, overwrite: bool) -> Path:
     """Per-step losses (smoothed over 50 steps, raw values faint behind)."""
     figure, axes = plt.subplots(figsize=(7, 4))
-    for key, values in steps.items():
-        values = np.asarray(values, dtype=np.float64)
+    for key, raw in steps.items():
+        values = np.asarray(raw, dtype=np.float64)
         (line,) = axes.plot(values, alpha=0.25, linewidth=0.8)
         window = min(50, max(1, len(values) // 10))
         smooth = np.convolve(values, np.ones(window) / window, mode="valid")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -18,12 +20,12 @@ class _Gram(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, flat: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+    def forward(ctx: Any, flat: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(flat, norm)
         return torch.bmm(flat, flat.transpose(1, 2)) / norm
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor):
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         flat, norm = ctx.saved_tensors
         return torch.bmm(grad + grad.transpose(1, 2), flat) / norm, None
 

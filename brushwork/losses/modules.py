@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import torch
 import torch.nn.functional as F
 
+from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from .functional import content_loss, gram_loss, gram_matrix, total_variation
 
@@ -64,7 +65,8 @@ class StyleLoss:
         total = float(sum(blend))
         layers = features_per_style[0].keys()
         return {
-            layer: sum(b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style)) for layer in layers
+            layer: sum((b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style)), torch.zeros(()))
+            for layer in layers
         }
 
     def _mask_at(self, features: torch.Tensor) -> torch.Tensor | None:
@@ -74,7 +76,7 @@ class StyleLoss:
         return F.interpolate(self.mask, size=features.shape[-2:], mode="area")
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
-        total = 0.0
+        total = torch.zeros(())
         for layer, target in self.target_grams.items():
             feats = features[layer]
             total = total + self.layer_weights[layer] * gram_loss(feats, target, self._mask_at(feats))
@@ -112,20 +114,29 @@ class TotalVariationLoss:
         return self.weight * total_variation(image, self.exponent, self.circular)
 
 
+class LossTerm(Protocol):
+    """A weighted loss on the features of some layers (and the image itself)."""
+
+    @property
+    def layers(self) -> list[str]: ...
+
+    def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor: ...
+
+
 class LossTerms:
     """Named loss terms evaluated on one encoder pass: ``terms(image) -> {name: weighted loss}``.
 
     The encoder runs once per call, only as deep as the deepest layer any term reads.
     """
 
-    def __init__(self, encoder, terms: Mapping[str, object], autocast_dtype: torch.dtype | None = None):
+    def __init__(self, encoder: Encoder, terms: Mapping[str, LossTerm], autocast_dtype: torch.dtype | None = None):
         self.encoder = encoder
         self.terms = dict(terms)
         self.autocast_dtype = autocast_dtype
         self.layers = sorted({layer for term in self.terms.values() for layer in term.layers})
 
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = {}
+        features: Mapping[str, torch.Tensor] = {}
         if self.layers:
             with network_autocast(self.autocast_dtype, image.device.type):
                 features = self.encoder(image, self.layers)

@@ -8,8 +8,9 @@ seen so far, stops with a clear error on a non-finite loss, and turns Ctrl-C int
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -62,9 +63,10 @@ class NonFiniteLoss(BrushworkError):
 
 
 class Interrupted(Exception):
-    """Ctrl-C during optimisation; ``best`` is the best parameter so far (may be None)."""
+    """Ctrl-C during optimisation; ``best`` is the best result so far: a parameter or image, or what a
+    technique builds from them (inversion: a list of images; may be None)."""
 
-    def __init__(self, best: torch.Tensor | None):
+    def __init__(self, best: Any):
         super().__init__("interrupted")
         self.best = best
 
@@ -76,11 +78,12 @@ class NormalizedGradientDescent(torch.optim.Optimizer):
     across layers and octaves; normalising makes one step size ``lr`` (in pixel units) work for all.
     """
 
-    def __init__(self, params, lr: float = 1.5):
+    def __init__(self, params: Iterable[torch.Tensor], lr: float = DEFAULT_LEARNING_RATES["normalized"]):
         super().__init__(params, {"lr": lr})
 
     @torch.no_grad()
-    def step(self, closure):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        assert closure is not None, "the normalised step needs a closure (it evaluates the gradient)"
         with torch.enable_grad():
             loss = closure()
         for group in self.param_groups:
@@ -166,7 +169,7 @@ def optimize(
 
     try:
         for iteration in range(1, iterations + 1):
-            opt.step(closure)  # type: ignore[no-untyped-call]
+            opt.step(closure)  # type: ignore[arg-type]  # torch types the closure's loss as float; a tensor is fine
             if project is not None and optimizer != "lbfgs":
                 with torch.no_grad():
                     project(parameter)

@@ -8,6 +8,7 @@ responds to but a person does not see. Each transform draws from a seeded genera
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +39,7 @@ def _affine(image: torch.Tensor, scale: float, angle_degrees: float) -> torch.Te
 class RandomScale:
     """Zoom by a factor drawn from ``scales`` (about the centre, same output size)."""
 
-    def __init__(self, scales, generator: torch.Generator):
+    def __init__(self, scales: Iterable[float], generator: torch.Generator):
         self.scales = list(scales)
         self.generator = generator
 
@@ -50,7 +51,7 @@ class RandomScale:
 class RandomRotate:
     """Rotate by an angle (degrees) drawn from ``angles``."""
 
-    def __init__(self, angles, generator: torch.Generator):
+    def __init__(self, angles: Iterable[float], generator: torch.Generator):
         self.angles = list(angles)
         self.generator = generator
 
@@ -60,7 +61,7 @@ class RandomRotate:
 
 
 class Compose:
-    def __init__(self, transforms):
+    def __init__(self, transforms: Iterable[Callable[[torch.Tensor], torch.Tensor]]):
         self.transforms = list(transforms)
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:

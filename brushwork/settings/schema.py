@@ -293,8 +293,10 @@ class Settings:
 
 def _number(value: float | None) -> str:
     """Whole numbers exactly (a seed of 2**64), others as short as they read (1e-05, 0.5)."""
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
-        return str(int(value))  # type: ignore[arg-type]
+    if value is None:
+        return "none"
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
     return f"{value:g}"
 
 

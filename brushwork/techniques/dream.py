@@ -13,6 +13,7 @@ from collections.abc import Callable
 import torch
 
 from ..encoders import load_encoder
+from ..encoders.base import Encoder
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
@@ -27,13 +28,17 @@ __all__ = ["DEFAULT_LAYERS", "DreamSettings", "dream"]
 GUIDE_SIZE = 256  # long edge at which the guide's features are taken
 
 
-def _objective(settings: DreamSettings, encoder, guide: torch.Tensor | None, autocast):
+def _objective(
+    settings: DreamSettings, encoder: Encoder, guide: torch.Tensor | None, autocast: torch.dtype | None
+) -> ActivationObjective | GuidedObjective:
     layer = settings.dream_layer
     channels = settings.channels
     if guide is None:
         return ActivationObjective(layer, channels, power=2)
     with torch.no_grad(), network_autocast(autocast):
-        guide_features = encoder(resize(guide, fit_long_edge(*guide.shape[-2:], GUIDE_SIZE)), [layer])[layer]
+        guide_features = encoder(resize(guide, fit_long_edge(guide.shape[-2], guide.shape[-1], GUIDE_SIZE)), [layer])[
+            layer
+        ]
     return GuidedObjective(layer, guide_features, channels)
 
 
@@ -42,11 +47,11 @@ def dream(
     settings: DreamSettings = DreamSettings(),
     *,
     guide: torch.Tensor | None = None,
-    encoder=None,
+    encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features."""
-    settings.validate(tuple(image.shape[-2:]))
+    settings.validate((image.shape[-2], image.shape[-1]))
     if encoder is None:
         encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
     autocast = autocast_dtype(settings.precision)

@@ -8,6 +8,7 @@ contact sheet over several layers shows what each stage of the network discards.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
@@ -17,6 +18,7 @@ from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import fit_long_edge, resize
 from ..layers import deepest_layer
 from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalVariationLoss
+from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
 from ..settings.invert import INVERSION_LAYERS, InversionSettings
@@ -28,6 +30,10 @@ __all__ = ["INVERSION_LAYERS", "NEIGHBOUR_BOUND", "PIXEL_BOUND", "InversionSetti
 # B is the typical magnitude of a mean-subtracted pixel, B_V of a natural image's neighbour difference.
 PIXEL_BOUND = 80.0 / 255.0
 NEIGHBOUR_BOUND = PIXEL_BOUND / 6.5
+
+
+def _on_pixels(loss_terms: LossTerms, parameter: torch.Tensor) -> dict[str, torch.Tensor]:
+    return loss_terms(PixelImage.image(parameter))
 
 
 def invert(
@@ -46,7 +52,7 @@ def invert(
     if encoder is None:
         encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling)
     autocast = autocast_dtype(settings.precision)
-    size = fit_long_edge(*image.shape[-2:], settings.size)
+    size = fit_long_edge(image.shape[-2], image.shape[-1], settings.size)
     target_image = resize(image, size)
     with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)
@@ -54,7 +60,7 @@ def invert(
 
     results: list[torch.Tensor] = []
     for index, layer in enumerate(settings.layers):
-        terms = {"features": FeatureReconstructionLoss(layer, targets[layer])}
+        terms: dict[str, LossTerm] = {"features": FeatureReconstructionLoss(layer, targets[layer])}
         if settings.alpha_weight > 0:
             terms["alpha"] = AlphaNormLoss(settings.alpha, PIXEL_BOUND, settings.alpha_weight)
         if settings.tv_weight > 0:
@@ -67,7 +73,7 @@ def invert(
         try:
             result = optimize(
                 pixels.parameter,
-                lambda p, loss_terms=loss_terms: loss_terms(PixelImage.image(p)),
+                functools.partial(_on_pixels, loss_terms),
                 settings.iterations,
                 optimizer=settings.optimizer,
                 lr=settings.lr,

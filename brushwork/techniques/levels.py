@@ -8,6 +8,7 @@ the level loop, the optimiser call with its progress reports, and Ctrl-C, which 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -56,6 +57,9 @@ class CoarseToFine:
     # Carry the latest parameter rather than the best evaluated one (DeepDream: its loss has no minimum).
     keep_latest: bool = False
 
+    def _rgb_at(self, level: Level, parameter: torch.Tensor) -> torch.Tensor:
+        return self.to_rgb(parameter, level)
+
     def run(
         self, sizes: Sequence[Size], iterations: Sequence[int], callback: Callable[[LevelProgress], None] | None = None
     ) -> tuple[torch.Tensor, Level]:
@@ -81,7 +85,7 @@ class CoarseToFine:
                     optimizer=self.optimizer,
                     lr=self.lr,
                     callback=level_reporter(
-                        callback, level.index, level.count, level.size, lambda p, level=level: self.to_rgb(p, level)
+                        callback, level.index, level.count, level.size, functools.partial(self._rgb_at, level)
                     ),
                     project=self.project,
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,7 +30,13 @@ class LevelProgress:
         return self._render()
 
 
-def level_reporter(callback, level: int, levels: int, size, to_rgb: Callable[[torch.Tensor], torch.Tensor]):
+def level_reporter(
+    callback: Callable[[LevelProgress], None] | None,
+    level: int,
+    levels: int,
+    size: tuple[int, int],
+    to_rgb: Callable[[torch.Tensor], torch.Tensor],
+) -> Callable[[Progress], None]:
     """A loop callback that forwards each ``Progress`` to ``callback`` as a ``LevelProgress``."""
 
     def report(progress: Progress) -> None:
@@ -38,12 +45,12 @@ def level_reporter(callback, level: int, levels: int, size, to_rgb: Callable[[to
                 LevelProgress(
                     level,
                     levels,
-                    tuple(size),
+                    (size[0], size[1]),
                     progress.iteration,
                     progress.iterations,
                     progress.losses,
                     progress.total,
-                    lambda p=progress.parameter: to_rgb(p),
+                    functools.partial(to_rgb, progress.parameter),
                 )
             )
 

@@ -15,6 +15,7 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
+from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE, PixelImage
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
 from .levels import CoarseToFine, Level
@@ -49,7 +50,7 @@ def synthesize(
         source = resize(style, fit_long_edge(style.shape[-2], style.shape[-1], long_edge))
         with torch.no_grad(), network_autocast(autocast), vgg.padding("reflect"):
             targets = StyleLoss.targets_from([vgg(source, settings.style_layers)], [1.0])
-        terms: dict[str, object] = {"style": StyleLoss(targets, settings.layer_weights())}
+        terms: dict[str, LossTerm] = {"style": StyleLoss(targets, settings.layer_weights())}
         if settings.tv_weight > 0:
             terms["tv"] = TotalVariationLoss(settings.tv_weight, circular=settings.tileable)
         loss_terms = LossTerms(vgg, terms, autocast_dtype=autocast)

@@ -18,6 +18,7 @@ from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import fit_area, high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
+from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .levels import CoarseToFine, Level
@@ -121,7 +122,7 @@ def level_loss_terms(
         targets = StyleLoss.targets_from([style_features[i] for i in region.styles], region.blend)
         region_mask = None if region.mask is None else resize(region.mask, level.size).clamp(0, 1)
         style_terms.append(StyleLoss(targets, layer_weights, settings.style_weight, region_mask))
-    terms: dict[str, object] = {
+    terms: dict[str, LossTerm] = {
         "content": ContentLoss(settings.content_layer, content_target, settings.content_weight),
         "style": style_terms[0] if len(style_terms) == 1 else RegionalStyleLoss(style_terms),
     }

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import torch
 
 from ..encoders import check_channels, load_encoder, validate_network_layers
+from ..encoders.base import Encoder
 from ..encoders.deconvnet import Deconvnet, receptive_field
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
 from ..image.sheet import fit_into, grid, upscale
 from ..losses import ActivationObjective, ClassObjective, LossTerms
+from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import FourierImage
 from ..render.transforms import standard_transforms
@@ -31,7 +33,9 @@ def filter_grid(encoder: VGG19Encoder, layer: str = "conv1_1", zoom: int = 8, co
         raise BrushworkError(
             f"only conv1_1 sees pixels, so only its filters are pictures; {layer!r} filters act on feature maps"
         )
-    weight = encoder.layers[layer].weight.detach().flip(1)  # BGR filters -> RGB
+    conv = encoder.layers[layer]
+    assert isinstance(conv, torch.nn.Conv2d)
+    weight = conv.weight.detach().flip(1)  # BGR filters -> RGB
     scaled = 0.5 + 0.5 * weight / weight.abs().max()
     return grid([upscale(w, zoom) for w in scaled], columns, gap=2)
 
@@ -93,7 +97,7 @@ def top_patches(
     for top in tops:
         image = images[top.image_index]
         projection = deconvnet.project_unit(image, layer, top.channel, top.row, top.col)
-        top_row, left, bottom, right = receptive_field(layer, top.row, top.col, tuple(image.shape[-2:]))
+        top_row, left, bottom, right = receptive_field(layer, top.row, top.col, (image.shape[-2], image.shape[-1]))
         patch = (..., slice(top_row, bottom), slice(left, right))
         pairs.append((_normalise_projection(projection[patch]), image[patch]))
     return pairs
@@ -129,9 +133,9 @@ def _field_size(layer: str) -> tuple[int, int]:
 
 
 def render(
-    objective,
+    objective: LossTerm,
     settings: FeatureVisualizationSettings,
-    encoder,
+    encoder: Encoder,
     callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Optimise a Fourier-parameterised batch of images, seen through random transforms, for ``objective``."""
@@ -160,8 +164,8 @@ def visualize_channel(
     channel: int,
     settings: FeatureVisualizationSettings = FeatureVisualizationSettings(),
     *,
-    encoder=None,
-    callback=None,
+    encoder: Encoder | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Images (batch, 3, size, size) that excite one channel of ``layer``."""
     settings.validate()
@@ -173,7 +177,11 @@ def visualize_channel(
 
 
 def visualize_class(
-    class_index: int, settings: FeatureVisualizationSettings = CLASS_DEFAULTS, *, encoder=None, callback=None
+    class_index: int,
+    settings: FeatureVisualizationSettings = CLASS_DEFAULTS,
+    *,
+    encoder: Encoder | None = None,
+    callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
     """Images (batch, 3, size, size) that the ImageNet classifier scores highly as ``class_index``."""
     settings.validate()
