@@ -37,6 +37,12 @@ def _real_weights_available() -> bool:
         return False
 
 
+@pytest.fixture
+def no_weights(monkeypatch, tmp_path):
+    """The VGG19 weights point nowhere: a test with this fixture proves it needs no weights."""
+    monkeypatch.setenv("BRUSHWORK_VGG19_WEIGHTS", str(tmp_path / "no-weights.bin"))
+
+
 @pytest.fixture(scope="session")
 def real_weights():
     if not _real_weights_available():

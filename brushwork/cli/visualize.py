@@ -69,9 +69,10 @@ def _side_by_side(batch: torch.Tensor) -> torch.Tensor:
 
 def run_filters(args: argparse.Namespace) -> int:
     from ..encoders import load_vgg19
-    from ..techniques.visualize import filter_grid
+    from ..techniques.visualize import check_filter_layer, filter_grid
 
     check_output(args)
+    check_filter_layer(args.layer)  # before the weights load
     encoder = load_vgg19(["conv1_1"])
     return run_and_save(lambda callback: filter_grid(encoder, args.layer), args)
 

@@ -110,6 +110,7 @@ def field_type(cls: type, field: dataclasses.Field[Any]) -> FieldType:
 
 
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+_TYPE_PLURALS = {int: "integers", float: "numbers", str: "strings", bool: "true/false values"}
 
 
 def show_value(spec: Spec, value: Any) -> str:
@@ -229,7 +230,7 @@ class Settings:
             return
         if kind.sequence:
             if not isinstance(value, tuple):
-                raise self.error(f.name, f"{{name}} must be a list of {_TYPE_WORDS[kind.base]}s, not {value!r}")
+                raise self.error(f.name, f"{{name}} must be a list of {_TYPE_PLURALS[kind.base]}, not {value!r}")
             if kind.length is not None and len(value) != kind.length:
                 raise self.error(f.name, f"{{name}} needs {kind.length} values, not {len(value)}")
             if spec.nonempty and not value:

@@ -27,12 +27,17 @@ from .progress import LevelProgress, level_reporter
 # ---------------------------------------------------------------- first-layer filters
 
 
-def filter_grid(encoder: VGG19Encoder, layer: str = "conv1_1", zoom: int = 8, columns: int = 8) -> torch.Tensor:
-    """The first convolution's filters as RGB tiles: zero weight is mid-grey, one scale for all filters."""
+def check_filter_layer(layer: str) -> None:
+    """Only the first convolution's filters can be drawn as pictures."""
     if layer != "conv1_1":
         raise BrushworkError(
             f"only conv1_1 sees pixels, so only its filters are pictures; {layer!r} filters act on feature maps"
         )
+
+
+def filter_grid(encoder: VGG19Encoder, layer: str = "conv1_1", zoom: int = 8, columns: int = 8) -> torch.Tensor:
+    """The first convolution's filters as RGB tiles: zero weight is mid-grey, one scale for all filters."""
+    check_filter_layer(layer)
     conv = encoder.layers[layer]
     assert isinstance(conv, torch.nn.Conv2d)
     weight = conv.weight.detach().flip(1)  # BGR filters -> RGB

@@ -143,7 +143,7 @@ def test_visualize_class(tmp_path, real_weights):
     assert_png(out, (2 * 48 + 4, 48))
 
 
-def test_visualize_errors(tmp_path, folder):
+def test_visualize_errors(tmp_path, folder, no_weights):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert_error(

@@ -139,3 +139,43 @@ def test_output_gets_the_usual_file_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+SRGB_COLOURS = [(200, 60, 40), (60, 180, 70), (40, 90, 200), (128, 128, 128), (250, 220, 30), (20, 20, 20)]
+
+
+def _wide_gamut_photo(tmp_path, name="adobe.png", **save_options):
+    """Colours known in sRGB, stored as Adobe RGB numbers with the profile embedded (as a camera would)."""
+    import io
+
+    from PIL import ImageCms
+
+    from .icc import wide_gamut_profile
+
+    profile = wide_gamut_profile()
+    srgb = Image.new("RGB", (len(SRGB_COLOURS), 1))
+    srgb.putdata(SRGB_COLOURS)
+    to_adobe = ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "RGB"
+    )
+    adobe = ImageCms.applyTransform(srgb, to_adobe)
+    adobe.save(tmp_path / name, icc_profile=profile, **save_options)
+    return tmp_path / name, np.asarray(adobe, dtype=np.int64)[0]
+
+
+@pytest.mark.parametrize(
+    "name, options", [("adobe.png", {}), ("adobe.tif", {}), ("adobe.jpg", {"quality": 100, "subsampling": 0})]
+)
+def test_an_embedded_wide_gamut_profile_is_converted_to_srgb(tmp_path, name, options):
+    path, stored = _wide_gamut_photo(tmp_path, name, **options)
+    loaded = load_image(path)
+    got = np.array([rgb_at(loaded, 0, x) for x in range(len(SRGB_COLOURS))])
+    tolerance = 2 if name != "adobe.jpg" else 4  # JPEG rounds a little even at quality 100
+    assert np.abs(got - np.array(SRGB_COLOURS)).max() <= tolerance
+    # Read as if it were sRGB (what brushwork did before), the green would be off by about 50 of 255.
+    assert np.abs(stored - np.array(SRGB_COLOURS)).max() > 40
+
+
+def test_a_broken_profile_is_read_as_srgb(tmp_path):
+    Image.new("RGB", (2, 2), (10, 200, 30)).save(tmp_path / "broken.png", icc_profile=b"not a profile at all")
+    assert rgb_at(load_image(tmp_path / "broken.png")) == (10, 200, 30)

@@ -198,3 +198,13 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_env):
     result = lab("dcgan", "-o", out, "--epochs", "3", "--batch-size", "8", "--resume", "--quiet", env=data_env)
     assert result.returncode == 0, result.stderr
     assert [h["epoch"] for h in json.loads((out / "results.json").read_text())["history"]] == [1, 2, 3]
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, data_env):
+    out = tmp_path / "cls"
+    assert lab("classify", "lenet", "-o", out, "--epochs", "1", "--quiet", env=data_env).returncode == 0
+    assert_error(
+        lab("classify", "lenet", "-o", out, "--epochs", "2", "--batch-size", "8", "--resume", env=data_env),
+        f"{out / 'lenet.safetensors'}: was trained with --batch-size 64, not 8; resume with the same settings "
+        "(only the epochs may change), or start afresh without --resume",
+    )
