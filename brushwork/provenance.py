@@ -22,16 +22,22 @@ S = TypeVar("S", bound=Settings)
 
 
 def record(
-    technique: str, settings: Settings, inputs: Mapping[str, Any] | None = None, status: str = "finished"
+    technique: str,
+    settings: Settings | Mapping[str, Any],
+    inputs: Mapping[str, Any] | None = None,
+    status: str = "finished",
 ) -> dict[str, Any]:
-    """The record written with an output. ``inputs`` are written by file name only (no folders)."""
+    """The record written with an output. ``inputs`` are written by file name only (no folders).
+
+    ``settings`` is a settings object, or for a command without one (``visualize filters``) its options.
+    """
     from . import __version__
 
     return {
         "brushwork": __version__,
         "technique": technique,
         "status": status,
-        "settings": settings.to_dict(),
+        "settings": settings.to_dict() if isinstance(settings, Settings) else dict(settings),
         "inputs": _file_names(dict(inputs or {})),
     }
 

@@ -185,6 +185,23 @@ def run_and_save(
     return 0
 
 
+def saving_with_record(
+    args: argparse.Namespace,
+    technique: str,
+    settings: Settings | Mapping[str, Any],
+    inputs: Mapping[str, Any] | None = None,
+) -> Callable[[Picture, str], object]:
+    """A ``save`` for ``run_and_save`` that writes the record of what made the picture with it."""
+    from ..image.io import save_image
+    from ..provenance import record
+
+    def save(image: Picture, status: str) -> object:
+        made_by = record(technique, settings, inputs, status)
+        return save_image(image, args.output, overwrite=args.overwrite, metadata=made_by)
+
+    return save
+
+
 def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") -> int:
     """Run a job with the progress bar and ``--save-every``, and write its picture with its settings."""
     from ..jobs.runner import run_job, save_job_output

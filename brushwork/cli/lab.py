@@ -220,11 +220,13 @@ def run_aae_train(args: argparse.Namespace) -> int:
 def run_aae_transfer(args: argparse.Namespace) -> int:
     from ..image.io import save_image
     from ..lab.runs import aae_transfer_style
+    from ..provenance import record
 
     check_output(args)
     use_threads(args)
     sheet = aae_transfer_style(args.digit, args.model, args.to)
-    save_image(sheet, args.output, overwrite=args.overwrite)
+    made_by = record("lab-aae-transfer-style", {"classes": list(args.to)}, {"digit": args.digit, "model": args.model})
+    save_image(sheet, args.output, overwrite=args.overwrite, metadata=made_by)
     print(f"wrote {args.output} (the digit as read, then its style as {', '.join(map(str, args.to))})")
     return 0
 

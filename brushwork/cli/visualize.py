@@ -12,7 +12,15 @@ from ..errors import BrushworkError
 from ..layers import check_channels
 from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
 from ..settings.words import channel_list
-from .common import add_run_options, check_output, positive_int, run_and_save, settings_from_args, word
+from .common import (
+    add_run_options,
+    check_output,
+    positive_int,
+    run_and_save,
+    saving_with_record,
+    settings_from_args,
+    word,
+)
 from .options import add_settings_options
 
 if TYPE_CHECKING:
@@ -74,7 +82,8 @@ def run_filters(args: argparse.Namespace) -> int:
     check_output(args)
     check_filter_layer(args.layer)  # before the weights load
     encoder = load_vgg19(["conv1_1"])
-    return run_and_save(lambda callback: filter_grid(encoder, args.layer), args)
+    save = saving_with_record(args, "visualize-filters", {"layer": args.layer})
+    return run_and_save(lambda callback: filter_grid(encoder, args.layer), args, save=save)
 
 
 def _image_files(folder: Path) -> list[Path]:
@@ -113,7 +122,9 @@ def run_top9(args: argparse.Namespace) -> int:
             panels = top9_sheet(images, encoder, args.layer, args.channels, progress=searched)
         return captioned_sheet(panels, columns=min(4, len(panels)))
 
-    return run_and_save(work, args)
+    options = {"layer": args.layer, "channels": list(args.channels), "image_size": args.image_size}
+    save = saving_with_record(args, "visualize-top9", options, {"images": [p.name for p in paths]})
+    return run_and_save(work, args, save=save)
 
 
 def run_channel(args: argparse.Namespace) -> int:
@@ -125,6 +136,9 @@ def run_channel(args: argparse.Namespace) -> int:
     return run_and_save(
         lambda callback: _side_by_side(visualize_channel(args.layer, args.channel, settings, callback=callback)),
         args,
+        save=saving_with_record(
+            args, "visualize-channel", {**settings.to_dict(), "layer": args.layer, "channel": args.channel}
+        ),
     )
 
 
@@ -136,7 +150,11 @@ def run_class(args: argparse.Namespace) -> int:
     class_index = find_imagenet_class(args.name)
     settings = settings_from_args(args, CLASS_DEFAULTS)
     settings.validate()
-    return run_and_save(lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)), args)
+    return run_and_save(
+        lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)),
+        args,
+        save=saving_with_record(args, "visualize-class", {**settings.to_dict(), "class": args.name}),
+    )
 
 
 def run_classes(args: argparse.Namespace) -> int:

@@ -4,8 +4,10 @@ image grids (Pillow), every one written atomically as PNG."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -19,17 +21,27 @@ from matplotlib.ticker import MaxNLocator
 from ..files import write_atomically
 from ..image.io import save_image
 from ..image.sheet import grid, upscale
+from ..provenance import PNG_KEY
 
 
-def save_figure(figure: Figure, path: Path, overwrite: bool) -> Path:
+def save_figure(figure: Figure, path: Path, overwrite: bool, record: Mapping[str, Any] | None = None) -> Path:
+    """Write a figure as PNG, with ``record`` (what made it, see ``brushwork.provenance``) in a text chunk."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    metadata = {PNG_KEY: json.dumps(record)} if record is not None else None
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata=metadata)
     plt.close(figure)
     return write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite)
 
 
 def confusion_matrix_plot(
-    labels: np.ndarray, predictions: np.ndarray, classes: Sequence[str], title: str, path: Path, overwrite: bool
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    classes: Sequence[str],
+    title: str,
+    path: Path,
+    overwrite: bool,
+    *,
+    record: Mapping[str, Any] | None = None,
 ) -> Path:
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -46,7 +58,7 @@ def confusion_matrix_plot(
     )
     accuracy = float((labels == predictions).mean())
     axes.set_title(f"{title}: accuracy {accuracy:.3f}")
-    return save_figure(figure, path, overwrite)
+    return save_figure(figure, path, overwrite, record)
 
 
 def curves_plot(
@@ -57,6 +69,8 @@ def curves_plot(
     overwrite: bool,
     ylabel: str = "loss",
     reference: dict[str, float] | None = None,
+    *,
+    record: Mapping[str, Any] | None = None,
 ) -> Path:
     """One line per key over the epochs; ``reference`` draws dashed horizontal lines (e.g. real digits' figure).
 
@@ -78,10 +92,12 @@ def curves_plot(
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend()
-    return save_figure(figure, path, overwrite)
+    return save_figure(figure, path, overwrite, record)
 
 
-def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, overwrite: bool) -> Path:
+def step_losses_plot(
+    steps: dict[str, list[float]], title: str, path: Path, overwrite: bool, *, record: Mapping[str, Any] | None = None
+) -> Path:
     """Per-step losses (smoothed over 50 steps, raw values faint behind)."""
     figure, axes = plt.subplots(figsize=(7, 4))
     for key, raw in steps.items():
@@ -95,11 +111,18 @@ def step_losses_plot(steps: dict[str, list[float]], title: str, path: Path, over
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend()
-    return save_figure(figure, path, overwrite)
+    return save_figure(figure, path, overwrite, record)
 
 
 def scatter_plot(
-    points: np.ndarray, labels: np.ndarray, classes: Sequence[str], title: str, path: Path, overwrite: bool
+    points: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str],
+    title: str,
+    path: Path,
+    overwrite: bool,
+    *,
+    record: Mapping[str, Any] | None = None,
 ) -> Path:
     figure, axes = plt.subplots(figsize=(7, 7))
     colours = plt.get_cmap("tab10")
@@ -122,13 +145,20 @@ def scatter_plot(
     axes.set_yticks([])
     axes.set_title(title)
     axes.legend(markerscale=4, fontsize=8, loc="upper right")
-    return save_figure(figure, path, overwrite)
+    return save_figure(figure, path, overwrite, record)
 
 
 def digit_grid(
-    images: torch.Tensor, columns: int, path: Path, overwrite: bool, scale: int = 2, background: float = 0.35
+    images: torch.Tensor,
+    columns: int,
+    path: Path,
+    overwrite: bool,
+    scale: int = 2,
+    background: float = 0.35,
+    *,
+    record: Mapping[str, Any] | None = None,
 ) -> Path:
     """(N, 1, 28, 28) images in [0, 1] in rows of ``columns``, enlarged ``scale`` times, grey gaps."""
     tiles = list(images.detach().float().clamp(0, 1).expand(-1, 3, -1, -1))
     sheet = grid(tiles, columns, gap=2, background=background)
-    return save_image(upscale(sheet, scale) if scale > 1 else sheet, path, overwrite=overwrite)
+    return save_image(upscale(sheet, scale) if scale > 1 else sheet, path, overwrite=overwrite, metadata=record)

@@ -20,6 +20,7 @@ from ..files import already_exists, write_text
 from ..image.io import load_image
 from ..image.pyramid import resize
 from ..image.sheet import grid, upscale
+from ..provenance import record
 from . import adversarial, autoencoding, classifiers, gan, plots
 from .checkpoint import load_checkpoint, read_record
 from .data import Dataset, load_fashion_mnist, load_mnist
@@ -159,6 +160,7 @@ def classify(
         summaries.append(summary)
         results.append(result)
         histories[name] = result.history
+        made_by = record("lab-classify", settings, {"classifier": name})
         plots.confusion_matrix_plot(
             data.test_labels,
             result.predictions,
@@ -166,10 +168,12 @@ def classify(
             result.title,
             folder / f"{name}_confusion.png",
             overwrite=True,
+            record=made_by,
         )
         write_json(folder / f"{name}.json", {**summary, "settings": settings.to_dict(), "history": result.history})
     table = None
     if compare:
+        made_by = record("lab-classify", first, {"classifiers": list(names)})
         table = classifier_table(summaries, data.name, len(data.test_images))
         write_text(folder / "results.md", table, overwrite=True)
         write_json(folder / "results.json", summaries)
@@ -180,6 +184,7 @@ def classify(
             "Fashion-MNIST test accuracy",
             folder / "accuracy.png",
             overwrite=True,
+            record=made_by,
             ylabel="test accuracy",
             reference={f"seed {n} {classifiers.SEED_ACCURACY[n]}": classifiers.SEED_ACCURACY[n] for n in trained},
         )
@@ -223,6 +228,7 @@ def autoencoders(
     ]
     folder = prepare_folder(folder, outputs, overwrite, resume)
     data = _limited(dataset if dataset is not None else _named_dataset(settings.dataset), settings)
+    made_by = record("lab-autoencoder", settings, {"models": list(models)})
     shown = classifiers.images_tensor(data.test_images[:12])
     rows, panels, histories = [], [shown], {}
     for name in models:
@@ -249,7 +255,9 @@ def autoencoders(
             f"Nyquist energy share {final['nyquist_share']:.5f}"
         )
     reference = nyquist_energy_share(classifiers.images_tensor(data.test_images))
-    plots.digit_grid(torch.cat(panels), len(shown), folder / "reconstructions.png", overwrite=True, scale=3)
+    plots.digit_grid(
+        torch.cat(panels), len(shown), folder / "reconstructions.png", overwrite=True, record=made_by, scale=3
+    )
     table = autoencoder_table(rows, reference)
     write_text(folder / "results.md", table, overwrite=True)
     write_json(
@@ -268,6 +276,7 @@ def autoencoders(
         "autoencoders: test reconstruction error",
         folder / "test_mse.png",
         overwrite=True,
+        record=made_by,
         ylabel="test MSE",
     )
     return AutoencoderReport(rows, reference, table)
@@ -296,6 +305,7 @@ def dcgan(
     outputs = ["dcgan.safetensors", "losses.png", "quality.png", "samples.png", "results.json", "samples"]
     folder = prepare_folder(folder, outputs, overwrite, resume)
     data = _limited(dataset if dataset is not None else load_mnist(), settings)
+    made_by = record("lab-dcgan", settings)
     (folder / "samples").mkdir(exist_ok=True)
     reporter.say("training the LeNet-5 judge on the MNIST training split")
     reporter.start("judge")
@@ -323,6 +333,7 @@ def dcgan(
             10,
             folder / "samples" / f"epoch_{entry['epoch']:03d}.png",
             overwrite=True,
+            record=made_by,
         )
 
     reporter.start("dcgan")
@@ -341,18 +352,26 @@ def dcgan(
     history = result.record.history
     final = history[-1]
     plots.digit_grid(
-        result.experiment.sample(result.experiment.grid_noise), 10, folder / "samples.png", overwrite=True, scale=3
+        result.experiment.sample(result.experiment.grid_noise),
+        10,
+        folder / "samples.png",
+        overwrite=True,
+        record=made_by,
+        scale=3,
     )
     if step_losses["d_loss"]:
-        plots.step_losses_plot(step_losses, "DCGAN losses", folder / "losses.png", overwrite=True)
+        plots.step_losses_plot(step_losses, "DCGAN losses", folder / "losses.png", overwrite=True, record=made_by)
     else:
-        plots.curves_plot(history, ["d_loss", "g_loss"], "DCGAN losses", folder / "losses.png", overwrite=True)
+        plots.curves_plot(
+            history, ["d_loss", "g_loss"], "DCGAN losses", folder / "losses.png", overwrite=True, record=made_by
+        )
     plots.curves_plot(
         history,
         ["frechet_distance"],
         "Fréchet distance to held-out digits (LeNet-5 features)",
         folder / "quality.png",
         overwrite=True,
+        record=made_by,
         ylabel="Fréchet distance",
         reference={"real training digits": real["frechet_distance"]},
     )
@@ -395,6 +414,7 @@ def aae(
         folder, ["aae.safetensors", "tsne.png", "losses.png", "results.json", picture_name], overwrite, resume
     )
     data = _limited(dataset if dataset is not None else load_mnist(), settings)
+    made_by = record("lab-aae", settings)
     kind = "supervised" if supervised else "unsupervised"
     reporter.start(f"aae ({kind})")
     try:
@@ -415,6 +435,7 @@ def aae(
         f"AAE ({kind}) losses",
         folder / "losses.png",
         overwrite=True,
+        record=made_by,
     )
     reporter.say("t-SNE of the test digits' codes ...")
     points = adversarial.tsne_embedding(experiment.encode(experiment.test_images), settings.seed)
@@ -426,17 +447,20 @@ def aae(
         f"AAE codes of test digits, t-SNE ({caption})",
         folder / "tsne.png",
         overwrite=True,
+        record=made_by,
     )
     if supervised:
         # Rows: style codes of real test digits (the digit itself first); columns: classes 0-9.
         sources = experiment.test_images[:10]
         rendered = adversarial.style_grid_codes(experiment, sources).reshape(len(sources), 10, 1, 28, 28)
         rows = torch.cat([sources.unsqueeze(1), rendered], dim=1).reshape(-1, 1, 28, 28)
-        plots.digit_grid(rows, 11, folder / picture_name, overwrite=True, scale=3)
+        plots.digit_grid(rows, 11, folder / picture_name, overwrite=True, record=made_by, scale=3)
     else:
         generator = torch.Generator().manual_seed(settings.seed)
         prior = torch.randn(100, adversarial.CODE_SIZE, generator=generator) * adversarial.PRIOR_STD
-        plots.digit_grid(experiment.render(prior, None), 10, folder / picture_name, overwrite=True, scale=3)
+        plots.digit_grid(
+            experiment.render(prior, None), 10, folder / picture_name, overwrite=True, record=made_by, scale=3
+        )
     summary = {
         "supervised": supervised,
         "epochs": result.record.epochs_done,

@@ -3,6 +3,8 @@
 import pytest
 from PIL import Image
 
+from brushwork.provenance import read_record
+
 from ..helpers import assert_error, interrupt_when
 from ..helpers import run_cli as brushwork
 
@@ -114,6 +116,10 @@ def test_visualize_filters_top9_and_channel(tmp_path, folder, real_weights):
     )
     assert result.returncode == 0, result.stderr
     assert_png(tmp_path / "top9.png")
+    assert read_record(tmp_path / "filters.png")["technique"] == "visualize-filters"
+    top9 = read_record(tmp_path / "top9.png")
+    assert top9["settings"] == {"layer": "relu2_1", "channels": [0, 1], "image_size": 224}
+    assert top9["inputs"] == {"images": ["0.png", "1.png", "2.png"]}
     result = brushwork(
         "visualize",
         "channel",

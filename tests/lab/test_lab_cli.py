@@ -6,6 +6,8 @@ import os
 import pytest
 from PIL import Image
 
+from brushwork.provenance import read_record
+
 from ..helpers import assert_error, interrupt_when, run_cli
 from .fixtures import class_images, write_fashion_mnist, write_mnist
 
@@ -48,6 +50,8 @@ def test_classify_svm_and_mlp(tmp_path, data_env):
     summary = json.loads((out / "svm.json").read_text())
     assert summary["accuracy"] == 1.0  # the fixture's classes are bars at different rows: linearly separable
     assert_png(out / "svm_confusion.png")
+    assert read_record(out / "svm_confusion.png")["technique"] == "lab-classify"
+    assert read_record(out / "svm_confusion.png")["settings"]["svm_c"] == 1.0
     result = lab("classify", "mlp", "-o", out, "--epochs", "2", "--quiet", env=data_env)
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "mlp.json").read_text())
