@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import PRECISIONS
 from ..layers import EFFICIENTNET_LAYERS
+from ..settings.common import (
+    precision_field,
+    seed_field,
+)
 from ..settings.schema import Settings, setting
-from ..settings.transfer import MAX_SEED
 
 CLASSIFIERS = ("svm", "mlp", "lenet", "efficientnet")
 AUTOENCODERS = ("mlp", "conv-transpose", "conv-upsample")
@@ -31,7 +33,7 @@ class TrainingSettings(Settings):
     epochs: int = setting(20, "epochs to train in all (a resumed run does only the ones left)", minimum=1)
     batch_size: int = setting(64, "examples per training step", minimum=1)
     learning_rate: float = setting(1e-3, "the optimiser's learning rate", minimum=0, exclusive_minimum=True)
-    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    seed: int = seed_field()
     train_limit: int | None = setting(
         None,
         "train on the first N training images only",
@@ -67,7 +69,7 @@ class ClassifierSettings(TrainingSettings):
         choices=EFFICIENTNET_LAYERS[:-1],
         metavar="LAYER",
     )
-    precision: str = setting("auto", "precision of the frozen network", choices=PRECISIONS)
+    precision: str = precision_field("precision of the frozen network")
 
 
 CLASSIFIER_DEFAULTS: dict[str, ClassifierSettings] = {

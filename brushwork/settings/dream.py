@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import MIN_LEVEL_SIZE, MIN_SIZE, POOLINGS, PRECISIONS
+from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
 from ..geometry import fit_long_edge
 from ..layers import NETWORKS, check_channels, validate_network_layers
+from .common import (
+    pooling_field,
+    precision_field,
+    seed_field,
+)
 from .schema import Settings, setting
-from .transfer import MAX_SEED
 from .words import channel_list, show_channel_list
 
 DEFAULT_LAYERS = {"vgg19": "relu4_2", "efficientnet-lite0": "block9"}
@@ -55,9 +59,9 @@ class DreamSettings(Settings):
     )
     jitter: int = setting(32, "random shift in pixels", minimum=0)
     # Max pooling gives the crisper, classic dream structures.
-    pooling: str = setting("max", "VGG19's pooling (VGG19 only)", choices=POOLINGS)
-    precision: str = setting("auto", "network precision", choices=PRECISIONS)
-    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    pooling: str = pooling_field("max", "VGG19's pooling (VGG19 only)")
+    precision: str = precision_field()
+    seed: int = seed_field()
 
     @property
     def dream_layer(self) -> str:

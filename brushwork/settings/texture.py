@@ -5,10 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, MIN_LEVEL_SIZE, MIN_SIZE, POOLINGS, PRECISIONS
-from ..layers import validate_layers
+from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
+from .common import (
+    iterations_field,
+    lr_field,
+    optimizer_field,
+    pooling_field,
+    precision_field,
+    scales_field,
+    seed_field,
+    style_layer_weights_field,
+    style_layers_field,
+    tv_weight_field,
+)
 from .schema import Settings, setting
-from .transfer import MAX_SEED, check_layer_weights, check_schedule, style_layer_weights
+from .transfer import check_layer_weights, check_schedule, style_layer_weights
 from .words import image_size, show_image_size
 
 # Four poolings sit between the input and relu5_1: a tile must halve evenly four times to wrap.
@@ -40,40 +51,19 @@ class TextureSettings(Settings):
         none_word="none",
         none_means="the source's own size",
     )
-    style_layers: tuple[str, ...] = setting(
-        GATYS_STYLE_LAYERS,
-        "VGG19 layers whose Gram matrices are matched",
-        check=lambda layer: validate_layers([layer]),
-        metavar="LAYER",
-    )
-    style_layer_weights: tuple[float, ...] | None = setting(
-        None,
-        "one weight per style layer",
-        minimum=0,
-        metavar="W",
-        none_word="none",
-        none_means="1e3/N² for a layer of N channels",
-    )
-    tv_weight: float = setting(0.0, "weight of the total-variation smoothness loss", minimum=0)
-    pooling: str = setting("avg", "VGG19's pooling", choices=POOLINGS)
+    style_layers: tuple[str, ...] = style_layers_field("VGG19 layers whose Gram matrices are matched")
+    style_layer_weights: tuple[float, ...] | None = style_layer_weights_field()
+    tv_weight: float = tv_weight_field()
+    pooling: str = pooling_field()
     tileable: bool = setting(False, "make a texture that repeats seamlessly")
-    optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
-    lr: float | None = setting(
-        None, "learning rate", minimum=0, exclusive_minimum=True, none_word="none", none_means="the optimiser's own"
-    )
-    scales: tuple[float, ...] = setting(
-        (0.25, 0.5, 1.0),
-        "coarse-to-fine sizes as fractions of --size",
-        minimum=0,
-        exclusive_minimum=True,
-        maximum=1,
-        metavar="S",
-    )
+    optimizer: str = optimizer_field()
+    lr: float | None = lr_field()
+    scales: tuple[float, ...] = scales_field()
     # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
     # 512 px for (150, 80, 40), with no visible loss).
-    iterations: tuple[int, ...] = setting((200, 60, 25), "iterations at each scale", minimum=0, metavar="N")
-    precision: str = setting("auto", "network precision", choices=PRECISIONS)
-    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    iterations: tuple[int, ...] = iterations_field((200, 60, 25))
+    precision: str = precision_field()
+    seed: int = seed_field()
 
     def layer_weights(self) -> dict[str, float]:
         return style_layer_weights(self.style_layers, self.style_layer_weights)

@@ -5,16 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, MIN_LEVEL_SIZE, MIN_SIZE, POOLINGS, PRECISIONS
+from ..constants import GATYS_STYLE_LAYERS, MIN_LEVEL_SIZE, MIN_SIZE
 from ..errors import BrushworkError
 from ..geometry import fit_long_edge
 from ..layers import VGG19_LAYERS, layer_channels, validate_layers
+from .common import (
+    iterations_field,
+    lr_field,
+    optimizer_field,
+    pooling_field,
+    precision_field,
+    scales_field,
+    seed_field,
+    style_layer_weights_field,
+    style_layers_field,
+    tv_weight_field,
+)
 from .schema import Settings, setting
 
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 # "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
 INITS = ("content", "noise", "image")
-MAX_SEED = 2**63 - 1
 
 
 def style_layer_weights(layers: tuple[str, ...], weights: tuple[float, ...] | None) -> dict[str, float]:
@@ -59,46 +70,20 @@ class TransferSettings(Settings):
     )
     # Against 1e3/N² style weights on this (unnormalised) VGG, 5 keeps the photo recognisable.
     content_weight: float = setting(5.0, "weight α of the content loss", minimum=0)
-    style_layers: tuple[str, ...] = setting(
-        GATYS_STYLE_LAYERS,
-        "VGG19 layers whose Gram matrices carry the style",
-        check=lambda layer: validate_layers([layer]),
-        metavar="LAYER",
-    )
-    style_layer_weights: tuple[float, ...] | None = setting(
-        None,
-        "one weight per style layer",
-        minimum=0,
-        metavar="W",
-        none_word="none",
-        none_means="1e3/N² for a layer of N channels (Gatys et al.)",
-    )
+    style_layers: tuple[str, ...] = style_layers_field("VGG19 layers whose Gram matrices carry the style")
+    style_layer_weights: tuple[float, ...] | None = style_layer_weights_field()
     style_weight: float = setting(1.0, "weight β of the style loss", minimum=0)
-    tv_weight: float = setting(0.0, "weight of the total-variation smoothness loss", minimum=0)
-    pooling: str = setting("avg", "VGG19's pooling", choices=POOLINGS)
+    tv_weight: float = tv_weight_field()
+    pooling: str = pooling_field()
     init: str = setting(
         "content", "starting image (an IMAGE file on the command line)", choices=INITS, metavar="content|noise|IMAGE"
     )
-    optimizer: str = setting("lbfgs", "optimiser", choices=IMAGE_OPTIMIZERS)
-    lr: float | None = setting(
-        None,
-        "learning rate",
-        minimum=0,
-        exclusive_minimum=True,
-        none_word="none",
-        none_means="the optimiser's own: 1 for L-BFGS, 0.02 for Adam",
-    )
+    optimizer: str = optimizer_field()
+    lr: float | None = lr_field()
     # Iterations at the smallest size are 6x cheaper than at full size and set the deep statistics
     # the detail level (below) no longer optimises, so they get the most.
-    scales: tuple[float, ...] = setting(
-        (0.25, 0.5, 1.0),
-        "coarse-to-fine sizes as fractions of --size",
-        minimum=0,
-        exclusive_minimum=True,
-        maximum=1,
-        metavar="S",
-    )
-    iterations: tuple[int, ...] = setting((150, 30, 30), "iterations at each scale", minimum=0, metavar="N")
+    scales: tuple[float, ...] = scales_field()
+    iterations: tuple[int, ...] = iterations_field((150, 30, 30))
     content_detail: bool = setting(True, "add the photo's detail lost by upsampling back at each finer scale")
     # The coarse levels have already set the deep, large-scale statistics; at full size the layers
     # past relu3_1 are 69 % of VGG19's work. On bench/transfer.py the result's neutral (all-layer)
@@ -119,12 +104,8 @@ class TransferSettings(Settings):
         None, "one blend weight per style image", minimum=0, metavar="W", none_word="none", none_means="an equal blend"
     )
     preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
-    precision: str = setting(
-        "auto",
-        "network precision (auto: bfloat16 where the CPU computes it natively); Gram matrices and losses are float32",
-        choices=PRECISIONS,
-    )
-    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    precision: str = precision_field()
+    seed: int = seed_field()
 
     def layer_weights(self) -> dict[str, float]:
         return style_layer_weights(self.style_layers, self.style_layer_weights)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import MIN_SIZE, POOLINGS
+from ..constants import MIN_SIZE
 from ..layers import NETWORKS
+from .common import (
+    pooling_field,
+    seed_field,
+)
 from .schema import Settings, setting
-from .transfer import MAX_SEED
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,8 @@ class FeatureVisualizationSettings(Settings):
     lr: float = setting(0.05, "Adam's learning rate on the Fourier parameterisation", minimum=0, exclusive_minimum=True)
     decay: float = setting(1.0, "the spectrum falls off as 1/f^decay", minimum=0)
     jitter: int = setting(8, "random shift in pixels", minimum=0)
-    pooling: str = setting("avg", "VGG19's pooling (VGG19 only)", choices=POOLINGS)
-    seed: int = setting(0, "random seed", minimum=0, maximum=MAX_SEED)
+    pooling: str = pooling_field("avg", "VGG19's pooling (VGG19 only)")
+    seed: int = seed_field()
 
 
 CLASS_DEFAULTS = FeatureVisualizationSettings(network="efficientnet-lite0", batch=4, iterations=384)
