@@ -26,7 +26,7 @@ def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
     return result
 
 
-def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120):
+def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120, signum=signal.SIGINT):
     """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
     returns (exit code, all of stderr)."""
     proc = subprocess.Popen(
@@ -43,7 +43,7 @@ def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: fl
     while marker not in "".join(seen) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(settle)
-    os.kill(proc.pid, signal.SIGINT)
+    os.kill(proc.pid, signum)
     proc.wait(timeout=timeout)
     reader.join(timeout=10)
     return proc.returncode, "".join(seen)

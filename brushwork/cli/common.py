@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BrushworkError
 from ..settings.schema import Settings
+from ..signals import describe, exit_code
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from ..jobs.runner import Picture
     from ..techniques.progress import LevelProgress
 
-EXIT_INTERRUPTED = 130
 S = TypeVar("S", bound=Settings)
 
 
@@ -171,12 +171,13 @@ def run_and_save(
         result = work(callback)
     except Interrupted as stop:
         bar.close()
+        how = describe(stop.signum)
         if stop.best is None:
-            print("brushwork: interrupted before the first iteration; nothing to save", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            print(f"brushwork: {how} before the first iteration; nothing to save", file=sys.stderr)
+            return exit_code(stop.signum)
         save(stop.best, "interrupted")
-        print(f"brushwork: interrupted; saved the best image so far to {args.output}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"brushwork: {how}; saved the best image so far to {args.output}", file=sys.stderr)
+        return exit_code(stop.signum)
     finally:
         bar.close()
     save(result, "finished")

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BrushworkError
 from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESettings, AutoencoderSettings, GANSettings
 from ..settings.words import channel_list
-from .common import EXIT_INTERRUPTED, check_output, positive_int, settings_from_args, use_threads, word
+from ..signals import describe, exit_code
+from .common import check_output, positive_int, settings_from_args, use_threads, word
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ def reports_interruption(run: Callable[[argparse.Namespace], int]) -> Callable[[
                 if stop.checkpoint
                 else ""
             )
-            print(f"brushwork: interrupted{where}", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            print(f"brushwork: {describe(stop.signum)}{where}", file=sys.stderr)
+            return exit_code(stop.signum)
 
     return wrapped
 

@@ -1,21 +1,30 @@
-"""Entry point: builds the parser from the subcommand modules and maps failures to exit codes.
+"""Entry point: builds the parser from the subcommand modules and maps every way a run ends to an exit code.
 
 The subcommand modules import only settings declarations; torch loads when a command runs, so
 ``--version`` and ``--help`` answer at once.
+
+Exit codes: 0 done; 2 bad input (one line); 70 an internal error (one line, the traceback in a crash
+log); 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (the best result so far is kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import sys
+import traceback
+from pathlib import Path
 from typing import NoReturn
 
 from ..errors import BrushworkError
 from ..settings.schema import SettingError
+from ..signals import describe, exit_code, signal_number, stop_on_signals
 from . import dream, info, invert, lab, texture, transfer, visualize
-from .common import EXIT_INTERRUPTED
 
 SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab)
+EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
+CRASH_DIR_ENV_VAR = "BRUSHWORK_CRASH_DIR"
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -36,8 +45,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def crash_dir() -> Path:
+    """Where crash logs go: ``$BRUSHWORK_CRASH_DIR``, else the XDG state folder."""
+    if os.environ.get(CRASH_DIR_ENV_VAR):
+        return Path(os.environ[CRASH_DIR_ENV_VAR])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "brushwork" / "crashes"
+
+
+def write_crash_log(exc: BaseException, argv: list[str] | None) -> Path | None:
+    """The traceback and the command line in a new file; None if no file could be written."""
+    from .. import __version__
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = (
+        f"brushwork {__version__}, Python {sys.version.split()[0]}, {datetime.datetime.now().isoformat()}\n"
+        f"command: brushwork {' '.join(argv if argv is not None else sys.argv[1:])}\n\n"
+        + "".join(traceback.format_exception(exc))
+    )
+    for folder in (crash_dir(), Path(os.environ.get("TMPDIR", "/tmp"))):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"brushwork-crash-{stamp}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``brushwork`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    try:
+        with stop_on_signals():
+            return _run(argv)
+    except KeyboardInterrupt as stop:  # a signal before a command could keep anything
+        print(f"brushwork: {describe(signal_number(stop))}", file=sys.stderr)
+        return exit_code(signal_number(stop))
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)  # usage errors: one line, exit 2
@@ -55,8 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"brushwork: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("brushwork: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        raise
+    except Exception as exc:  # the last line of defence: a bug, told in one line, never a traceback
+        log = write_crash_log(exc, argv)
+        where = f"details in {log}" if log is not None else "no crash log could be written"
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        print(f"brushwork: internal error: {type(exc).__name__}: {first_line}; {where}", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

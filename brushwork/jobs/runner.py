@@ -85,7 +85,7 @@ def _run_invert(job: Job, callback: ProgressCallback) -> Picture:
     try:
         return sheet(invert(photo, settings, callback=callback))
     except Interrupted as stop:
-        raise Interrupted(sheet(stop.best)) from None
+        raise stop.with_best(sheet(stop.best)) from None
 
 
 RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], Picture]] = {

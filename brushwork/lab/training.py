@@ -7,6 +7,7 @@ A model plugs in as an ``Experiment``: its modules and optimisers (what a checkp
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import BrushworkError
+from ..signals import signal_number
 from .checkpoint import load_checkpoint, read_record, save_checkpoint
 from .settings import TrainingSettings
 
@@ -63,10 +65,11 @@ class TrainingRecord:
 class TrainingInterrupted(Exception):
     """Ctrl-C during training; the checkpoint (if any) has been saved."""
 
-    def __init__(self, record: TrainingRecord, checkpoint: Path | None):
+    def __init__(self, record: TrainingRecord, checkpoint: Path | None, signum: int = signal.SIGINT):
         super().__init__("interrupted")
         self.record = record
         self.checkpoint = checkpoint
+        self.signum = signum
 
 
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:
@@ -118,29 +121,35 @@ def fit(
         if checkpoint is not None:
             save_checkpoint(checkpoint, experiment.modules, experiment.optimizers, record.as_dict(), overwrite=True)
 
-    for epoch in range(record.epochs_done, settings.epochs):
-        started = time.perf_counter()
-        batches = epoch_batches(n_train, settings.batch_size, settings.seed, epoch)
-        sums: dict[str, float] = {}
-        try:
+    try:
+        for epoch in range(record.epochs_done, settings.epochs):
+            started = time.perf_counter()
+            batches = epoch_batches(n_train, settings.batch_size, settings.seed, epoch)
+            sums: dict[str, float] = {}
             for step, index in enumerate(batches, start=1):
                 losses = experiment.train_step(index)
                 for key, value in losses.items():
                     sums[key] = sums.get(key, 0.0) + value * len(index)
                 if on_step is not None:
                     on_step(StepProgress(epoch, settings.epochs, step, len(batches), losses))
-        except KeyboardInterrupt:
-            # The unfinished epoch is not counted: --resume runs it again from its start order.
+            train_seconds = time.perf_counter() - started
+            entry = {
+                "epoch": epoch + 1,
+                "seconds": record.seconds + train_seconds,
+                "images_per_second": n_train / train_seconds,
+            }
+            entry.update({key: total / n_train for key, total in sums.items()})
+            entry.update(experiment.evaluate(epoch))
+            # The record changes only here, all at once: a stop before this line leaves the epoch uncounted.
+            record.seconds += train_seconds
+            record.history.append(entry)
+            record.epochs_done = epoch + 1
             save()
-            raise TrainingInterrupted(record, checkpoint) from None
-        train_seconds = time.perf_counter() - started
-        record.seconds += train_seconds
-        entry = {"epoch": epoch + 1, "seconds": record.seconds, "images_per_second": n_train / train_seconds}
-        entry.update({key: total / n_train for key, total in sums.items()})
-        entry.update(experiment.evaluate(epoch))
-        record.history.append(entry)
-        record.epochs_done = epoch + 1
+            if on_epoch is not None:
+                on_epoch(entry)
+    except KeyboardInterrupt as stop:
+        # Wherever in an epoch the stop came (a step, the evaluation, the report), the checkpoint keeps the
+        # finished epochs; the unfinished one is not counted, and --resume runs it again from its start order.
         save()
-        if on_epoch is not None:
-            on_epoch(entry)
+        raise TrainingInterrupted(record, checkpoint, signal_number(stop)) from None
     return record

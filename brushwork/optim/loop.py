@@ -8,6 +8,7 @@ seen so far, stops with a clear error on a non-finite loss, and turns Ctrl-C int
 from __future__ import annotations
 
 import math
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import torch
 
 from ..errors import BrushworkError
+from ..signals import signal_number
 
 OPTIMIZERS = ("lbfgs", "adam", "normalized")
 # Each optimiser's learning rate when a technique gives none. L-BFGS's 1 is a full quasi-Newton step;
@@ -66,9 +68,14 @@ class Interrupted(Exception):
     """Ctrl-C during optimisation; ``best`` is the best result so far: a parameter or image, or what a
     technique builds from them (inversion: a list of images; may be None)."""
 
-    def __init__(self, best: Any):
+    def __init__(self, best: Any, signum: int = signal.SIGINT):
         super().__init__("interrupted")
         self.best = best
+        self.signum = signum  # SIGINT for Ctrl-C; SIGTERM or SIGHUP (see brushwork.signals)
+
+    def with_best(self, best: Any) -> Interrupted:
+        """The same stop, carrying what a technique made of the best parameter (an image, a sheet)."""
+        return Interrupted(best, self.signum)
 
 
 class NormalizedGradientDescent(torch.optim.Optimizer):
@@ -176,10 +183,9 @@ def optimize(
             history.append(dict(state.latest_losses, total=state.latest_total))
             if callback is not None:
                 callback(Progress(iteration, iterations, state.latest_losses, state.latest_total, parameter.detach()))
-    except KeyboardInterrupt:
-        raise Interrupted(
-            state.best_parameter if math.isfinite(state.best_total) else parameter.detach().clone()
-        ) from None
+    except KeyboardInterrupt as stop:
+        best = state.best_parameter if math.isfinite(state.best_total) else parameter.detach().clone()
+        raise Interrupted(best, signal_number(stop)) from None
     finally:
         parameter.requires_grad_(False)
 

@@ -81,6 +81,6 @@ def invert(
                 project=PixelImage.clamp,
             )
         except Interrupted as stop:
-            raise Interrupted([*results, PixelImage.to_rgb(stop.best)]) from None
+            raise stop.with_best([*results, PixelImage.to_rgb(stop.best)]) from None
         results.append(PixelImage.to_rgb(result.parameter))
     return results

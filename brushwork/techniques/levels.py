@@ -92,7 +92,7 @@ class CoarseToFine:
             except Interrupted as stop:
                 assert stop.best is not None
                 best = self.resample(self.to_rgb(stop.best, level), levels[-1].size)
-                raise Interrupted(best.clamp(0, 1)) from None
+                raise stop.with_best(best.clamp(0, 1)) from None
             if not self.keep_latest:
                 parameter = result.parameter
             previous = level

@@ -159,7 +159,7 @@ def render(
             callback=level_reporter(callback, 0, 1, size, image.to_rgb),
         )
     except Interrupted as stop:
-        raise Interrupted(image.to_rgb(stop.best)) from None
+        raise stop.with_best(image.to_rgb(stop.best)) from None
     # Adam's latest image, not the "best" evaluated one: the loss is measured on random transforms.
     return image.to_rgb(image.parameter if settings.iterations else result.parameter)
 

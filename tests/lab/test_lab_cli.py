@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import signal
 
 import pytest
 from PIL import Image
@@ -212,3 +214,22 @@ def test_resume_with_other_settings_is_refused(tmp_path, data_env):
         f"{out / 'lenet.safetensors'}: was trained with --batch-size 64, not 8; resume with the same settings "
         "(only the epochs may change), or start afresh without --resume",
     )
+
+
+def test_sighup_saves_a_checkpoint_too(tmp_path, data_env):
+    out = tmp_path / "ae"
+    returncode, stderr = interrupt_when(
+        ["lab", "autoencoder", "--model", "mlp", "-o", out, "--epochs", "1000", "--batch-size", "8"],
+        "mlp epoch 2/1000",
+        env=data_env,
+        signum=signal.SIGHUP,
+    )
+    assert returncode == 129, stderr
+    # Epochs of ten 8-image batches are short: how many finished before the signal landed varies.
+    last = stderr.splitlines()[-1]
+    match = re.fullmatch(
+        r"brushwork: stopped by SIGHUP; checkpoint of (\d+) finished epochs saved to (.+) "
+        r"\(continue with --resume\)",
+        last,
+    )
+    assert match and int(match[1]) >= 1 and match[2] == str(out / "mlp.safetensors"), last

@@ -1,0 +1,58 @@
+"""SIGTERM and SIGHUP (a killed job, a closed terminal, ``timeout``) stop a run the way Ctrl-C does.
+
+Python turns SIGINT into KeyboardInterrupt wherever the program is; ``stop_on_signals`` makes the
+other two raise ``Stopped``, a KeyboardInterrupt that remembers its signal. Everything that keeps
+the best result on Ctrl-C therefore keeps it on these too, and the exit code says which it was
+(128 + the signal's number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+HANDLED = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """A run stopped by a signal other than SIGINT."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def signal_number(exc: BaseException) -> int:
+    """The signal behind a KeyboardInterrupt (SIGINT unless it is a ``Stopped``)."""
+    return getattr(exc, "signum", signal.SIGINT)
+
+
+def exit_code(signum: int) -> int:
+    return 128 + signum
+
+
+def describe(signum: int) -> str:
+    """How the stop is told: 'interrupted' for Ctrl-C, 'stopped by SIGTERM' for the others."""
+    return "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise ``Stopped`` (only in the main thread, where handlers can be set)."""
+    previous = {}
+    try:
+        for signum in HANDLED:
+            previous[signum] = signal.signal(signum, _raise_stopped)
+    except ValueError:  # not the main thread: leave the handlers alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
