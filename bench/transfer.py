@@ -47,7 +47,7 @@ EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 def single_level_terms(encoder, settings, content, style, size, autocast):
     """The transfer technique's loss terms for one style at one size, as a level of its schedule builds them."""
     level = TransferLevel(resize(content, size), luminance_only=False)
-    terms = level_loss_terms(encoder, level, [style], style_regions(1, None, (1.0,)), settings, autocast)
+    terms = level_loss_terms(encoder, level, [style], style_regions(1, None, (1.0,), size), settings, autocast)
     return level, terms
 
 

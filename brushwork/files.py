@@ -1,9 +1,17 @@
 """Writing files safely: atomically (temp file in the same folder, then rename) and never over an
-existing file unless asked. Every output brushwork writes (images, plots, tables, checkpoints) goes through here."""
+existing file unless asked. Every output brushwork writes (images, plots, tables, checkpoints) goes through here.
+
+Where a file will go is checked before any work (``check_writable``): the folder exists and takes a
+new file, the name fits the file system, nothing is there already (a dangling link counts). If the
+write still fails at the end (a full disk), ``write_atomically`` keeps the data in a rescue folder and
+the error says where.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,25 +19,67 @@ from typing import BinaryIO
 
 from .errors import BrushworkError
 
+RESCUE_DIR_ENV_VAR = "BRUSHWORK_RESCUE_DIR"
+# The temporary name beside the target: short and fixed, so any name that fits the file system works.
+_TMP_PREFIX, _TMP_SUFFIX = ".bw-", ".tmp"
+
 
 def already_exists(path: Path) -> BrushworkError:
     return BrushworkError(f"{path}: already exists; pass --overwrite to replace it")
 
 
-def write_atomically(
-    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], overwrite: bool = False
-) -> Path:
-    """Call ``write(f)`` on a temp file beside ``path``, then move it into place.
+def _folder_of(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
 
-    Readers never see a half-written file, and a crash or Ctrl-C leaves the old file (or none).
-    """
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_writable(path: str | os.PathLike[str], overwrite: bool = False, expected_bytes: int = 0) -> Path:
+    """Refuse, before any work, a place a file cannot be written to (one line saying why)."""
     path = Path(path)
-    if path.exists() and not overwrite:
+    if os.path.lexists(path) and not overwrite:  # lexists: a dangling symlink is there too
         raise already_exists(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise BrushworkError(f"{path}: directory {parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    if path.is_dir():
+        raise BrushworkError(f"{path}: is a directory")
+    folder = _folder_of(path)
+    if not folder.is_dir():
+        if folder.exists() or any(p.exists() and not p.is_dir() for p in folder.parents):
+            raise BrushworkError(f"{path}: {folder} is not a directory")
+        raise BrushworkError(f"{path}: directory {folder} does not exist")
+    limit = _name_max(folder)
+    if len(path.name.encode("utf-8", "surrogateescape")) > limit:
+        raise BrushworkError(
+            f"{path.name[:40]}...: the file name is longer than this file system allows ({limit} bytes)"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BrushworkError(f"{path}: cannot write in {folder} ({exc.strerror or exc})") from None
+    if expected_bytes and shutil.disk_usage(folder).free < expected_bytes:
+        free = shutil.disk_usage(folder).free
+        raise BrushworkError(
+            f"{path}: {folder} has {free / 1e6:.1f} MB free, and the result needs about {expected_bytes / 1e6:.1f} MB"
+        )
+    return path
+
+
+def rescue_dir() -> Path:
+    """Where data goes when its own place cannot take it: ``$BRUSHWORK_RESCUE_DIR``, else the XDG state folder."""
+    if os.environ.get(RESCUE_DIR_ENV_VAR):
+        return Path(os.environ[RESCUE_DIR_ENV_VAR])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "brushwork" / "rescued"
+
+
+def _write_to(path: Path, write: Callable[[BinaryIO], object], overwrite: bool) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=_folder_of(path))
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -52,6 +102,52 @@ def write_atomically(
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
+
+
+def _rescue(path: Path, write: Callable[[BinaryIO], object], failure: OSError) -> BrushworkError:
+    """Write the data to the rescue folder (or the temp folder); the error to raise says where it went."""
+    why = failure.strerror or str(failure)
+    for folder in (rescue_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f"{path.stem[:80]}-", suffix=path.suffix, dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            return BrushworkError(f"{path}: could not be written ({why}); it was saved to {name} instead")
+        except OSError:
+            continue
+    return BrushworkError(f"{path}: could not be written ({why}), and no other place would take it either")
+
+
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], overwrite: bool = False
+) -> Path:
+    """Call ``write(f)`` on a temp file beside ``path``, then move it into place.
+
+    Readers never see a half-written file, and a crash or Ctrl-C leaves the old file (or none). A
+    write that fails for lack of room or permission is saved in the rescue folder instead, and the
+    BrushworkError raised says where.
+    """
+    path = Path(path)
+    if os.path.lexists(path) and not overwrite:
+        raise already_exists(path)
+    folder = _folder_of(path)
+    if not folder.is_dir():
+        raise BrushworkError(f"{path}: directory {folder} does not exist")
+    try:
+        _write_to(path, write, overwrite)
+    except OSError as exc:
+        if exc.errno in (
+            errno.ENOSPC,
+            errno.EDQUOT,
+            errno.EACCES,
+            errno.EPERM,
+            errno.EROFS,
+            errno.EIO,
+            errno.ENAMETOOLONG,
+        ):
+            raise _rescue(path, write, exc) from None
+        raise BrushworkError(f"{path}: could not be written ({exc.strerror or exc})") from None
     return path
 
 

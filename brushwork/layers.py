@@ -27,6 +27,8 @@ CONV_LAYERS: tuple[str, ...] = tuple(n for n in VGG19_LAYERS if n.startswith("co
 EFFICIENTNET_BLOCKS = 16
 EFFICIENTNET_LAYERS: tuple[str, ...] = ("stem", *(f"block{i}" for i in range(EFFICIENTNET_BLOCKS)), "head", "logits")
 _EFFICIENTNET_CHANNELS = (32, 16, 24, 24, 40, 40, 80, 80, 80, 112, 112, 112, 192, 192, 192, 192, 320, 1280, 1000)
+# The smallest square side each layer can be computed from (measured: its stride-2 stages need >= 2 px each).
+_EFFICIENTNET_MIN_SIDE = (2, 2, 4, 4, 8, 8, 16, 16, 16, 16, 16, 16, 32, 32, 32, 32, 32, 32, 32)
 
 
 def validate_layers(layers: Iterable[str]) -> None:
@@ -85,3 +87,27 @@ def check_channels(network: str, layer: str, channels: Sequence[int]) -> None:
     for outside in (max(channels), min(channels)):
         if not 0 <= outside < count:
             raise BrushworkError(f"layer {layer} has {count} channels (0..{count - 1}); got {outside}")
+
+
+def vgg19_min_side(layers: Sequence[str], padding_mode: str = "zeros") -> int:
+    """The smallest image side from which VGG19 can compute every layer of ``layers``.
+
+    Each pooling halves the side (rounding down) and needs at least 2 px; so a layer in block b
+    needs 2^(b-1) px, and pool_b itself 2^b. Reflect padding needs 2 px at every convolution, so
+    with it a convolution of block b needs 2^b px.
+    """
+    need = 1
+    for layer in layers:
+        validate_layers([layer])
+        block = int(layer[4])
+        pooled = layer.startswith("pool") or padding_mode == "reflect"
+        need = max(need, 2 ** (block if pooled else block - 1))
+    return need
+
+
+def min_side(network: str, layers: Sequence[str], padding_mode: str = "zeros") -> int:
+    """The smallest image side ``network`` can compute ``layers`` from (see ``vgg19_min_side``)."""
+    validate_network_layers(network, layers)
+    if network == "vgg19":
+        return vgg19_min_side(layers, padding_mode)
+    return max(_EFFICIENTNET_MIN_SIDE[EFFICIENTNET_LAYERS.index(layer)] for layer in layers)

@@ -228,7 +228,19 @@ class IntermediateSaver:
         if every:
             if directory.exists() and not directory.is_dir():
                 raise BrushworkError(f"{directory}: exists and is not a directory")
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BrushworkError(f"{directory}: cannot create the folder ({exc.strerror or exc})") from None
+            steps = sorted(directory.glob("level*_*.png"))
+            if steps and not overwrite:
+                raise BrushworkError(
+                    f"{directory}: already holds step images ({steps[0].name}, ...); pass --overwrite to replace "
+                    "them, or choose another --intermediates"
+                )
+            from ..files import check_writable
+
+            check_writable(directory / "level1_0001.png", overwrite=True)
 
     def on_iteration(self, progress: LevelProgress) -> None:
         if self.every and progress.iteration % self.every == 0:
@@ -251,6 +263,8 @@ def add_intermediate_options(parser: argparse.ArgumentParser) -> None:
 
 def intermediate_saver(args: argparse.Namespace) -> IntermediateSaver:
     folder = args.intermediates or args.output.with_name(args.output.stem + "_steps")
+    if args.save_every and folder.resolve() == args.output.resolve():
+        raise BrushworkError(f"--intermediates {folder}: is the output file; give a folder for the step images")
     return IntermediateSaver(args.save_every, folder, args.overwrite)
 
 

@@ -99,9 +99,11 @@ def run_top9(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..encoders import load_vgg19
+    from ..geometry import at_least
     from ..image.io import load_image
     from ..image.pyramid import fit_long_edge, resize
     from ..image.sheet import captioned_sheet
+    from ..layers import vgg19_min_side
     from ..techniques.visualize import top9_sheet
 
     check_output(args)
@@ -110,7 +112,8 @@ def run_top9(args: argparse.Namespace) -> int:
     images = []
     for path in paths:
         image = load_image(path)
-        images.append(resize(image, fit_long_edge(image.shape[-2], image.shape[-1], args.image_size)))
+        read_at = fit_long_edge(image.shape[-2], image.shape[-1], args.image_size)
+        images.append(resize(image, at_least(*read_at, vgg19_min_side([args.layer]))))
     encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
 
     def work(callback: Any) -> Picture:

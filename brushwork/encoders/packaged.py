@@ -38,5 +38,11 @@ def sha256_of(path: Path) -> str:
 
 
 def check_sha256(path: Path, expected: str | None, *, what: str, install_hint: str) -> None:
-    if expected is not None and sha256_of(path) != expected:
+    try:
+        actual = sha256_of(path) if expected is not None else None
+    except OSError as exc:
+        raise BrushworkError(
+            f"{what} file {path} cannot be read ({exc.strerror or exc}); reinstall: {install_hint}"
+        ) from None
+    if expected is not None and actual != expected:
         raise BrushworkError(f"{what} file {path} is corrupt (checksum mismatch); reinstall: {install_hint}")

@@ -20,7 +20,7 @@ import torch
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import BrushworkError
-from ..files import already_exists, write_atomically, write_text
+from ..files import check_writable, write_atomically, write_text
 from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
 
 # Pillow's format name for each output extension we write.
@@ -147,21 +147,14 @@ def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
         raise BrushworkError(
             f"{path}: unsupported output format {path.suffix or '(none)'!r}; use one of {', '.join(OUTPUT_FORMATS)}"
         )
-    if path.exists() and not overwrite:
-        raise already_exists(path)
-    if path.is_dir():
-        raise BrushworkError(f"{path}: is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise BrushworkError(f"{path}: directory {parent} does not exist")
-    return path
+    return check_writable(path, overwrite)
 
 
 def check_output_paths(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """``check_output_path`` for an output and, for formats without text chunks, its JSON sidecar."""
     path = check_output_path(path, overwrite)
-    if needs_sidecar(path) and sidecar_path(path).exists() and not overwrite:
-        raise already_exists(sidecar_path(path))
+    if needs_sidecar(path):
+        check_writable(sidecar_path(path), overwrite)
     return path
 
 

@@ -102,6 +102,24 @@ class Dataset:
             self.classes,
         )
 
+    def check(self) -> None:
+        """Refuse a dataset that cannot be trained on: no images, mismatched labels, labels outside the classes."""
+        for part, images, labels in (
+            ("training", self.train_images, self.train_labels),
+            ("test", self.test_images, self.test_labels),
+        ):
+            if len(images) == 0:
+                raise BrushworkError(f"{self.name}: the {part} split has no images")
+            if images.ndim != 3 or images.shape[1:] != (28, 28):
+                raise BrushworkError(f"{self.name}: {part} images are {images.shape[1:]}, not 28x28")
+            if len(labels) != len(images):
+                raise BrushworkError(f"{self.name}: {len(images)} {part} images but {len(labels)} labels")
+            outside = labels[(labels < 0) | (labels >= len(self.classes))]
+            if len(outside):
+                raise BrushworkError(
+                    f"{self.name}: {part} label {int(outside[0])} is not a class (0..{len(self.classes) - 1})"
+                )
+
 
 def fashion_mnist_dir() -> Path:
     return Path(os.environ.get(FASHION_MNIST_ENV_VAR) or FASHION_MNIST_DIR)
@@ -158,7 +176,11 @@ def load_mnist(root: str | os.PathLike | None = None, seed: int = MNIST_SPLIT_SE
     label_parts: list[np.ndarray] = []
     for digit, path in enumerate(_digit_files(root)):
         try:
-            values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float32)
+            text = path.read_text()
+        except OSError as exc:
+            raise BrushworkError(f"{path}: cannot read the MNIST digits file ({exc.strerror or exc})") from None
+        try:
+            values = np.asarray(json.loads(text)["data"], dtype=np.float32)
         except (ValueError, KeyError, TypeError) as exc:
             raise BrushworkError(f"{path}: not an MNIST digits file ({exc.__class__.__name__})") from None
         if values.size == 0 or values.size % 784:

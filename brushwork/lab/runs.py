@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from ..errors import BrushworkError
-from ..files import already_exists, write_text
+from ..files import already_exists, check_writable, write_text
 from ..image.io import load_image
 from ..image.pyramid import resize
 from ..image.sheet import grid, upscale
@@ -78,6 +78,7 @@ def prepare_folder(folder: Path, outputs: Sequence[str], overwrite: bool = False
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BrushworkError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    check_writable(folder / "results.json", overwrite=True)
     return folder
 
 
@@ -86,7 +87,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def _limited(dataset: Dataset, settings: TrainingSettings) -> Dataset:
-    return dataset.subset(settings.train_limit, settings.test_limit)
+    """The examples the settings ask for, refused before any work if they cannot be trained on."""
+    data = dataset.subset(settings.train_limit, settings.test_limit)
+    data.check()
+    return data
 
 
 def _merge_metric(histories: Mapping[str, list[dict[str, Any]]], key: str) -> list[dict[str, Any]]:
@@ -134,9 +138,9 @@ def classify(
     outputs = [f for name in names for f in classifier_outputs(name)]
     if compare:
         outputs += ["results.md", "results.json", "accuracy.png"]
-    folder = prepare_folder(folder, outputs, overwrite, resume)
     first = next(iter(all_settings.values()))
-    data = _limited(dataset if dataset is not None else load_fashion_mnist(), first)
+    data = _limited(dataset if dataset is not None else load_fashion_mnist(), first)  # before any folder is made
+    folder = prepare_folder(folder, outputs, overwrite, resume)
     results, summaries, histories = [], [], {}
     for name, settings in all_settings.items():
         reporter.say(f"{classifiers.TITLES[name]}: training on {len(data.train_images)} images")
@@ -226,8 +230,8 @@ def autoencoders(
         "results.json",
         "test_mse.png",
     ]
-    folder = prepare_folder(folder, outputs, overwrite, resume)
     data = _limited(dataset if dataset is not None else _named_dataset(settings.dataset), settings)
+    folder = prepare_folder(folder, outputs, overwrite, resume)
     made_by = record("lab-autoencoder", settings, {"models": list(models)})
     shown = classifiers.images_tensor(data.test_images[:12])
     rows, panels, histories = [], [shown], {}
@@ -303,8 +307,8 @@ def dcgan(
     """Train the DCGAN with a LeNet-5 judge of its samples; per-epoch sample grids, loss and quality plots."""
     settings.validate()
     outputs = ["dcgan.safetensors", "losses.png", "quality.png", "samples.png", "results.json", "samples"]
-    folder = prepare_folder(folder, outputs, overwrite, resume)
     data = _limited(dataset if dataset is not None else load_mnist(), settings)
+    folder = prepare_folder(folder, outputs, overwrite, resume)
     made_by = record("lab-dcgan", settings)
     (folder / "samples").mkdir(exist_ok=True)
     reporter.say("training the LeNet-5 judge on the MNIST training split")
@@ -410,10 +414,10 @@ def aae(
     settings.validate()
     supervised = settings.supervised
     picture_name = "style_grid.png" if supervised else "prior_samples.png"
+    data = _limited(dataset if dataset is not None else load_mnist(), settings)
     folder = prepare_folder(
         folder, ["aae.safetensors", "tsne.png", "losses.png", "results.json", picture_name], overwrite, resume
     )
-    data = _limited(dataset if dataset is not None else load_mnist(), settings)
     made_by = record("lab-aae", settings)
     kind = "supervised" if supervised else "unsupervised"
     reporter.start(f"aae ({kind})")

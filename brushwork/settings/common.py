@@ -6,11 +6,13 @@ and bounds wherever it appears; a technique only chooses its default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, POOLINGS, PRECISIONS
-from ..layers import validate_layers
-from .schema import setting
+from ..geometry import long_edge_for
+from ..layers import deepest_layer, min_side, validate_layers
+from .schema import Settings, setting
 
 MAX_SEED = 2**63 - 1
 
@@ -82,3 +84,31 @@ def iterations_field(default: tuple[int, ...]) -> Any:
 
 def vgg19_layer_check() -> Any:
     return _vgg19_layer
+
+
+def check_photo_fits(
+    settings: Settings, photo: tuple[int, int], output: tuple[int, int], layers: Sequence[str], network: str = "vgg19"
+) -> None:
+    """Refuse a photo whose output size (``settings.size``) is too small for ``layers`` on a side.
+
+    The message gives the smallest ``size`` that works for this photo's shape, or says to crop it
+    where even ``max_size`` is not enough.
+    """
+    need = min_side(network, layers)
+    if min(output) >= need:
+        return
+    deepest = deepest_layer(layers) if network == "vgg19" else layers[-1]
+    smallest = long_edge_for(*photo, need)
+    max_size = getattr(settings, "max_size", None)
+    fix = (
+        f"give {{name}} {smallest} or more, or shallower layers"
+        if max_size is None or smallest <= max_size
+        else "crop it to a less extreme shape, or use shallower layers"
+    )
+    size = getattr(settings, "size", None)
+    at = f"at {{name}} {size} " if size is not None else ""
+    raise settings.error(
+        "size",
+        f"{at}the {photo[1]}x{photo[0]} photo becomes {output[1]}x{output[0]} px, but {deepest} needs at least "
+        f"{need} px on each side: {fix}",
+    )

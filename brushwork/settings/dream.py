@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
-from ..geometry import fit_long_edge
-from ..layers import NETWORKS, check_channels, validate_network_layers
+from ..geometry import at_least, fit_long_edge
+from ..layers import NETWORKS, check_channels, min_side, validate_network_layers
 from .common import (
+    check_photo_fits,
     pooling_field,
     precision_field,
     seed_field,
@@ -75,8 +76,14 @@ class DreamSettings(Settings):
     def validate(self, image_size: tuple[int, int] | None = None) -> None:
         """Check the settings, and with ``image_size`` (height, width) that they fit that photo."""
         super().validate()
-        if image_size is not None and self.size is None and max(image_size) > self.max_size:
+        if image_size is None:
+            return
+        if self.size is None and max(image_size) > self.max_size:
             raise self.error("size", f"the photo is {max(image_size)} pixels long; give {{name}} up to {self.max_size}")
+        check_photo_fits(self, image_size, self.octave_sizes(*image_size)[-1], [self.dream_layer], self.network)
+
+    def min_side(self) -> int:
+        return min_side(self.network, [self.dream_layer])
 
     def octave_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
         """From the smallest octave to the output size."""
@@ -84,5 +91,8 @@ class DreamSettings(Settings):
         sizes = []
         for k in reversed(range(self.octaves)):
             factor = self.octave_scale**-k
-            sizes.append((max(MIN_LEVEL_SIZE, round(final[0] * factor)), max(MIN_LEVEL_SIZE, round(final[1] * factor))))
+            octave = (max(MIN_LEVEL_SIZE, round(final[0] * factor)), max(MIN_LEVEL_SIZE, round(final[1] * factor)))
+            # An octave too small for the layer is enlarged (it stays no larger than the output).
+            enlarged = at_least(*octave, self.min_side())
+            sizes.append((min(enlarged[0], final[0]), min(enlarged[1], final[1])))
         return sizes

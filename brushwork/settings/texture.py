@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
+from ..layers import deepest_layer, vgg19_min_side
 from .common import (
     iterations_field,
     lr_field,
@@ -76,11 +77,32 @@ class TextureSettings(Settings):
             )
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
         check_schedule(self, self.scales, self.iterations)
+        need = self.min_side()
+        if min(self.size) < need:
+            raise self.error(
+                "size",
+                f"a {width}x{height} texture is too small for {deepest_layer(self.style_layers)}, which needs "
+                f"{need} px per side here: give {{name}} {need}x{need} or more",
+            )
+
+    @property
+    def padding_mode(self) -> str:
+        """How the network pads the texture: circular for a tile, reflect otherwise (no invented border)."""
+        return "circular" if self.tileable else "reflect"
+
+    def min_side(self) -> int:
+        return vgg19_min_side(self.style_layers, self.padding_mode)
+
+    def source_min_side(self) -> int:
+        """The source is always read with reflect padding (wrapping a photo would invent edges)."""
+        return vgg19_min_side(self.style_layers, "reflect")
 
     def level_sizes(self) -> list[tuple[int, int]]:
+        """Each level's (height, width); a coarse level too small for the style layers is enlarged."""
         multiple = TILE_MULTIPLE if self.tileable else 1
+        floor = max(MIN_LEVEL_SIZE, self.min_side())
         sizes = []
         for scale in self.scales:
             h, w = (max(multiple, round(side * scale / multiple) * multiple) for side in self.size)
-            sizes.append((max(h, MIN_LEVEL_SIZE), max(w, MIN_LEVEL_SIZE)))
+            sizes.append((max(h, floor), max(w, floor)))
         return sizes

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from ..constants import GATYS_STYLE_LAYERS, MIN_LEVEL_SIZE, MIN_SIZE
 from ..errors import BrushworkError
-from ..geometry import fit_long_edge
-from ..layers import VGG19_LAYERS, layer_channels, validate_layers
+from ..geometry import at_least, fit_area, fit_long_edge
+from ..layers import VGG19_LAYERS, deepest_layer, layer_channels, validate_layers, vgg19_min_side
 from .common import (
+    check_photo_fits,
     iterations_field,
     lr_field,
     optimizer_field,
@@ -23,6 +26,7 @@ from .common import (
 )
 from .schema import Settings, setting
 
+MAX_STYLE_SCALE = 4.0
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 # "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
 INITS = ("content", "noise", "image")
@@ -98,7 +102,10 @@ class TransferSettings(Settings):
         none_means="every layer at every scale",
     )
     style_scale: float = setting(
-        1.0, "style image size relative to the output (1: the same number of pixels)", minimum=0.1, maximum=4
+        1.0,
+        "style image size relative to the output (1: the same number of pixels)",
+        minimum=0.1,
+        maximum=MAX_STYLE_SCALE,
     )
     style_blend: tuple[float, ...] | None = setting(
         None, "one blend weight per style image", minimum=0, metavar="W", none_word="none", none_means="an equal blend"
@@ -133,8 +140,58 @@ class TransferSettings(Settings):
             detail_depth=None,
         )
 
+    def level_settings(self) -> list[TransferSettings]:
+        """The settings each level of the schedule runs with (the last of several is the detail level)."""
+        levels = [self] * len(self.scales)
+        if len(levels) > 1:
+            levels[-1] = self.detail_level()
+        return levels
+
     def level_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
-        return [fit_long_edge(height, width, max(MIN_LEVEL_SIZE, round(self.size * s))) for s in self.scales]
+        """Each level's (height, width); a coarse level too small for its layers is enlarged to what they need."""
+        sizes = []
+        for scale, level in zip(self.scales, self.level_settings(), strict=True):
+            size = fit_long_edge(height, width, max(MIN_LEVEL_SIZE, round(self.size * scale)))
+            sizes.append(at_least(*size, vgg19_min_side([level.content_layer, *level.style_layers])))
+        return sizes
+
+    def style_size(self, size: tuple[int, int], style: tuple[int, int]) -> tuple[int, int]:
+        """The size a style image is read at for a level of ``size`` (with this level's settings): as many
+        pixels as the level times ``style_scale``², and never smaller than the style layers need."""
+        planned = fit_area(*style, size[0] * size[1] * self.style_scale**2)
+        return at_least(*planned, vgg19_min_side(self.style_layers))
+
+    def check_geometry(self, content: tuple[int, int], styles: Sequence[tuple[int, int]]) -> None:
+        """Refuse, before any work, a photo or style image that the network cannot see at some level."""
+        final = fit_long_edge(*content, self.size)
+        levels = self.level_settings()
+        layers = [layer for level in levels for layer in (level.content_layer, *level.style_layers)]
+        check_photo_fits(self, content, final, layers)
+        sizes = self.level_sizes(*content)
+        for index, style in enumerate(styles):
+            full = fit_area(*style, final[0] * final[1] * self.style_scale**2)
+            full_need = vgg19_min_side(levels[-1].style_layers)
+            if min(full) < full_need:
+                least = math.ceil(self.style_scale * full_need / min(full) * 100) / 100
+                fix = (
+                    f"give {{name}} {least:g} or more"
+                    if least <= MAX_STYLE_SCALE
+                    else "crop it to a less extreme shape"
+                )
+                raise self.error(
+                    "style_scale",
+                    f"at {{name}} {self.style_scale:g} style image #{index} ({style[1]}x{style[0]}) is read at "
+                    f"{full[1]}x{full[0]} px, but {deepest_layer(levels[-1].style_layers)} needs {full_need} px: {fix}",
+                )
+            for size, level in zip(sizes, levels, strict=True):
+                planned = fit_area(*style, size[0] * size[1] * self.style_scale**2)
+                read = level.style_size(size, style)
+                if read[0] * read[1] > 4 * max(1, planned[0] * planned[1]):
+                    raise self.error(
+                        "style_scale",
+                        f"style image #{index} ({style[1]}x{style[0]}) is too narrow for the network at the coarse "
+                        "scales: crop it to a less extreme shape (or give {name} a larger value)",
+                    )
 
     def check(self) -> None:
         check_layer_weights(self, self.style_layers, self.style_layer_weights)

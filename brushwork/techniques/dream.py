@@ -15,6 +15,7 @@ import torch
 from ..encoders import load_encoder
 from ..encoders.base import Encoder
 from ..encoders.precision import autocast_dtype, network_autocast
+from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
 from ..render.param import PixelImage
@@ -36,9 +37,8 @@ def _objective(
     if guide is None:
         return ActivationObjective(layer, channels, power=2)
     with torch.no_grad(), network_autocast(autocast):
-        guide_features = encoder(resize(guide, fit_long_edge(guide.shape[-2], guide.shape[-1], GUIDE_SIZE)), [layer])[
-            layer
-        ]
+        read_at = at_least(*fit_long_edge(guide.shape[-2], guide.shape[-1], GUIDE_SIZE), settings.min_side())
+        guide_features = encoder(resize(guide, read_at), [layer])[layer]
     return GuidedObjective(layer, guide_features, channels)
 
 

@@ -21,6 +21,7 @@ from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalV
 from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
+from ..settings.common import check_photo_fits
 from ..settings.invert import INVERSION_LAYERS, InversionSettings
 from .progress import LevelProgress, level_reporter
 
@@ -52,7 +53,9 @@ def invert(
     if encoder is None:
         encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling)
     autocast = autocast_dtype(settings.precision)
-    size = fit_long_edge(image.shape[-2], image.shape[-1], settings.size)
+    photo = (image.shape[-2], image.shape[-1])
+    size = fit_long_edge(*photo, settings.size)
+    check_photo_fits(settings, photo, size, settings.layers)
     target_image = resize(image, size)
     with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)

@@ -13,6 +13,7 @@ import torch
 from ..constants import MIN_SIZE
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
+from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
@@ -34,9 +35,7 @@ def synthesize(
     """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``."""
     settings.validate()
     if encoder is None:
-        encoder = load_vgg19(
-            settings.style_layers, pooling=settings.pooling, padding_mode="circular" if settings.tileable else "reflect"
-        )
+        encoder = load_vgg19(settings.style_layers, pooling=settings.pooling, padding_mode=settings.padding_mode)
     vgg = encoder
     autocast = autocast_dtype(settings.precision)
     resample = resize_periodic if settings.tileable else resize
@@ -47,7 +46,8 @@ def synthesize(
     def objective(level: Level) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
         # The source shrinks with the output so that its elements keep their size relative to it.
         long_edge = max(MIN_SIZE, round(style_long_edge * max(level.size) / final_side))
-        source = resize(style, fit_long_edge(style.shape[-2], style.shape[-1], long_edge))
+        read_at = at_least(*fit_long_edge(style.shape[-2], style.shape[-1], long_edge), settings.source_min_side())
+        source = resize(style, read_at)
         with torch.no_grad(), network_autocast(autocast), vgg.padding("reflect"):
             targets = StyleLoss.targets_from([vgg(source, settings.style_layers)], [1.0])
         terms: dict[str, LossTerm] = {"style": StyleLoss(targets, settings.layer_weights())}

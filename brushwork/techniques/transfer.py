@@ -16,7 +16,7 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image import color
-from ..image.pyramid import fit_area, high_frequencies, resize
+from ..image.pyramid import high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE
@@ -52,12 +52,17 @@ class StyleRegion:
     mask: torch.Tensor | None  # (1, 1, H, W) weights in [0, 1]; None: the whole image
 
 
-def style_regions(n_styles: int, masks: Mapping[int, torch.Tensor] | None, blend: Sequence[float]) -> list[StyleRegion]:
-    """One region per masked style (that style alone), and one for the rest with the other styles blended."""
-    masks = dict(masks or {})
-    for index in masks:
+def style_regions(
+    n_styles: int, masks: Mapping[int, torch.Tensor] | None, blend: Sequence[float], size: tuple[int, int]
+) -> list[StyleRegion]:
+    """One region per masked style (that style alone), and one for the rest with the other styles blended.
+
+    Masks of any sizes are first brought to the output's ``size``, so that they can be summed.
+    """
+    for index in masks or {}:
         if not 0 <= index < n_styles:
             raise BrushworkError(f"mask refers to style {index}, but there are {n_styles} style images (0-based)")
+    masks = {index: resize(mask, size).clamp(0, 1) for index, mask in (masks or {}).items()}
     regions = [StyleRegion((i,), (1.0,), masks[i]) for i in sorted(masks)]
     rest = tuple(i for i in range(n_styles) if i not in masks)
     if rest:
@@ -109,9 +114,10 @@ def level_loss_terms(
             settings.content_layer
         ]
         style_features = []
-        area = level.size[0] * level.size[1] * settings.style_scale**2
         for style in styles:
-            style_input = level.from_rgb(resize(style, fit_area(style.shape[-2], style.shape[-1], area)))
+            style_input = level.from_rgb(
+                resize(style, settings.style_size(level.size, (style.shape[-2], style.shape[-1])))
+            )
             if level.luminance_only:
                 style_input = color.match_luminance(style_input, level.content_input)
             style_features.append(encoder(level.network_input(style_input), settings.style_layers))
@@ -149,9 +155,12 @@ def stylize(
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     """
     settings.validate(len(styles))
+    settings.check_geometry((content.shape[-2], content.shape[-1]), [(s.shape[-2], s.shape[-1]) for s in styles])
     if settings.init == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
-    regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles))
+    regions = style_regions(
+        len(styles), masks, settings.style_blend or (1.0,) * len(styles), (content.shape[-2], content.shape[-1])
+    )
     if encoder is None:
         encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
     vgg = encoder
@@ -182,11 +191,10 @@ def stylize(
             parameter = parameter + high_frequencies(at(level).content_input, previous.size)
         return parameter
 
+    level_settings = settings.level_settings()
+
     def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
-        detail = level.is_last and level.count > 1
-        terms = level_loss_terms(
-            vgg, at(level), styles, regions, settings.detail_level() if detail else settings, autocast
-        )
+        terms = level_loss_terms(vgg, at(level), styles, regions, level_settings[level.index], autocast)
         return lambda p: terms(at(level).network_input(p))
 
     schedule = CoarseToFine(
