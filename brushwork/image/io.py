@@ -25,6 +25,9 @@ from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
 
 # Pillow's format name for each output extension we write.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+# The formats brushwork decodes, whatever a file's name says; Pillow's other decoders (DDS, PSD, ICNS,
+# ...) are not offered to untrusted files.
+INPUT_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "GIF", "PPM")
 # Inputs above this many pixels are refused before decoding (a decompression bomb defence).
 MAX_INPUT_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
 
@@ -86,6 +89,11 @@ def to_rgb_array(img: Image.Image) -> np.ndarray:
         return rgba[..., :3] * alpha + (1.0 - alpha)
     if img.mode.startswith("I;16") or img.mode in ("I", "F"):
         values = np.asarray(img, dtype=np.float32)
+        if not np.isfinite(values).all():
+            bad = int((~np.isfinite(values)).sum())
+            raise BrushworkError(
+                f"{bad} pixel values are not numbers (NaN or infinite); brushwork cannot tell their colour"
+            )
         if img.mode == "F":
             scale = 1.0 if values.max(initial=0.0) <= 1.0 else 255.0
         elif img.mode.startswith("I;16") or values.max(initial=0) > 255:
@@ -112,7 +120,7 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS)
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; our own check below refuses those.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
+            with Image.open(path, formats=INPUT_FORMATS) as opened:
                 width, height = opened.size
                 if width * height > max_pixels:
                     raise BrushworkError(
@@ -121,7 +129,10 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS)
                     )
                 opened.load()
                 img = to_srgb(ImageOps.exif_transpose(opened))
-                array = to_rgb_array(img)
+                try:
+                    array = to_rgb_array(img)
+                except BrushworkError as exc:
+                    raise BrushworkError(f"{path}: {exc}") from None
     except BrushworkError:
         raise
     except Image.DecompressionBombError:
@@ -130,7 +141,9 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS)
         raise BrushworkError(f"{path}: not an image file brushwork can read") from None
     except PermissionError:
         raise BrushworkError(f"{path}: permission denied") from None
-    except (OSError, SyntaxError, ValueError):
+    except MemoryError:
+        raise BrushworkError(f"{path}: not enough memory to decode this image") from None
+    except Exception:  # the decoding boundary: whatever a damaged file makes Pillow raise means it cannot be read
         raise BrushworkError(f"{path}: image file is truncated or corrupt") from None
     return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).unsqueeze(0)
 

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from ..errors import BrushworkError
 from ..image.io import load_image, save_image
 from ..optim import Interrupted
 from ..provenance import record
@@ -112,7 +113,15 @@ def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
             callback(progress)
 
     started = time.perf_counter()
-    image = RUNNERS[job.technique](job, report)
+    try:
+        image = RUNNERS[job.technique](job, report)
+    except MemoryError:
+        raise BrushworkError("ran out of memory; give a smaller size") from None
+    except RuntimeError as exc:
+        # The estimate before the run (brushwork.memory) missed: say so in one line, not torch's traceback.
+        if "allocate" in str(exc) or "out of memory" in str(exc):
+            raise BrushworkError(f"ran out of memory ({str(exc).splitlines()[0][:120]}); give a smaller size") from None
+        raise
     return JobResult(image, dict(last), time.perf_counter() - started)
 
 

@@ -30,9 +30,9 @@ class TrainingSettings(Settings):
     # Settings a resumed run may change.
     resumable_changes: ClassVar[frozenset[str]] = frozenset({"epochs"})
 
-    epochs: int = setting(20, "epochs to train in all (a resumed run does only the ones left)", minimum=1)
-    batch_size: int = setting(64, "examples per training step", minimum=1)
-    learning_rate: float = setting(1e-3, "the optimiser's learning rate", minimum=0, exclusive_minimum=True)
+    epochs: int = setting(20, "epochs to train in all (a resumed run does only the ones left)", minimum=1, cap=100_000)
+    batch_size: int = setting(64, "examples per training step", minimum=1, cap=1_000_000)
+    learning_rate: float = setting(1e-3, "the optimiser's learning rate", minimum=0, exclusive_minimum=True, cap=10)
     seed: int = seed_field()
     train_limit: int | None = setting(
         None,
@@ -58,8 +58,8 @@ class ClassifierSettings(TrainingSettings):
 
     technique: ClassVar[str] = "lab-classify"
 
-    svm_c: float = setting(1.0, "the SVM's regularisation C (svm only)", minimum=0, exclusive_minimum=True)
-    svm_max_iter: int = setting(1000, "liblinear's iteration limit (svm only)", minimum=1)
+    svm_c: float = setting(1.0, "the SVM's regularisation C (svm only)", minimum=0, exclusive_minimum=True, cap=1e6)
+    svm_max_iter: int = setting(1000, "liblinear's iteration limit (svm only)", minimum=1, cap=10_000_000)
     transfer_size: int = setting(
         96, "EfficientNet input side (efficientnet only)", minimum=32, maximum=512, unit="pixels"
     )
@@ -91,14 +91,14 @@ class AutoencoderSettings(TrainingSettings):
 class GANSettings(TrainingSettings):
     technique: ClassVar[str] = "lab-dcgan"
 
-    learning_rate: float = setting(2e-4, "the optimisers' learning rate", minimum=0, exclusive_minimum=True)
+    learning_rate: float = setting(2e-4, "the optimisers' learning rate", minimum=0, exclusive_minimum=True, cap=10)
     architecture: str = setting(
         "seed", "seed (seed 004's networks) or radford (the DCGAN paper's)", choices=GAN_ARCHITECTURES
     )
-    generator_steps: int = setting(1, "generator updates per discriminator update", minimum=1)
+    generator_steps: int = setting(1, "generator updates per discriminator update", minimum=1, cap=100)
     optimizer: str = setting("adam", "adam (the DCGAN paper's) or sgd (the seed's)", choices=GAN_OPTIMIZERS)
-    quality_samples: int = setting(2000, "generated digits per quality measurement", minimum=2)
-    grid_samples: int = setting(100, "digits in each epoch's sample grid", minimum=1)
+    quality_samples: int = setting(2000, "generated digits per quality measurement", minimum=2, cap=100_000)
+    grid_samples: int = setting(100, "digits in each epoch's sample grid", minimum=1, cap=1000)
 
 
 @dataclass(frozen=True)
@@ -107,15 +107,15 @@ class JudgeSettings(TrainingSettings):
 
     technique: ClassVar[str] = "lab-judge"
 
-    epochs: int = setting(10, "epochs to train the judge", minimum=1)
+    epochs: int = setting(10, "epochs to train the judge", minimum=1, cap=100_000)
 
 
 @dataclass(frozen=True)
 class AAESettings(TrainingSettings):
     technique: ClassVar[str] = "lab-aae"
 
-    epochs: int = setting(40, "epochs to train in all (a resumed run does only the ones left)", minimum=1)
-    batch_size: int = setting(128, "examples per training step", minimum=1)
+    epochs: int = setting(40, "epochs to train in all (a resumed run does only the ones left)", minimum=1, cap=100_000)
+    batch_size: int = setting(128, "examples per training step", minimum=1, cap=1_000_000)
     supervised: bool = setting(False, "give the decoder the class, so the code learns style")
     # Against the per-pixel reconstruction BCE (about 0.1).
     class_confusion_weight: float = setting(

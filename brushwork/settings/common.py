@@ -12,9 +12,15 @@ from typing import Any
 from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, POOLINGS, PRECISIONS
 from ..geometry import long_edge_for
 from ..layers import deepest_layer, min_side, validate_layers
+from ..memory import shortfall, vgg19_bytes
 from .schema import Settings, setting
 
 MAX_SEED = 2**63 - 1
+# Bounds past any sensible use, so that a typo cannot overflow float32 or ask for terabytes.
+MAX_WEIGHT = 1e12
+MAX_ITERATIONS = 1_000_000
+MAX_LEARNING_RATE = 1e4
+MAX_SIZE_LIMIT = 32768
 
 
 def _vgg19_layer(layer: str) -> None:
@@ -43,6 +49,7 @@ def lr_field() -> Any:
         "learning rate",
         minimum=0,
         exclusive_minimum=True,
+        cap=MAX_LEARNING_RATE,
         none_word="none",
         none_means="the optimiser's own: 1 for L-BFGS, 0.02 for Adam",
     )
@@ -57,6 +64,7 @@ def style_layer_weights_field() -> Any:
         None,
         "one weight per style layer",
         minimum=0,
+        cap=MAX_WEIGHT,
         metavar="W",
         none_word="none",
         none_means="1e3/N² for a layer of N channels (Gatys et al.)",
@@ -64,7 +72,7 @@ def style_layer_weights_field() -> Any:
 
 
 def tv_weight_field(default: float = 0.0, help: str = "weight of the total-variation smoothness loss") -> Any:
-    return setting(default, help, minimum=0)
+    return setting(default, help, minimum=0, cap=MAX_WEIGHT)
 
 
 def scales_field() -> Any:
@@ -79,11 +87,23 @@ def scales_field() -> Any:
 
 
 def iterations_field(default: tuple[int, ...]) -> Any:
-    return setting(default, "iterations at each scale", minimum=0, metavar="N")
+    return setting(default, "iterations at each scale", minimum=0, cap=MAX_ITERATIONS, metavar="N")
 
 
 def vgg19_layer_check() -> Any:
     return _vgg19_layer
+
+
+def check_memory(settings: Settings, sizes: Sequence[tuple[int, int]], layers: Sequence[Sequence[str]]) -> None:
+    """Refuse sizes whose network pass (at the largest of ``sizes``, each with its ``layers``) cannot fit in memory."""
+    need = max(vgg19_bytes(h, w, level_layers) for (h, w), level_layers in zip(sizes, layers, strict=True))
+    short = shortfall(need)
+    if short is not None:
+        raise settings.error(
+            "size",
+            f"at {{name}} {getattr(settings, 'size', '?')} the network needs about {short[0]:.1f} GB of memory and "
+            f"{short[1]:.1f} GB is available: give a smaller {{name}}",
+        )
 
 
 def check_photo_fits(

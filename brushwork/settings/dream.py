@@ -9,6 +9,8 @@ from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
 from ..geometry import at_least, fit_long_edge
 from ..layers import NETWORKS, check_channels, min_side, validate_network_layers
 from .common import (
+    MAX_ITERATIONS,
+    MAX_SIZE_LIMIT,
     check_photo_fits,
     pooling_field,
     precision_field,
@@ -51,14 +53,18 @@ class DreamSettings(Settings):
         none_word="photo",
         none_means="the photo's size",
     )
-    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
-    octaves: int = setting(4, "number of octaves (scales)", minimum=1)
+    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, cap=MAX_SIZE_LIMIT, unit="pixels")
+    octaves: int = setting(4, "number of octaves (scales)", minimum=1, cap=16)
     octave_scale: float = setting(1.4, "size ratio between octaves", minimum=1, exclusive_minimum=True, maximum=4)
-    iterations: int = setting(10, "iterations per octave", minimum=0)
+    iterations: int = setting(10, "iterations per octave", minimum=0, cap=MAX_ITERATIONS)
     step: float = setting(
-        1.5, "step size in 0-255 pixel units, after normalising the gradient", minimum=0, exclusive_minimum=True
+        1.5,
+        "step size in 0-255 pixel units, after normalising the gradient",
+        minimum=0,
+        exclusive_minimum=True,
+        cap=255,
     )
-    jitter: int = setting(32, "random shift in pixels", minimum=0)
+    jitter: int = setting(32, "random shift in pixels", minimum=0, cap=1024)
     # Max pooling gives the crisper, classic dream structures.
     pooling: str = pooling_field("max", "VGG19's pooling (VGG19 only)")
     precision: str = precision_field()

@@ -47,6 +47,9 @@ class Spec:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | str | None = None  # a number, or the name of another setting that bounds this one
+    # An upper limit past any sensible use (so a typo cannot overflow float32 or ask for terabytes); unlike
+    # ``maximum`` it is not part of the range messages state, only of the one for a value above it.
+    cap: float | None = None
     exclusive_minimum: bool = False
     unit: str = ""  # said after the bounds in messages ("pixels")
     # Checks a value beyond type, choices and bounds (e.g. a known layer name); raises BrushworkError.
@@ -257,6 +260,8 @@ class Settings:
         low = spec.minimum
         high = getattr(self, spec.maximum) if isinstance(spec.maximum, str) else spec.maximum
         unit = f" {spec.unit}" if spec.unit else ""
+        if spec.cap is not None and item > spec.cap:
+            raise self.error(f.name, f"{{name}} must be <= {_number(spec.cap)}{unit}, not {_number(item)}")
         low_ok = low is None or (item > low if spec.exclusive_minimum else item >= low)
         high_ok = high is None or item <= high
         if low_ok and high_ok:
@@ -296,7 +301,7 @@ def _number(value: float | None) -> str:
     """Whole numbers exactly (a seed of 2**64), others as short as they read (1e-05, 0.5)."""
     if value is None:
         return "none"
-    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e6):
         return str(int(value))
     return f"{value:g}"
 
@@ -335,6 +340,8 @@ def _property_schema(cls: type, field: dataclasses.Field[Any], default: Any) -> 
         item["exclusiveMinimum" if spec.exclusive_minimum else "minimum"] = spec.minimum
     if isinstance(spec.maximum, (int, float)):
         item["maximum"] = spec.maximum
+    if spec.cap is not None:
+        item["maximum"] = spec.cap
     schema: dict[str, Any]
     if kind.sequence:
         schema = {"type": "array", "items": item}

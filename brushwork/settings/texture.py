@@ -8,6 +8,7 @@ from typing import ClassVar
 from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
 from ..layers import deepest_layer, vgg19_min_side
 from .common import (
+    MAX_SIZE_LIMIT,
     iterations_field,
     lr_field,
     optimizer_field,
@@ -42,7 +43,7 @@ class TextureSettings(Settings):
         maximum="max_size",
         unit="pixels per side",
     )
-    max_size: int = setting(4096, "refuse sides above this", minimum=MIN_SIZE, unit="pixels")
+    max_size: int = setting(4096, "refuse sides above this", minimum=MIN_SIZE, cap=MAX_SIZE_LIMIT, unit="pixels")
     # This sets the scale of the texture's elements in the output.
     style_size: int | None = setting(
         512,

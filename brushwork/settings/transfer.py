@@ -12,6 +12,8 @@ from ..errors import BrushworkError
 from ..geometry import at_least, fit_area, fit_long_edge
 from ..layers import VGG19_LAYERS, deepest_layer, layer_channels, validate_layers, vgg19_min_side
 from .common import (
+    MAX_SIZE_LIMIT,
+    MAX_WEIGHT,
     check_photo_fits,
     iterations_field,
     lr_field,
@@ -65,7 +67,7 @@ class TransferSettings(Settings):
     resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
 
     size: int = setting(512, "long edge of the output in pixels", minimum=MIN_SIZE, maximum="max_size", unit="pixels")
-    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, unit="pixels")
+    max_size: int = setting(4096, "refuse sizes above this", minimum=MIN_SIZE, cap=MAX_SIZE_LIMIT, unit="pixels")
     content_layer: str = setting(
         "relu4_2",
         "VGG19 layer whose features keep the photo's content",
@@ -73,10 +75,10 @@ class TransferSettings(Settings):
         metavar="LAYER",
     )
     # Against 1e3/N² style weights on this (unnormalised) VGG, 5 keeps the photo recognisable.
-    content_weight: float = setting(5.0, "weight α of the content loss", minimum=0)
+    content_weight: float = setting(5.0, "weight α of the content loss", minimum=0, cap=MAX_WEIGHT)
     style_layers: tuple[str, ...] = style_layers_field("VGG19 layers whose Gram matrices carry the style")
     style_layer_weights: tuple[float, ...] | None = style_layer_weights_field()
-    style_weight: float = setting(1.0, "weight β of the style loss", minimum=0)
+    style_weight: float = setting(1.0, "weight β of the style loss", minimum=0, cap=MAX_WEIGHT)
     tv_weight: float = tv_weight_field()
     pooling: str = pooling_field()
     init: str = setting(
@@ -108,7 +110,13 @@ class TransferSettings(Settings):
         maximum=MAX_STYLE_SCALE,
     )
     style_blend: tuple[float, ...] | None = setting(
-        None, "one blend weight per style image", minimum=0, metavar="W", none_word="none", none_means="an equal blend"
+        None,
+        "one blend weight per style image",
+        minimum=0,
+        cap=MAX_WEIGHT,
+        metavar="W",
+        none_word="none",
+        none_means="an equal blend",
     )
     preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
     precision: str = precision_field()

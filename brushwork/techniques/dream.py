@@ -20,6 +20,7 @@ from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
 from ..render.param import PixelImage
 from ..render.transforms import Jitter
+from ..settings.common import check_memory
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
 from .levels import CoarseToFine, Level
 from .progress import LevelProgress
@@ -77,5 +78,7 @@ def dream(
         keep_latest=True,
     )
     sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
+    if settings.network == "vgg19":
+        check_memory(settings, sizes, [[settings.dream_layer]] * len(sizes))
     parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback)
     return (resize(image, last.size) + detail_of(parameter, last)).clamp(0, 1)

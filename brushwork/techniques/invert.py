@@ -21,7 +21,7 @@ from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalV
 from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
-from ..settings.common import check_photo_fits
+from ..settings.common import check_memory, check_photo_fits
 from ..settings.invert import INVERSION_LAYERS, InversionSettings
 from .progress import LevelProgress, level_reporter
 
@@ -56,6 +56,7 @@ def invert(
     photo = (image.shape[-2], image.shape[-1])
     size = fit_long_edge(*photo, settings.size)
     check_photo_fits(settings, photo, size, settings.layers)
+    check_memory(settings, [size], [settings.layers])
     target_image = resize(image, size)
     with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)

@@ -18,6 +18,7 @@ from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE, PixelImage
+from ..settings.common import check_memory
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
 from .levels import CoarseToFine, Level
 from .progress import LevelProgress
@@ -34,6 +35,8 @@ def synthesize(
 ) -> torch.Tensor:
     """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``."""
     settings.validate()
+    sizes = settings.level_sizes()
+    check_memory(settings, sizes, [settings.style_layers] * len(sizes))
     if encoder is None:
         encoder = load_vgg19(settings.style_layers, pooling=settings.pooling, padding_mode=settings.padding_mode)
     vgg = encoder

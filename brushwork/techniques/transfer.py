@@ -20,6 +20,7 @@ from ..image.pyramid import high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE
+from ..settings.common import check_memory
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .levels import CoarseToFine, Level
 from .progress import LevelProgress
@@ -155,7 +156,10 @@ def stylize(
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     """
     settings.validate(len(styles))
-    settings.check_geometry((content.shape[-2], content.shape[-1]), [(s.shape[-2], s.shape[-1]) for s in styles])
+    photo = (content.shape[-2], content.shape[-1])
+    settings.check_geometry(photo, [(s.shape[-2], s.shape[-1]) for s in styles])
+    level_layers = [[level.content_layer, *level.style_layers] for level in settings.level_settings()]
+    check_memory(settings, settings.level_sizes(*photo), level_layers)
     if settings.init == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
     regions = style_regions(

@@ -1,0 +1,46 @@
+"""How much memory a run's network needs, and how much the machine has: a size that cannot be
+allocated is refused before any work, not found out by torch halfway through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .layers import VGG19_LAYERS, deepest_layer, layer_channels
+
+# Bytes per float32 value the network keeps per layer output for the backward pass, counting its
+# gradient too. Measured: a 2048x1416 detail level (to relu3_1) peaked at 10.0 GiB, 3.4 KB a pixel,
+# where this model gives 3.5 KB (440 values a pixel, times 2 x 4 bytes).
+_BYTES_PER_VALUE = 8
+# What torch, the weights and the images take besides the activations (measured ~0.6 GB at 512 px).
+BASELINE_BYTES = 600_000_000
+
+
+def vgg19_bytes(height: int, width: int, layers: Sequence[str]) -> int:
+    """Activations and their gradients for one forward+backward pass up to the deepest of ``layers``."""
+    values = 0
+    for name in VGG19_LAYERS[: VGG19_LAYERS.index(deepest_layer(layers)) + 1]:
+        block = int(name[4])
+        shrink = 2 ** (block if name.startswith("pool") else block - 1)
+        values += layer_channels(name) * (height // shrink) * (width // shrink)
+    return values * _BYTES_PER_VALUE
+
+
+def available_bytes() -> int | None:
+    """Memory the kernel says new work can have (MemAvailable); None where that is not known."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def shortfall(need: int) -> tuple[float, float] | None:
+    """(needed GB, available GB) when ``need`` bytes (plus the baseline) will not fit; None when they will."""
+    available = available_bytes()
+    total = need + BASELINE_BYTES
+    if available is None or total <= available:
+        return None
+    return total / 1e9, available / 1e9
