@@ -42,20 +42,21 @@ def _name_max(folder: Path) -> int:
 def check_writable(path: str | os.PathLike[str], overwrite: bool = False, expected_bytes: int = 0) -> Path:
     """Refuse, before any work, a place a file cannot be written to (one line saying why)."""
     path = Path(path)
-    if os.path.lexists(path) and not overwrite:  # lexists: a dangling symlink is there too
-        raise already_exists(path)
-    if path.is_dir():
-        raise BrushworkError(f"{path}: is a directory")
     folder = _folder_of(path)
-    if not folder.is_dir():
-        if folder.exists() or any(p.exists() and not p.is_dir() for p in folder.parents):
-            raise BrushworkError(f"{path}: {folder} is not a directory")
-        raise BrushworkError(f"{path}: directory {folder} does not exist")
-    limit = _name_max(folder)
+    # The name first: a name too long makes every other question about the path fail with ENAMETOOLONG.
+    limit = _name_max(folder) if folder.is_dir() else 255
     if len(path.name.encode("utf-8", "surrogateescape")) > limit:
         raise BrushworkError(
             f"{path.name[:40]}...: the file name is longer than this file system allows ({limit} bytes)"
         )
+    if os.path.lexists(path) and not overwrite:  # lexists: a dangling symlink is there too
+        raise already_exists(path)
+    if path.is_dir():
+        raise BrushworkError(f"{path}: is a directory")
+    if not folder.is_dir():
+        if folder.exists() or any(p.exists() and not p.is_dir() for p in folder.parents):
+            raise BrushworkError(f"{path}: {folder} is not a directory")
+        raise BrushworkError(f"{path}: directory {folder} does not exist")
     try:
         fd, probe = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=folder)
         os.close(fd)

@@ -29,6 +29,7 @@ from .common import (
 from .schema import Settings, setting
 
 MAX_STYLE_SCALE = 4.0
+MAX_STYLE_PIXELS = 4_000_000  # a style image enlarged past this for a coarse level is refused as too narrow
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 # "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
 INITS = ("content", "noise", "image")
@@ -181,6 +182,9 @@ class TransferSettings(Settings):
             full_need = vgg19_min_side(levels[-1].style_layers)
             if min(full) < full_need:
                 least = math.ceil(self.style_scale * full_need / min(full) * 100) / 100
+                # Sizes are rounded, so the linear guess may fall short: step up to the first scale that works.
+                while least <= MAX_STYLE_SCALE and min(fit_area(*style, final[0] * final[1] * least**2)) < full_need:
+                    least = round(least + 0.01, 2)
                 fix = (
                     f"give {{name}} {least:g} or more"
                     if least <= MAX_STYLE_SCALE
@@ -194,7 +198,8 @@ class TransferSettings(Settings):
             for size, level in zip(sizes, levels, strict=True):
                 planned = fit_area(*style, size[0] * size[1] * self.style_scale**2)
                 read = level.style_size(size, style)
-                if read[0] * read[1] > 4 * max(1, planned[0] * planned[1]):
+                # Enlarging a thin strip until its short side is readable can make it enormous: refuse that.
+                if read[0] * read[1] > max(4 * planned[0] * planned[1], MAX_STYLE_PIXELS):
                     raise self.error(
                         "style_scale",
                         f"style image #{index} ({style[1]}x{style[0]}) is too narrow for the network at the coarse "
