@@ -151,18 +151,17 @@ def test_output_places_are_checked_before_any_work(tmp_path, photo):
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_folder_is_refused_up_front(tmp_path, photo):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        assert_error(
-            run_cli("transfer", photo, photo, "-o", folder / "o.png"),
-            f"{folder / 'o.png'}: cannot write in {folder} (Permission denied)",
-        )
-    finally:
-        folder.chmod(0o755)
+def test_a_folder_that_takes_no_new_file_is_refused_up_front(tmp_path, photo, monkeypatch):
+    """As a user without root's override meets a read-only folder (simulated: root ignores mode bits)."""
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", denied)
+    assert_error(
+        run_cli("transfer", photo, photo, "-o", tmp_path / "o.png"),
+        f"{tmp_path / 'o.png'}: cannot write in {tmp_path} (Permission denied)",
+    )
 
 
 def test_a_full_disk_keeps_the_result_somewhere_and_says_where(tmp_path, monkeypatch):
@@ -200,13 +199,35 @@ def test_only_documented_formats_are_decoded_whatever_the_name(tmp_path):
         load_image(psd)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads unreadable files")
-def test_unreadable_files(tmp_path):
+def test_unreadable_files(tmp_path, monkeypatch):
+    """As a user meets a file they may not read (simulated: root reads anything)."""
+    from PIL import Image as PILImage
+
     secret = tmp_path / "secret.png"
     Image.new("RGB", (4, 4)).save(secret)
-    secret.chmod(0)
-    with pytest.raises(BrushworkError, match="permission denied"):
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(PILImage, "open", denied)
+    with pytest.raises(BrushworkError, match=r"secret\.png: permission denied$"):
         load_image(secret)
+
+
+def test_unreadable_weights(tmp_path, monkeypatch):
+    from brushwork.encoders import packaged
+    from brushwork.encoders.vgg import load_vgg19
+
+    weights = tmp_path / "vgg.bin"
+    weights.write_bytes(b"weights")
+    monkeypatch.setenv("BRUSHWORK_VGG19_WEIGHTS", str(weights))
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(packaged, "sha256_of", denied)
+    with pytest.raises(BrushworkError, match=rf"^VGG19 weight file {weights} cannot be read \(Permission denied\)"):
+        load_vgg19(["relu1_1"])
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
@@ -295,6 +316,6 @@ def test_lab_datasets_that_cannot_be_trained_on_leave_no_folder(tmp_path):
     with pytest.raises(BrushworkError, match=r"^broken: training label 12 is not a class \(0\.\.9\)$"):
         runs.autoencoders(["mlp"], tmp_path / "out", AutoencoderSettings(epochs=1), dataset=bad_labels)
     empty = Dataset("empty", images[:0], np.zeros(0, int), images, np.zeros(4, int), tuple("0123456789"))
-    with pytest.raises(BrushworkError, match="^empty: the training split has no images$"):
+    with pytest.raises(BrushworkError, match=r"^empty: the training split has no images$"):
         runs.autoencoders(["mlp"], tmp_path / "out", AutoencoderSettings(epochs=1), dataset=empty)
     assert not (tmp_path / "out").exists()
