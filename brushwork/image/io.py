@@ -118,8 +118,10 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS)
         if size == 0:
             raise BrushworkError(f"{path}: file is empty")
         with warnings.catch_warnings():
-            # Pillow only warns between its limit and twice it; our own check below refuses those.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow only warns between its limit and twice it; our own check below refuses those. Its
+            # other warnings (a damaged TIFF tag, corrupt EXIF) would be lines of noise on the terminal:
+            # the file either decodes or is refused in one line.
+            warnings.simplefilter("ignore")
             with Image.open(path, formats=INPUT_FORMATS) as opened:
                 width, height = opened.size
                 if width * height > max_pixels:
