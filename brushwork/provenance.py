@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import BrushworkError
+from .errors import BrushworkError, one_line
 from .settings.schema import Settings
 
 PNG_KEY = "brushwork"
@@ -140,4 +140,4 @@ def describe(data: Mapping[str, Any]) -> str:
     for key, value in settings.items():
         shown = " ".join(map(str, value)) if isinstance(value, list) else ("none" if value is None else str(value))
         lines.append(f"  {key} = {shown}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(one_line(line) for line in lines) + "\n"

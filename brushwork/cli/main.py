@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from ..errors import BrushworkError
+from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, stop_on_signals
 from . import dream, info, invert, lab, texture, transfer, visualize
@@ -106,7 +106,7 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:  # the last line of defence: a bug, told in one line, never a traceback
         log = write_crash_log(exc, argv)
         where = f"details in {log}" if log is not None else "no crash log could be written"
-        first_line = (str(exc).splitlines() or [""])[0][:300]
+        first_line = one_line((str(exc).splitlines() or [""])[0][:300])
         print(f"brushwork: internal error: {type(exc).__name__}: {first_line}; {where}", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
 

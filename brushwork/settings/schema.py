@@ -32,11 +32,12 @@ class SettingError(BrushworkError):
         self.name = name
         self.flag = flag
         self.template = template
-        super().__init__(template.format(name=name))
+        # str.replace, not str.format: the template also holds values the user gave, braces and all.
+        super().__init__(template.replace("{name}", name))
 
     def for_cli(self) -> str:
         """The message with the setting spelled as a command-line option (``--style-weight``)."""
-        return self.template.format(name=self.flag)
+        return BrushworkError(self.template.replace("{name}", self.flag)).args[0]
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,13 @@ class Settings:
     # ------------------------------------------------------------------ validation
 
     def validate(self) -> None:
-        """Check every field against its declaration, then the rules between fields (``check()``)."""
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        """Check every field against its declaration, then the rules between fields (``check()``).
+
+        A field that bounds another (``max_size`` for ``size``) is checked first, so the bound is a number.
+        """
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        bounds = {spec_of(f).maximum for f in fields if isinstance(spec_of(f).maximum, str)}
+        for f in sorted(fields, key=lambda f: f.name not in bounds):
             self._validate_field(f, getattr(self, f.name))
         self.check()
 
@@ -222,7 +228,7 @@ class Settings:
         except SettingError:
             raise
         except BrushworkError as exc:
-            raise self.error(name, "{name}: " + str(exc).replace("{", "{{").replace("}", "}}")) from None
+            raise self.error(name, "{name}: " + str(exc)) from None
 
     def _validate_field(self, f: dataclasses.Field[Any], value: Any) -> None:
         spec = spec_of(f)
