@@ -247,7 +247,12 @@ class IntermediateSaver:
             from ..image.io import save_image
 
             path = self.directory / f"level{progress.level + 1}_{progress.iteration:04d}.png"
-            save_image(progress.image, path, overwrite=self.overwrite)
+            try:
+                save_image(progress.image, path, overwrite=self.overwrite)
+            except BrushworkError as exc:
+                # A step image that cannot be written must not cost the run: say so once and go on.
+                self.every = 0
+                print(f"brushwork: warning: no more step images ({exc})", file=sys.stderr)
 
 
 def add_intermediate_options(parser: argparse.ArgumentParser) -> None:

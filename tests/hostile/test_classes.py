@@ -319,3 +319,22 @@ def test_lab_datasets_that_cannot_be_trained_on_leave_no_folder(tmp_path):
     with pytest.raises(BrushworkError, match=r"^empty: the training split has no images$"):
         runs.autoencoders(["mlp"], tmp_path / "out", AutoencoderSettings(epochs=1), dataset=empty)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_step_image_that_cannot_be_written_does_not_stop_the_run(tmp_path, monkeypatch, capsys):
+    from brushwork.cli.common import IntermediateSaver
+    from brushwork.techniques.progress import LevelProgress
+
+    saver = IntermediateSaver(1, tmp_path / "steps", overwrite=False)
+
+    def disk_full(*args, **kwargs):
+        raise BrushworkError("steps/level1_0001.png: could not be written (No space left on device)")
+
+    monkeypatch.setattr("brushwork.image.io.save_image", disk_full)
+    progress = LevelProgress(0, 1, (8, 8), 1, 10, {"style": 1.0}, 1.0, lambda: torch.rand(1, 3, 8, 8))
+    saver.on_iteration(progress)
+    saver.on_iteration(progress)  # said once, then no more tries
+    assert capsys.readouterr().err == (
+        "brushwork: warning: no more step images (steps/level1_0001.png: could not "
+        "be written (No space left on device))\n"
+    )
