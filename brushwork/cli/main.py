@@ -10,13 +10,10 @@ log); 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (the best result so far i
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import sys
-import traceback
-from pathlib import Path
 from typing import NoReturn
 
+from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, stop_on_signals
@@ -24,7 +21,6 @@ from . import dream, info, invert, lab, texture, transfer, visualize
 
 SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab)
 EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
-CRASH_DIR_ENV_VAR = "BRUSHWORK_CRASH_DIR"
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -43,35 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in SUBCOMMANDS:
         module.register(commands)
     return parser
-
-
-def crash_dir() -> Path:
-    """Where crash logs go: ``$BRUSHWORK_CRASH_DIR``, else the XDG state folder."""
-    if os.environ.get(CRASH_DIR_ENV_VAR):
-        return Path(os.environ[CRASH_DIR_ENV_VAR])
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "brushwork" / "crashes"
-
-
-def write_crash_log(exc: BaseException, argv: list[str] | None) -> Path | None:
-    """The traceback and the command line in a new file; None if no file could be written."""
-    from .. import __version__
-
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = (
-        f"brushwork {__version__}, Python {sys.version.split()[0]}, {datetime.datetime.now().isoformat()}\n"
-        f"command: brushwork {' '.join(argv if argv is not None else sys.argv[1:])}\n\n"
-        + "".join(traceback.format_exception(exc))
-    )
-    for folder in (crash_dir(), Path(os.environ.get("TMPDIR", "/tmp"))):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"brushwork-crash-{stamp}-{os.getpid()}.log"
-            path.write_text(text, encoding="utf-8")
-            return path
-        except OSError:
-            continue
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +71,8 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # the last line of defence: a bug, told in one line, never a traceback
-        log = write_crash_log(exc, argv)
+        command = "brushwork " + " ".join(argv if argv is not None else sys.argv[1:])
+        log = write_crash_log(exc, command)
         where = f"details in {log}" if log is not None else "no crash log could be written"
         first_line = one_line((str(exc).splitlines() or [""])[0][:300])
         print(f"brushwork: internal error: {type(exc).__name__}: {first_line}; {where}", file=sys.stderr)

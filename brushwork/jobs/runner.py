@@ -132,3 +132,33 @@ def save_job_output(
     return save_image(
         image, path, overwrite=overwrite, metadata=record(job.technique, job.settings, job.inputs, status)
     )
+
+
+@dataclass
+class JobOutcome:
+    """How a job ended, for a runner that must record it and go on (the studio's worker, the batch runner)."""
+
+    status: str  # "finished", "refused" (bad input: ``error``), "interrupted", "crashed" (a bug: ``crash_log``)
+    result: JobResult | None = None
+    error: str = ""
+    best: Picture | None = None  # on "interrupted": the picture so far
+    crash_log: Path | None = None
+
+
+def run_job_recorded(job: Job, callback: ProgressCallback | None = None) -> JobOutcome:
+    """``run_job`` that never raises for a job's own failure: bad input, a stop and a bug become an outcome.
+
+    A bug's traceback goes to a crash log (``brushwork.crashes``), so one job cannot take its runner down.
+    """
+    from ..crashes import write_crash_log
+
+    try:
+        return JobOutcome("finished", run_job(job, callback))
+    except BrushworkError as exc:
+        return JobOutcome("refused", error=str(exc))
+    except Interrupted as stop:
+        return JobOutcome("interrupted", error="stopped", best=stop.best)
+    except Exception as exc:
+        log = write_crash_log(exc, f"job {job.to_dict()}")
+        first = (str(exc).splitlines() or [""])[0][:300]
+        return JobOutcome("crashed", error=f"internal error: {type(exc).__name__}: {first}", crash_log=log)

@@ -25,7 +25,7 @@ def test_an_internal_error_is_one_line_exit_70_and_a_crash_log(tmp_path, monkeyp
     (log,) = (tmp_path / "crashes").iterdir()
     assert result.stderr == f"brushwork: internal error: ZeroDivisionError: boom; details in {log}\n"
     text = log.read_text()
-    assert "command: brushwork info x.png" in text and 'raise ZeroDivisionError("boom")' in text
+    assert "while: brushwork info x.png" in text and 'raise ZeroDivisionError("boom")' in text
 
 
 def _start(args):

@@ -94,3 +94,19 @@ def test_run_job_reports_progress_and_its_output_embeds_the_job(tmp_path, real_w
     out = save_job_output(job, result.image, tmp_path / "out.png")
     assert read_record(out)["settings"] == job.settings.to_dict()
     assert read_record(out)["inputs"] == {"content": "photo.png", "styles": ["paint.png"]}
+
+
+def test_a_runner_records_how_each_job_ended_and_goes_on(tmp_path, monkeypatch):
+    from brushwork.jobs import runner
+
+    monkeypatch.setenv("BRUSHWORK_CRASH_DIR", str(tmp_path / "crashes"))
+    refused = runner.run_job_recorded(Job("texture", TextureSettings(), {"style": str(tmp_path / "missing.png")}))
+    assert refused.status == "refused" and refused.error == f"{tmp_path / 'missing.png'}: no such file"
+
+    def bug(job, callback):
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(runner.RUNNERS, "texture", bug)
+    crashed = runner.run_job_recorded(Job("texture", TextureSettings(), {"style": "s.png"}))
+    assert crashed.status == "crashed" and crashed.error == "internal error: KeyError: 'a bug'"
+    assert crashed.crash_log is not None and "KeyError: 'a bug'" in crashed.crash_log.read_text()
