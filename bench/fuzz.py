@@ -52,16 +52,10 @@ def main() -> None:
     rows = []
     for block in re.split(r"\n(?=tests/hostile/test_fuzz\.py::)", out.stdout):
         name = re.match(r"tests/hostile/test_fuzz\.py::(\w+)", block)
-        passing = re.search(r"(\d+) passing examples, (\d+) failing examples, (\d+) invalid", block)
-        if name and passing:
-            rows.append(
-                {
-                    "property": name[1],
-                    "passing": int(passing[1]),
-                    "failing": int(passing[2]),
-                    "invalid": int(passing[3]),
-                }
-            )
+        phases = re.findall(r"(\d+) passing, (\d+) failing, and (\d+) invalid", block)
+        if name and phases:
+            counts = [sum(int(phase[i]) for phase in phases) for i in range(3)]
+            rows.append({"property": name[1], "passing": counts[0], "failing": counts[1], "invalid": counts[2]})
     print(f"{'property':<64} {'passing':>8} {'failing':>8}")
     for row in rows:
         print(f"{row['property']:<64} {row['passing']:>8} {row['failing']:>8}")
