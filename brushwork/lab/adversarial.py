@@ -32,7 +32,7 @@ from .data import Dataset
 from .metrics import code_class_accuracy
 from .models import N_CLASSES, AAEDecoder, AAEDiscriminator, AAEEncoder, ClassCritic
 from .settings import AAESettings
-from .training import StepProgress, TrainingRecord, fit
+from .training import StepProgress, TrainingRecord, fit_on
 
 PRIOR_STD = 5.0
 CODE_SIZE = 10
@@ -191,13 +191,7 @@ def train_aae(
 ) -> AAEResult:
     torch.manual_seed(settings.seed)
     experiment = AAEExperiment(dataset, settings)
-    record = fit(
-        experiment,
-        len(dataset.train_images),
-        settings,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_step=on_step,
-        on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment),
+    record = fit_on(
+        experiment, dataset, settings, checkpoint=checkpoint, resume=resume, on_step=on_step, on_epoch=on_epoch
     )
     return AAEResult(record, experiment)

@@ -27,7 +27,7 @@ from .data import Dataset
 from .metrics import class_balance, confident_share, frechet_distance
 from .models import NOISE_SIZE, DCGANDiscriminator, DCGANGenerator, LeNet5, RadfordDiscriminator, RadfordGenerator
 from .settings import GANSettings, JudgeSettings
-from .training import StepProgress, TrainingRecord, fit
+from .training import StepProgress, TrainingRecord, fit, fit_on
 
 ARCHITECTURES = {
     "seed": (DCGANGenerator, DCGANDiscriminator),
@@ -163,13 +163,7 @@ def train_dcgan(
 ) -> GANResult:
     torch.manual_seed(settings.seed)
     experiment = DCGANExperiment(dataset, settings, judge)
-    record = fit(
-        experiment,
-        len(dataset.train_images),
-        settings,
-        checkpoint=checkpoint,
-        resume=resume,
-        on_step=on_step,
-        on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment),
+    record = fit_on(
+        experiment, dataset, settings, checkpoint=checkpoint, resume=resume, on_step=on_step, on_epoch=on_epoch
     )
     return GANResult(record, experiment)

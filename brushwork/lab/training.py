@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import torch
 from torch import nn
@@ -21,6 +21,9 @@ from ..errors import BrushworkError
 from ..signals import signal_number
 from .checkpoint import load_checkpoint, read_record, save_checkpoint
 from .settings import TrainingSettings
+
+if TYPE_CHECKING:
+    from .data import Dataset
 
 
 class Experiment(Protocol):
@@ -153,3 +156,28 @@ def fit(
         save()
         raise TrainingInterrupted(record, checkpoint, signal_number(stop)) from None
     return record
+
+
+E = TypeVar("E", bound=Experiment)
+
+
+def fit_on(
+    experiment: E,
+    dataset: Dataset,
+    settings: TrainingSettings,
+    *,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    on_step: Callable[[StepProgress], None] | None = None,
+    on_epoch: Callable[[dict[str, Any], E], None] | None = None,
+) -> TrainingRecord:
+    """``fit`` over a dataset's training images, telling ``on_epoch`` the experiment too (to draw its samples)."""
+    return fit(
+        experiment,
+        len(dataset.train_images),
+        settings,
+        checkpoint=checkpoint,
+        resume=resume,
+        on_step=on_step,
+        on_epoch=None if on_epoch is None else lambda entry: on_epoch(entry, experiment),
+    )
