@@ -89,7 +89,7 @@ class RegionalStyleLoss:
     Each region's ``StyleLoss`` carries its mask, so the total is the sum of guided Gram losses.
     """
 
-    def __init__(self, regions: Sequence[StyleLoss]):
+    def __init__(self, regions: Sequence[LossTerm]):
         self.regions = list(regions)
 
     @property

@@ -18,6 +18,7 @@ from ..errors import BrushworkError
 from ..image import color
 from ..image.pyramid import high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
+from ..losses.distributions import GaussianW2Loss, SlicedWassersteinLoss, random_directions
 from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE
 from ..settings.common import check_memory
@@ -101,6 +102,36 @@ class TransferLevel:
         return (color.luminance(image) if self.luminance_only else image) * PIXEL_SCALE
 
 
+def style_term(
+    settings: TransferSettings,
+    features_per_style: Sequence[Mapping[str, torch.Tensor]],
+    blend: Sequence[float],
+    mask: torch.Tensor | None,
+) -> LossTerm:
+    """The style loss ``settings.style_loss`` names, for one region of the output.
+
+    The sliced loss's directions are drawn once per level from the seed: L-BFGS keeps a curvature
+    history that assumes one fixed objective, which redrawing them at every evaluation would break.
+    """
+    layer_weights = settings.layer_weights()
+    if settings.style_loss == "gram":
+        return StyleLoss(StyleLoss.targets_from(features_per_style, blend), layer_weights, settings.style_weight, mask)
+    if settings.style_loss == "w2":
+        moments = GaussianW2Loss.targets_from(features_per_style, blend)
+        return GaussianW2Loss(moments, layer_weights, settings.style_weight, mask)
+    generator = torch.Generator().manual_seed(settings.seed)
+    directions = {}
+    for layer in settings.style_layers:
+        channels = features_per_style[0][layer].shape[1]
+        directions[layer] = (
+            torch.eye(channels)
+            if settings.style_loss == "histogram"
+            else random_directions(channels, channels, generator)
+        )
+    targets = SlicedWassersteinLoss.targets_from(features_per_style, blend, directions)
+    return SlicedWassersteinLoss(directions, targets, layer_weights, settings.style_weight, mask)
+
+
 def level_loss_terms(
     encoder: VGG19Encoder,
     level: TransferLevel,
@@ -123,12 +154,15 @@ def level_loss_terms(
                 style_input = color.match_luminance(style_input, level.content_input)
             style_features.append(encoder(level.network_input(style_input), settings.style_layers))
 
-    layer_weights = settings.layer_weights()
-    style_terms = []
-    for region in regions:
-        targets = StyleLoss.targets_from([style_features[i] for i in region.styles], region.blend)
-        region_mask = None if region.mask is None else resize(region.mask, level.size).clamp(0, 1)
-        style_terms.append(StyleLoss(targets, layer_weights, settings.style_weight, region_mask))
+    style_terms = [
+        style_term(
+            settings,
+            [style_features[i] for i in region.styles],
+            region.blend,
+            None if region.mask is None else resize(region.mask, level.size).clamp(0, 1),
+        )
+        for region in regions
+    ]
     terms: dict[str, LossTerm] = {
         "content": ContentLoss(settings.content_layer, content_target, settings.content_weight),
         "style": style_terms[0] if len(style_terms) == 1 else RegionalStyleLoss(style_terms),

@@ -1,0 +1,111 @@
+"""The distribution-matching style losses against their closed forms."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+from brushwork.losses.distributions import (
+    GaussianW2Loss,
+    SlicedWassersteinLoss,
+    gaussian_w2,
+    positions,
+    random_directions,
+    resample_sorted,
+    sliced_wasserstein,
+    sqrtm_psd,
+)
+from brushwork.settings import PRESETS
+from brushwork.techniques.transfer import stylize
+
+from ..conftest import smooth_image
+
+generator = torch.Generator().manual_seed(0)
+SET = torch.randn(200, 6, generator=generator) * torch.tensor([1.0, 2.0, 0.5, 3.0, 1.0, 0.2])
+DIRECTIONS = random_directions(6, 6, torch.Generator().manual_seed(1))
+
+
+def sorted_projections(vectors, directions=DIRECTIONS):
+    return torch.sort(vectors @ directions, dim=0)[0]
+
+
+def w2_against(vectors, target):
+    mean, centred = target.mean(0), target - target.mean(0)
+    cov = centred.t() @ centred / len(target)
+    return gaussian_w2(vectors, mean, cov, sqrtm_psd(cov))
+
+
+def test_identical_sets_are_at_distance_zero():
+    assert float(sliced_wasserstein(SET, DIRECTIONS, sorted_projections(SET))) == 0.0
+    assert abs(float(w2_against(SET, SET))) < 1e-4
+
+
+def test_blind_to_where_features_are():
+    shuffled = SET[torch.randperm(len(SET), generator=torch.Generator().manual_seed(2))]
+    other = torch.randn(150, 6, generator=torch.Generator().manual_seed(3))
+    assert float(sliced_wasserstein(shuffled, DIRECTIONS, sorted_projections(other))) == pytest.approx(
+        float(sliced_wasserstein(SET, DIRECTIONS, sorted_projections(other))), rel=1e-6
+    )
+    assert float(w2_against(shuffled, other)) == pytest.approx(float(w2_against(SET, other)), rel=1e-4)
+
+
+def test_a_shifted_one_dimensional_set_is_at_the_square_of_the_shift():
+    values = torch.randn(100, 1, generator=torch.Generator().manual_seed(4))
+    target = torch.sort(values + 0.7, dim=0)[0]
+    assert float(sliced_wasserstein(values, torch.ones(1, 1), target)) == pytest.approx(0.49, rel=1e-5)
+
+
+def test_output_and_style_may_differ_in_size():
+    doubled = sorted_projections(SET.repeat_interleave(2, dim=0))
+    assert float(sliced_wasserstein(SET, DIRECTIONS, doubled)) < 1e-2 * float(
+        sliced_wasserstein(SET, DIRECTIONS, sorted_projections(SET * 1.5))
+    )
+    assert torch.equal(resample_sorted(doubled, len(doubled)), doubled)
+
+
+def test_w2_follows_the_gaussian_formula():
+    other = torch.randn(300, 6, generator=torch.Generator().manual_seed(5)) @ torch.randn(6, 6, generator=generator)
+    x, y = SET.double().numpy(), other.double().numpy()
+    m1, m2 = x.mean(0), y.mean(0)
+    c1, c2 = np.cov(x.T, bias=True), np.cov(y.T, bias=True)
+    root = scipy.linalg.sqrtm(c2)
+    expected = ((m1 - m2) ** 2).sum() + np.trace(c1 + c2 - 2 * np.real(scipy.linalg.sqrtm(root @ c1 @ root)))
+    assert float(w2_against(SET, other)) == pytest.approx(expected / 6, rel=1e-3)
+
+
+def test_blends_are_barycentres_and_mixtures():
+    a = {"l": torch.zeros(1, 1, 4, 4)}
+    b = {"l": torch.full((1, 1, 4, 4), 2.0)}
+    target = SlicedWassersteinLoss.targets_from([a, b], [0.5, 0.5], {"l": torch.ones(1, 1)})["l"]
+    assert torch.allclose(target, torch.ones(16, 1))  # the barycentre of the points 0 and 2 is 1
+    mean, cov = GaussianW2Loss.targets_from([a, b], [0.5, 0.5])["l"]
+    assert float(mean) == pytest.approx(1.0) and float(cov) == pytest.approx(1.0)  # the mixture of 0s and 2s
+
+
+def test_a_mask_restricts_the_loss_to_its_region():
+    features = torch.randn(1, 6, 8, 8, generator=torch.Generator().manual_seed(6))
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., :4] = 1
+    target = sorted_projections(SET)
+    loss = SlicedWassersteinLoss({"l": DIRECTIONS}, {"l": target}, {"l": 1.0}, mask=mask)({"l": features}, None)
+    left = features[..., :4].reshape(6, -1).t()
+    assert float(loss) == pytest.approx(float(sliced_wasserstein(left, DIRECTIONS, target)), rel=1e-6)
+    assert positions(features, mask).shape == (32, 6)
+
+
+@pytest.mark.parametrize("style_loss", ["sliced", "histogram", "w2"])
+def test_a_transfer_with_each_loss_lowers_it_and_changes_the_image(random_encoder, style_loss):
+    settings = PRESETS["default"].replace(
+        size=48,
+        scales=(0.5, 1.0),
+        iterations=(4, 4),
+        style_loss=style_loss,
+        content_layer="relu3_1",
+        style_layers=("relu1_1", "relu2_1", "relu3_1"),
+    )
+    content, style = smooth_image(32, 48), smooth_image(40, 40, seed=3)
+    seen = []
+    out = stylize(content, [style], settings, encoder=random_encoder, callback=seen.append)
+    first_level = [p.losses["style"] for p in seen if p.level == 0]
+    assert first_level[-1] < first_level[0]
+    assert not torch.allclose(out, torch.nn.functional.interpolate(content, size=out.shape[-2:]), atol=1e-3)
