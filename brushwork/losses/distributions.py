@@ -87,7 +87,10 @@ def gaussian_w2(
     mean, cov = gaussian(vectors)
     middle = target_cov_sqrt @ cov @ target_cov_sqrt
     middle = (middle + middle.t()) / 2
-    root_trace = torch.linalg.eigvalsh(middle.double()).clamp(min=1e-12).sqrt().sum().float()
+    # float32: 3x faster than float64 for a 512x512 matrix on a CPU (0.047 s against 0.147 s, forward and
+    # backward); the trace of the root agrees with scipy's to 1e-3 (the test), and a 256 px demo run took
+    # 26 s instead of 35 s with an equivalent result on the evaluator (bench/style_losses.py).
+    root_trace = torch.linalg.eigvalsh(middle).clamp(min=1e-12).sqrt().sum()
     distance = (mean - target_mean).pow(2).sum() + cov.trace() + target_cov.trace() - 2 * root_trace
     return distance / vectors.shape[1]
 
