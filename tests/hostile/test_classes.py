@@ -23,6 +23,11 @@ from ..conftest import random_vgg_weights
 from ..helpers import assert_error, run_cli
 
 
+def denied(*args, **kwargs):
+    """What a read-only folder or an unreadable file does to a user without root's override."""
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
 @pytest.fixture
 def photo(tmp_path):
     Image.effect_noise((60, 40), 50).convert("RGB").save(tmp_path / "photo.png")
@@ -154,9 +159,6 @@ def test_output_places_are_checked_before_any_work(tmp_path, photo):
 def test_a_folder_that_takes_no_new_file_is_refused_up_front(tmp_path, photo, monkeypatch):
     """As a user without root's override meets a read-only folder (simulated: root ignores mode bits)."""
 
-    def denied(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied")
-
     monkeypatch.setattr(files.tempfile, "mkstemp", denied)
     assert_error(
         run_cli("transfer", photo, photo, "-o", tmp_path / "o.png"),
@@ -206,9 +208,6 @@ def test_unreadable_files(tmp_path, monkeypatch):
     secret = tmp_path / "secret.png"
     Image.new("RGB", (4, 4)).save(secret)
 
-    def denied(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied")
-
     monkeypatch.setattr(PILImage, "open", denied)
     with pytest.raises(BrushworkError, match=r"secret\.png: permission denied$"):
         load_image(secret)
@@ -221,9 +220,6 @@ def test_unreadable_weights(tmp_path, monkeypatch):
     weights = tmp_path / "vgg.bin"
     weights.write_bytes(b"weights")
     monkeypatch.setenv("BRUSHWORK_VGG19_WEIGHTS", str(weights))
-
-    def denied(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(packaged, "sha256_of", denied)
     with pytest.raises(BrushworkError, match=rf"^VGG19 weight file {weights} cannot be read \(Permission denied\)"):
