@@ -43,18 +43,6 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 positive_int = _int_at_least(1)
 
 
-def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse type from a ``brushwork.settings.words`` parser (ValueError -> a usage error)."""
-
-    def parse_word(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return parse_word
-
-
 def format_loss(value: float) -> str:
     return f"{value:.4g}"
 

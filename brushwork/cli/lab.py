@@ -17,8 +17,8 @@ from ..errors import BrushworkError
 from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESettings, AutoencoderSettings, GANSettings
 from ..settings.words import channel_list
 from ..signals import describe, exit_code
-from .common import check_output, positive_int, settings_from_args, use_threads, word
-from .options import add_settings_options, settings_changes
+from .common import check_output, positive_int, settings_from_args, use_threads
+from .options import add_settings_options, settings_changes, word
 
 if TYPE_CHECKING:
     from tqdm import tqdm

@@ -16,15 +16,26 @@ from ..errors import BrushworkError
 from ..settings.schema import Settings, field_type, flag_of, show_value, spec_of
 
 
+def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a ``brushwork.settings.words`` parser (ValueError -> a usage error)."""
+
+    def parse_word(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse_word
+
+
 def _word_parser(base: type, none_word: str | None, parse: Callable[[str], Any] | None) -> Callable[[str], Any]:
+    parse_given = word(parse) if parse is not None else None
+
     def parse_word(text: str) -> Any:
         if none_word is not None and text.lower() == none_word:
             return None
-        if parse is not None:
-            try:
-                return parse(text)
-            except ValueError as exc:
-                raise argparse.ArgumentTypeError(str(exc)) from None
+        if parse_given is not None:
+            return parse_given(text)
         if base is int:
             try:
                 return int(text)

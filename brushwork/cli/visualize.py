@@ -19,9 +19,8 @@ from .common import (
     run_and_save,
     saving_with_record,
     settings_from_args,
-    word,
 )
-from .options import add_settings_options
+from .options import add_settings_options, word
 
 if TYPE_CHECKING:
     import torch
@@ -134,8 +133,7 @@ def run_channel(args: argparse.Namespace) -> int:
     from ..techniques.visualize import visualize_channel
 
     check_output(args)
-    settings = settings_from_args(args, CHANNEL_DEFAULTS)
-    settings.validate()
+    settings = settings_from_args(args, CHANNEL_DEFAULTS)  # the engine validates it first thing
     return run_and_save(
         lambda callback: _side_by_side(visualize_channel(args.layer, args.channel, settings, callback=callback)),
         args,
@@ -151,8 +149,7 @@ def run_class(args: argparse.Namespace) -> int:
 
     check_output(args)
     class_index = find_imagenet_class(args.name)
-    settings = settings_from_args(args, CLASS_DEFAULTS)
-    settings.validate()
+    settings = settings_from_args(args, CLASS_DEFAULTS)  # the engine validates it first thing
     return run_and_save(
         lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)),
         args,

@@ -63,7 +63,6 @@ def _run_dream(job: Job, callback: ProgressCallback) -> Picture:
     settings = job.settings
     assert isinstance(settings, DreamSettings)
     photo = load_image(job.inputs["image"])
-    settings.validate((photo.shape[-2], photo.shape[-1]))
     guide = load_image(job.inputs["guide"]) if job.inputs.get("guide") else None
     return dream(photo, settings, guide=guide, callback=callback)
 

@@ -53,6 +53,9 @@ def dream(
 ) -> torch.Tensor:
     """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features."""
     settings.validate((image.shape[-2], image.shape[-1]))
+    sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
+    if settings.network == "vgg19":
+        check_memory(settings, sizes, [[settings.dream_layer]] * len(sizes))
     if encoder is None:
         encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
     autocast = autocast_dtype(settings.precision)
@@ -77,8 +80,5 @@ def dream(
         # The optimiser's last step is not evaluated (so not "best"); a dream wants the latest image.
         keep_latest=True,
     )
-    sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
-    if settings.network == "vgg19":
-        check_memory(settings, sizes, [[settings.dream_layer]] * len(sizes))
     parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback)
     return (resize(image, last.size) + detail_of(parameter, last)).clamp(0, 1)

@@ -32,10 +32,6 @@ class Level:
     size: Size  # (height, width)
     iterations: int
 
-    @property
-    def is_last(self) -> bool:
-        return self.index == self.count - 1
-
 
 @dataclass(frozen=True)
 class CoarseToFine:

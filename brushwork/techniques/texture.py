@@ -68,5 +68,5 @@ def synthesize(
         optimizer=settings.optimizer,
         lr=settings.lr,
     )
-    parameter, _ = schedule.run(settings.level_sizes(), settings.iterations, callback)
+    parameter, _ = schedule.run(sizes, settings.iterations, callback)
     return PixelImage.to_rgb(parameter)

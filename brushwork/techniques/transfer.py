@@ -192,13 +192,12 @@ def stylize(
     settings.validate(len(styles))
     photo = (content.shape[-2], content.shape[-1])
     settings.check_geometry(photo, [(s.shape[-2], s.shape[-1]) for s in styles])
-    level_layers = [[level.content_layer, *level.style_layers] for level in settings.level_settings()]
-    check_memory(settings, settings.level_sizes(*photo), level_layers)
+    sizes = settings.level_sizes(*photo)
+    level_settings = settings.level_settings()
+    check_memory(settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings])
     if settings.init == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
-    regions = style_regions(
-        len(styles), masks, settings.style_blend or (1.0,) * len(styles), (content.shape[-2], content.shape[-1])
-    )
+    regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles), photo)
     if encoder is None:
         encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
     vgg = encoder
@@ -229,8 +228,6 @@ def stylize(
             parameter = parameter + high_frequencies(at(level).content_input, previous.size)
         return parameter
 
-    level_settings = settings.level_settings()
-
     def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
         terms = level_loss_terms(vgg, at(level), styles, regions, level_settings[level.index], autocast)
         return lambda p: terms(at(level).network_input(p))
@@ -238,7 +235,5 @@ def stylize(
     schedule = CoarseToFine(
         start, carry, objective, lambda p, level: at(level).to_rgb(p), optimizer=settings.optimizer, lr=settings.lr
     )
-    parameter, last = schedule.run(
-        settings.level_sizes(content.shape[-2], content.shape[-1]), settings.iterations, callback
-    )
+    parameter, last = schedule.run(sizes, settings.iterations, callback)
     return at(last).to_rgb(parameter)
