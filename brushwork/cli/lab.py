@@ -91,13 +91,15 @@ def bar_reporter(quiet: bool) -> Reporter:
     return BarReporter()
 
 
-def reports_interruption(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Ctrl-C during training: say where the checkpoint is (the progress bars are closed by then) and exit 130."""
+def training_command(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Every training command: its --threads, and on Ctrl-C (or SIGTERM, SIGHUP) where the checkpoint is (the
+    progress bars are closed by then), with exit code 128 + the signal."""
 
     @functools.wraps(run)
     def wrapped(args: argparse.Namespace) -> int:
         from ..lab.training import TrainingInterrupted
 
+        use_threads(args)
         try:
             return run(args)
         except TrainingInterrupted as stop:
@@ -129,27 +131,26 @@ def add_folder_options(p: argparse.ArgumentParser, default_folder: str) -> None:
 
 
 def output_folder(args: argparse.Namespace) -> Path:
-    use_threads(args)
     return args.output or DEFAULT_ROOT / args.default_folder
 
 
-@reports_interruption
+@training_command
 def run_classify(args: argparse.Namespace) -> int:
     from ..lab.runs import classify
 
     if args.all == (args.classifier is not None):
         raise BrushworkError("name one classifier (svm, mlp, lenet, efficientnet) or pass --all")
     names = list(CLASSIFIERS) if args.all else [args.classifier]
+    folder = output_folder(args)
     report = classify(
         names,
-        output_folder(args),
+        folder,
         settings_changes(args, type(CLASSIFIER_DEFAULTS["mlp"])),
         overwrite=args.overwrite,
         resume=args.resume,
         compare=args.all,
         reporter=bar_reporter(args.quiet),
     )
-    folder = output_folder(args)
     for result in report.results:
         print(
             f"{result.title}: accuracy {result.accuracy:.4f} (seed 004: {result.seed_accuracy:.3f}) "
@@ -161,25 +162,26 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-@reports_interruption
+@training_command
 def run_autoencoder(args: argparse.Namespace) -> int:
     from ..lab.runs import autoencoders
 
     models = list(AUTOENCODERS) if args.model == "all" else [args.model]
+    folder = output_folder(args)
     report = autoencoders(
         models,
-        output_folder(args),
+        folder,
         settings_from_args(args, AutoencoderSettings()),
         overwrite=args.overwrite,
         resume=args.resume,
         reporter=bar_reporter(args.quiet),
     )
     print(report.table)
-    print(f"wrote {output_folder(args) / 'reconstructions.png'} (rows: originals, then {', '.join(models)})")
+    print(f"wrote {folder / 'reconstructions.png'} (rows: originals, then {', '.join(models)})")
     return 0
 
 
-@reports_interruption
+@training_command
 def run_dcgan(args: argparse.Namespace) -> int:
     from ..lab.runs import dcgan
 
@@ -199,7 +201,7 @@ def run_dcgan(args: argparse.Namespace) -> int:
     return 0
 
 
-@reports_interruption
+@training_command
 def run_aae_train(args: argparse.Namespace) -> int:
     from ..lab.runs import aae
 
