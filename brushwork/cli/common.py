@@ -131,22 +131,17 @@ def use_threads(args: argparse.Namespace) -> None:
 def run_and_save(
     work: Callable[[Callable[[LevelProgress], None]], Picture],
     args: argparse.Namespace,
-    save: Callable[[Picture, str], object] | None = None,
+    save: Callable[[Picture, str], object],
     kind: str = "level",
     on_iteration: Callable[[LevelProgress], None] | None = None,
 ) -> int:
-    """Run ``work(callback)`` with a progress bar, then ``save(image, status)`` (default: to ``args.output``).
+    """Run ``work(callback)`` with a progress bar, then ``save(image, status)``.
 
-    On Ctrl-C the technique raises ``Interrupted`` with its best result so far; that is saved
-    instead and the exit code is 130, so nothing computed is lost.
+    On Ctrl-C (or SIGTERM, SIGHUP) the technique raises ``Interrupted`` with its best result so far;
+    that is saved instead and the exit code is 128 + the signal, so nothing computed is lost.
     """
-    from ..image.io import save_image
     from ..optim import Interrupted
 
-    def save_plain(image: Picture, status: str) -> object:
-        return save_image(image, args.output, overwrite=args.overwrite)
-
-    save = save or save_plain
     use_threads(args)
     bar = ProgressBar(enabled=not args.quiet, kind=kind)
 
