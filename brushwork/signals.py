@@ -38,6 +38,25 @@ def describe(signum: int) -> str:
     return "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block is done; one that came meanwhile is acted on after it.
+
+    For the few steps that must not be cut in half: a progress bar made but not yet kept would stay on the
+    screen, and the stop's message would be printed on the end of its line.
+    """
+    held = {signal.SIGINT, *HANDLED}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError):  # no pthread_sigmask on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 

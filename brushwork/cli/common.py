@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BrushworkError
 from ..settings.schema import Settings
-from ..signals import describe, exit_code
+from ..signals import describe, exit_code, signals_held
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
@@ -63,15 +63,16 @@ class ProgressBar:
         from tqdm import tqdm
 
         if self.level != progress.level:
-            self.close()
-            self.level = progress.level
             height, width = progress.size
-            self.bar = tqdm(
-                total=progress.iterations,
-                desc=f"{self.kind} {progress.level + 1}/{progress.levels} {width}x{height}",
-                unit="it",
-                leave=True,
-            )
+            with signals_held():
+                self.close()
+                self.level = progress.level
+                self.bar = tqdm(
+                    total=progress.iterations,
+                    desc=f"{self.kind} {progress.level + 1}/{progress.levels} {width}x{height}",
+                    unit="it",
+                    leave=True,
+                )
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BrushworkError
 from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESettings, AutoencoderSettings, GANSettings
 from ..settings.words import channel_list
-from ..signals import describe, exit_code
+from ..signals import describe, exit_code, signals_held
 from .common import check_output, positive_int, settings_from_args, use_threads
 from .options import add_settings_options, settings_changes, word
 
@@ -49,14 +49,15 @@ def bar_reporter(quiet: bool) -> Reporter:
             if quiet:
                 return
             if progress.epoch != self.epoch_index:
-                self.close_bar()
-                self.epoch_index = progress.epoch
-                self.bar = tqdm(
-                    total=progress.steps,
-                    unit="batch",
-                    leave=False,
-                    desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}",
-                )
+                with signals_held():
+                    self.close_bar()
+                    self.epoch_index = progress.epoch
+                    self.bar = tqdm(
+                        total=progress.steps,
+                        unit="batch",
+                        leave=False,
+                        desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}",
+                    )
             assert self.bar is not None
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in progress.losses.items()}, refresh=False)
             self.bar.update(1)
@@ -65,7 +66,8 @@ def bar_reporter(quiet: bool) -> Reporter:
             if quiet:
                 return
             if self.feature_bar is None:
-                self.feature_bar = tqdm(total=total, desc="EfficientNet features", unit="batch", leave=False)
+                with signals_held():
+                    self.feature_bar = tqdm(total=total, desc="EfficientNet features", unit="batch", leave=False)
             self.feature_bar.update(1)
 
         def epoch(self, label: str, entry: Mapping[str, float]) -> None:

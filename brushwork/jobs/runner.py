@@ -11,15 +11,33 @@ from typing import Any
 import torch
 from PIL import Image
 
+from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
 from ..image.io import load_image, save_image
 from ..optim import Interrupted
 from ..provenance import record
 from ..settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
+from ..techniques.levels import LevelStore
 from ..techniques.progress import LevelProgress
 from .job import Job
 
 ProgressCallback = Callable[[LevelProgress], None]
+
+
+@dataclass
+class RunContext:
+    """What a long-lived runner gives every job: a level store to resume from, and encoders loaded once.
+
+    ``vgg19(pooling, padding_mode)`` returns a whole VGG19 (it runs only as deep as a job asks), so
+    the studio's worker reads the weights once rather than per job.
+    """
+
+    callback: ProgressCallback
+    level_store: LevelStore | None = None
+    vgg19: Callable[[str, str], VGG19Encoder] | None = None
+
+    def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
+        return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)
 
 
 # A (1, 3, H, W) RGB tensor in [0, 1], or a PIL image where the picture has captions (invert's sheet).
@@ -37,7 +55,7 @@ def _load_many(paths: Any) -> list[torch.Tensor]:
     return [load_image(p) for p in paths]
 
 
-def _run_transfer(job: Job, callback: ProgressCallback) -> Picture:
+def _run_transfer(job: Job, run: RunContext) -> Picture:
     from ..techniques.transfer import stylize
 
     settings, inputs = job.settings, job.inputs
@@ -47,27 +65,44 @@ def _run_transfer(job: Job, callback: ProgressCallback) -> Picture:
     # A mask's grey level is the weight of its style there.
     masks = {int(k): load_image(v).mean(dim=1, keepdim=True) for k, v in (inputs.get("masks") or {}).items()}
     init = load_image(inputs["init"]) if inputs.get("init") else None
-    return stylize(content, styles, settings, masks=masks, init_image=init, callback=callback)
+    return stylize(
+        content,
+        styles,
+        settings,
+        masks=masks,
+        init_image=init,
+        encoder=run.encoder(settings.pooling),
+        callback=run.callback,
+        level_store=run.level_store,
+    )
 
 
-def _run_texture(job: Job, callback: ProgressCallback) -> Picture:
+def _run_texture(job: Job, run: RunContext) -> Picture:
     from ..techniques.texture import synthesize
 
-    assert isinstance(job.settings, TextureSettings)
-    return synthesize(load_image(job.inputs["style"]), job.settings, callback=callback)
+    settings = job.settings
+    assert isinstance(settings, TextureSettings)
+    return synthesize(
+        load_image(job.inputs["style"]),
+        settings,
+        encoder=run.encoder(settings.pooling, settings.padding_mode),
+        callback=run.callback,
+        level_store=run.level_store,
+    )
 
 
-def _run_dream(job: Job, callback: ProgressCallback) -> Picture:
+def _run_dream(job: Job, run: RunContext) -> Picture:
     from ..techniques.dream import dream
 
     settings = job.settings
     assert isinstance(settings, DreamSettings)
     photo = load_image(job.inputs["image"])
     guide = load_image(job.inputs["guide"]) if job.inputs.get("guide") else None
-    return dream(photo, settings, guide=guide, callback=callback)
+    encoder = run.encoder(settings.pooling) if settings.network == "vgg19" else None
+    return dream(photo, settings, guide=guide, encoder=encoder, callback=run.callback, level_store=run.level_store)
 
 
-def _run_invert(job: Job, callback: ProgressCallback) -> Picture:
+def _run_invert(job: Job, run: RunContext) -> Picture:
     from ..image.pyramid import fit_long_edge, resize
     from ..image.sheet import captioned_sheet
     from ..techniques.invert import invert
@@ -83,12 +118,12 @@ def _run_invert(job: Job, callback: ProgressCallback) -> Picture:
         return captioned_sheet(panels, columns=min(len(panels), 3))
 
     try:
-        return sheet(invert(photo, settings, callback=callback))
+        return sheet(invert(photo, settings, encoder=run.encoder(settings.pooling), callback=run.callback))
     except Interrupted as stop:
         raise stop.with_best(sheet(stop.best)) from None
 
 
-RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], Picture]] = {
+RUNNERS: Mapping[str, Callable[[Job, RunContext], Picture]] = {
     "transfer": _run_transfer,
     "texture": _run_texture,
     "dream": _run_dream,
@@ -96,11 +131,17 @@ RUNNERS: Mapping[str, Callable[[Job, ProgressCallback], Picture]] = {
 }
 
 
-def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
+def run_job(
+    job: Job,
+    callback: ProgressCallback | None = None,
+    *,
+    level_store: LevelStore | None = None,
+    vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+) -> JobResult:
     """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback``.
 
     On Ctrl-C (or a callback raising KeyboardInterrupt) raises ``Interrupted`` whose ``best`` is
-    the picture so far, ready to save.
+    the picture so far, ready to save. ``level_store`` and ``vgg19``: see ``RunContext``.
     """
     job.validate()
     last: dict[str, float] = {}
@@ -113,7 +154,7 @@ def run_job(job: Job, callback: ProgressCallback | None = None) -> JobResult:
 
     started = time.perf_counter()
     try:
-        image = RUNNERS[job.technique](job, report)
+        image = RUNNERS[job.technique](job, RunContext(report, level_store, vgg19))
     except MemoryError:
         raise BrushworkError("ran out of memory; give a smaller size") from None
     except RuntimeError as exc:
@@ -144,7 +185,13 @@ class JobOutcome:
     crash_log: Path | None = None
 
 
-def run_job_recorded(job: Job, callback: ProgressCallback | None = None) -> JobOutcome:
+def run_job_recorded(
+    job: Job,
+    callback: ProgressCallback | None = None,
+    *,
+    level_store: LevelStore | None = None,
+    vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+) -> JobOutcome:
     """``run_job`` that never raises for a job's own failure: bad input, a stop and a bug become an outcome.
 
     A bug's traceback goes to a crash log (``brushwork.crashes``), so one job cannot take its runner down.
@@ -152,7 +199,7 @@ def run_job_recorded(job: Job, callback: ProgressCallback | None = None) -> JobO
     from ..crashes import write_crash_log
 
     try:
-        return JobOutcome("finished", run_job(job, callback))
+        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19))
     except BrushworkError as exc:
         return JobOutcome("refused", error=str(exc))
     except Interrupted as stop:

@@ -22,7 +22,7 @@ from ..render.param import PixelImage
 from ..render.transforms import Jitter
 from ..settings.common import check_memory
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
-from .levels import CoarseToFine, Level
+from .levels import CoarseToFine, Level, LevelStore
 from .progress import LevelProgress
 
 __all__ = ["DEFAULT_LAYERS", "DreamSettings", "dream"]
@@ -50,6 +50,7 @@ def dream(
     guide: torch.Tensor | None = None,
     encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
+    level_store: LevelStore | None = None,
 ) -> torch.Tensor:
     """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features."""
     settings.validate((image.shape[-2], image.shape[-1]))
@@ -80,5 +81,5 @@ def dream(
         # The optimiser's last step is not evaluated (so not "best"); a dream wants the latest image.
         keep_latest=True,
     )
-    parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback)
+    parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback, level_store)
     return (resize(image, last.size) + detail_of(parameter, last)).clamp(0, 1)

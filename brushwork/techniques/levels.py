@@ -3,7 +3,9 @@
 A technique says how to start the first level, how to carry the result of a level up to the next,
 what to minimise at each level and how a parameter becomes an image. The driver owns the rest:
 the level loop, the optimiser call with its progress reports, and Ctrl-C, which it turns into an
-``Interrupted`` carrying the best image so far already enlarged to the output size.
+``Interrupted`` carrying the best image so far already enlarged to the output size. Given a
+``LevelStore``, it keeps each finished level's parameter there and starts after the last one kept,
+so a run cut off by a crash or a restart loses at most the level it was in.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -31,6 +34,15 @@ class Level:
     count: int
     size: Size  # (height, width)
     iterations: int
+
+
+class LevelStore(Protocol):
+    """Where a run keeps its last finished level (``brushwork.jobs.resume.LevelFile`` keeps it in a file)."""
+
+    def load(self) -> tuple[int, torch.Tensor] | None:
+        """The index of the last finished level and the parameter it ended with, or None."""
+
+    def save(self, level: int, parameter: torch.Tensor) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,11 @@ class CoarseToFine:
         return self.to_rgb(parameter, level)
 
     def run(
-        self, sizes: Sequence[Size], iterations: Sequence[int], callback: Callable[[LevelProgress], None] | None = None
+        self,
+        sizes: Sequence[Size],
+        iterations: Sequence[int],
+        callback: Callable[[LevelProgress], None] | None = None,
+        store: LevelStore | None = None,
     ) -> tuple[torch.Tensor, Level]:
         """Optimise level by level; returns the last level's parameter and that level."""
         levels = [
@@ -66,7 +82,11 @@ class CoarseToFine:
         ]
         parameter: torch.Tensor | None = None
         previous: Level | None = None
-        for level in levels:
+        saved = store.load() if store is not None else None
+        if saved is not None and _resumable(saved, levels):
+            previous = levels[saved[0]]
+            parameter = saved[1]
+        for level in levels[previous.index + 1 if previous else 0 :]:
             if parameter is None or previous is None:
                 parameter = self.start(level)
             else:
@@ -92,5 +112,13 @@ class CoarseToFine:
             if not self.keep_latest:
                 parameter = result.parameter
             previous = level
+            if store is not None and level.index < level.count - 1:
+                store.save(level.index, parameter.detach())
         assert parameter is not None and previous is not None
         return parameter, previous
+
+
+def _resumable(saved: tuple[int, torch.Tensor], levels: Sequence[Level]) -> bool:
+    """A kept level is used only if it is one of this run's and not its last (the job would be done)."""
+    index, parameter = saved
+    return 0 <= index < len(levels) - 1 and tuple(parameter.shape[-2:]) == levels[index].size

@@ -20,7 +20,7 @@ from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE, PixelImage
 from ..settings.common import check_memory
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
-from .levels import CoarseToFine, Level
+from .levels import CoarseToFine, Level, LevelStore
 from .progress import LevelProgress
 
 __all__ = ["TILE_MULTIPLE", "TextureSettings", "synthesize"]
@@ -32,6 +32,7 @@ def synthesize(
     *,
     encoder: VGG19Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
+    level_store: LevelStore | None = None,
 ) -> torch.Tensor:
     """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``."""
     settings.validate()
@@ -68,5 +69,5 @@ def synthesize(
         optimizer=settings.optimizer,
         lr=settings.lr,
     )
-    parameter, _ = schedule.run(sizes, settings.iterations, callback)
+    parameter, _ = schedule.run(sizes, settings.iterations, callback, level_store)
     return PixelImage.to_rgb(parameter)

@@ -23,7 +23,7 @@ from ..losses.modules import LossTerm
 from ..render.param import PIXEL_SCALE
 from ..settings.common import check_memory
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
-from .levels import CoarseToFine, Level
+from .levels import CoarseToFine, Level, LevelStore
 from .progress import LevelProgress
 
 __all__ = [
@@ -181,6 +181,7 @@ def stylize(
     init_image: torch.Tensor | None = None,
     encoder: VGG19Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
+    level_store: LevelStore | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -188,6 +189,7 @@ def stylize(
     to the content): that region takes that style alone, the rest takes the other styles.
     Returns the output at ``settings.size`` (long edge). On Ctrl-C raises ``Interrupted`` whose
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
+    With ``level_store``, each finished level is kept there and a run starts after the last one kept.
     """
     settings.validate(len(styles))
     photo = (content.shape[-2], content.shape[-1])
@@ -235,5 +237,5 @@ def stylize(
     schedule = CoarseToFine(
         start, carry, objective, lambda p, level: at(level).to_rgb(p), optimizer=settings.optimizer, lr=settings.lr
     )
-    parameter, last = schedule.run(sizes, settings.iterations, callback)
+    parameter, last = schedule.run(sizes, settings.iterations, callback, level_store)
     return at(last).to_rgb(parameter)
