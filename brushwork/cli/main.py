@@ -17,9 +17,9 @@ from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, stop_on_signals
-from . import dream, info, invert, lab, texture, transfer, visualize
+from . import dream, info, invert, lab, studio, texture, transfer, visualize
 
-SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab)
+SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab, studio)
 EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
 
 

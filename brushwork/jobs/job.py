@@ -166,3 +166,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value if value is None else str(value)
+
+
+def level_plan(job: Job, photo_size: tuple[int, int] | None) -> list[tuple[tuple[int, int], int]]:
+    """Each level's (height, width) and iteration count, before the run (for an ETA); ``photo_size`` is the
+    (height, width) of the photo that sets the output's shape (none for a texture)."""
+    settings = job.settings
+    if isinstance(settings, TransferSettings) and photo_size is not None:
+        return list(zip(settings.level_sizes(*photo_size), settings.iterations))
+    if isinstance(settings, TextureSettings):
+        return list(zip(settings.level_sizes(), settings.iterations))
+    if isinstance(settings, DreamSettings) and photo_size is not None:
+        sizes = settings.octave_sizes(*photo_size)
+        return [(size, settings.iterations) for size in sizes]
+    return []

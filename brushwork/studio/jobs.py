@@ -1,0 +1,184 @@
+"""From the page's form to a job row, and from a job row to what the worker runs and the page shows.
+
+Settings are checked by the engine's own settings classes (``brushwork.settings``), so a bad value is
+refused in the engine's words, naming the field, before anything is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BrushworkError
+from ..jobs import TECHNIQUES, Job
+from ..settings.schema import SettingError
+from .folders import IMAGE_ID, Folders
+from .store import RUNNING, WITH_RESULT, Store
+
+STUDIO_TECHNIQUES = ("transfer", "texture", "dream")
+# The knobs shown first; every other setting is under "more settings".
+KNOBS = {
+    "transfer": ("size", "style_weight", "style_loss", "preserve_colors", "seed"),
+    "texture": ("size", "tileable", "seed"),
+    "dream": ("layer", "size", "octaves", "iterations", "step", "seed"),
+}
+# The role whose image sets the output's shape.
+PHOTO_ROLE = {"transfer": "content", "dream": "image"}
+
+
+class FormError(Exception):
+    """What was wrong, by form field ("settings.size", "inputs.styles", "technique")."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def schema() -> dict[str, Any]:
+    """What the page builds its form from."""
+    kinds = {}
+    for name in STUDIO_TECHNIQUES:
+        kind = TECHNIQUES[name]
+        kinds[name] = {
+            "presets": {preset: settings.to_dict() for preset, settings in kind.presets.items()},
+            "schema": kind.settings.json_schema(),
+            "knobs": list(KNOBS[name]),
+            "roles": [
+                {"name": r.name, "help": r.help, "many": r.many, "required": r.required}
+                for r in kind.roles
+                if not r.keyed and r.name != "init"
+            ],
+        }
+    return {"techniques": kinds}
+
+
+def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """(technique, preset, settings as a dict, inputs as image ids) from the page's JSON, or FormError."""
+    if not isinstance(form, Mapping):
+        raise FormError({"form": "the request must be a JSON object"})
+    name = form.get("technique")
+    if name not in STUDIO_TECHNIQUES:
+        raise FormError({"technique": f"choose one of {', '.join(STUDIO_TECHNIQUES)}"})
+    kind = TECHNIQUES[name]
+    preset = form.get("preset", "default")
+    if preset not in kind.presets:
+        raise FormError({"preset": f"choose one of {', '.join(kind.presets)}"})
+    changes = form.get("settings") or {}
+    if not isinstance(changes, Mapping):
+        raise FormError({"settings": "settings must be a JSON object"})
+    try:
+        settings = kind.settings.from_dict(changes, base=kind.presets[preset])
+    except SettingError as exc:
+        raise FormError({f"settings.{exc.name}": str(exc)}) from None
+    except BrushworkError as exc:
+        raise FormError({"settings": str(exc)}) from None
+    inputs = _parse_inputs(store, name, form.get("inputs"))
+    # The rules that need the images' sizes, in the engine's words, before anything is queued.
+    try:
+        _check_with_images(store, name, settings, inputs)
+    except SettingError as exc:
+        raise FormError({f"settings.{exc.name}": str(exc)}) from None
+    except BrushworkError as exc:
+        raise FormError({"settings": str(exc)}) from None
+    return name, preset, settings.to_dict(), inputs
+
+
+def _parse_inputs(store: Store, technique: str, given: Any) -> dict[str, Any]:
+    if not isinstance(given, Mapping):
+        given = {}
+    inputs: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for role in TECHNIQUES[technique].roles:
+        if role.keyed or role.name == "init":
+            continue
+        value = given.get(role.name)
+        ids = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        if not ids:
+            if role.required:
+                errors[f"inputs.{role.name}"] = f"add {role.help}"
+            continue
+        if len(ids) > 8 or not all(isinstance(i, str) and IMAGE_ID.fullmatch(i) and store.image(i) for i in ids):
+            errors[f"inputs.{role.name}"] = "that image is not in the studio any more; upload it again"
+            continue
+        inputs[role.name] = ids if role.many else ids[0]
+    unknown = set(given) - {r.name for r in TECHNIQUES[technique].roles}
+    if unknown:
+        errors["inputs"] = f"unknown input {sorted(unknown)[0]!r}"
+    if errors:
+        raise FormError(errors)
+    return inputs
+
+
+def _size(store: Store, image_id: str) -> tuple[int, int]:
+    row = store.image(image_id)
+    assert row is not None
+    return row.height, row.width
+
+
+def _check_with_images(store: Store, technique: str, settings: Any, inputs: Mapping[str, Any]) -> None:
+    if technique == "transfer":
+        settings.validate(len(inputs["styles"]))
+        settings.check_geometry(_size(store, inputs["content"]), [_size(store, i) for i in inputs["styles"]])
+    elif technique == "dream":
+        settings.validate(_size(store, inputs["image"]))
+
+
+def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | None:
+    role = PHOTO_ROLE.get(job["technique"])
+    return None if role is None else _size(store, job["inputs"][role])
+
+
+def _paths(folders: Folders, store: Store, ids: Any) -> Any:
+    def path(image_id: str) -> str:
+        row = store.image(image_id)
+        if row is None:
+            raise BrushworkError("an input image of this job was deleted")
+        return str(folders.image(row.id, row.format))
+
+    return [path(i) for i in ids] if isinstance(ids, list) else path(ids)
+
+
+def job_for_worker(folders: Folders, store: Store, row: Mapping[str, Any]) -> tuple[Job, dict[str, Any]]:
+    """The job with file paths for its image ids, and the task message for the worker."""
+    inputs = {role: _paths(folders, store, ids) for role, ids in row["inputs"].items()}
+    kind = TECHNIQUES[row["technique"]]
+    job = Job(kind.name, kind.settings.from_dict(row["settings"]), inputs)
+    task = {
+        "id": row["id"],
+        "job": job.to_dict(),
+        "result": str(folders.result(row["id"])),
+        "thumbnail": str(folders.result_thumbnail(row["id"])),
+        "frame": str(folders.frame(row["id"])),
+        "levels": str(folders.level_file(row["id"])),
+    }
+    return job, task
+
+
+def public_job(
+    folders: Folders, store: Store, row: Mapping[str, Any], live: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """A job as the page sees it: no paths, image ids with their names and sizes, URLs by id."""
+    inputs = {}
+    for role, ids in row["inputs"].items():
+        rows = [store.image(i) for i in (ids if isinstance(ids, list) else [ids])]
+        inputs[role] = [r.as_dict() for r in rows if r is not None]
+    job_id = row["id"]
+    has_result = row["status"] in WITH_RESULT and folders.result(job_id).is_file()
+    return {
+        "id": job_id,
+        "technique": row["technique"],
+        "preset": row["preset"],
+        "settings": row["settings"],
+        "inputs": inputs,
+        "status": row["status"],
+        "error": row["error"],
+        "created": row["created"],
+        "started": row["started"],
+        "ended": row["ended"],
+        "seconds": row["seconds"],
+        "attempts": row["attempts"],
+        "losses": row["losses"],
+        "has_result": has_result,
+        "has_frame": row["status"] == RUNNING and folders.frame(job_id).is_file(),
+        "progress": dict(live) if live else None,
+    }

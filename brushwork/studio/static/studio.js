@@ -1,0 +1,465 @@
+"use strict";
+// brushwork studio's page: builds its form from the server's settings schema, follows the queue by
+// server-sent events, and fetches preview frames and results as images by id.
+
+const KIND_TITLES = { transfer: "Painting", texture: "Texture", dream: "DeepDream" };
+const LABELS = {
+  size: "Size (long edge, px)", style_weight: "Style weight", style_loss: "Style loss",
+  preserve_colors: "Keep the photo's colours", seed: "Seed", tileable: "Tileable", layer: "Layer",
+  octaves: "Octaves", iterations: "Iterations", step: "Step",
+};
+const DONE = ["finished", "stopped", "failed"];
+
+const state = {
+  schema: null, technique: "transfer", inputs: {}, jobs: new Map(), curves: new Map(), shownFrame: null,
+};
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) node.append(child);
+  return node;
+};
+
+async function api(method, path, body, headers = {}) {
+  const options = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    options.body = body instanceof Blob ? body : JSON.stringify(body);
+    if (!(body instanceof Blob)) options.headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(path, options);
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = { error: `the server answered ${response.status}` }; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+// ---------------------------------------------------------------- the form
+
+// A setting's JSON Schema: {"type": ...}, or {"anyOf": [{...}, {"type": "null"}]} where "none" is allowed.
+function unwrap(prop) {
+  if (!prop.anyOf) return { ...prop, nullable: false };
+  const inner = prop.anyOf.find((p) => p.type !== "null") || {};
+  return { ...inner, description: prop.description, nullable: prop.anyOf.some((p) => p.type === "null") };
+}
+
+function propertyType(prop) {
+  const inner = unwrap(prop);
+  return { base: inner.type || "string", nullable: inner.nullable };
+}
+
+function showValue(value) {
+  if (value === null || value === undefined) return "";
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+function makeField(name, wrapped, value) {
+  const prop = unwrap(wrapped);
+  const { base, nullable } = propertyType(wrapped);
+  const label = el("span", { textContent: LABELS[name] || name.replaceAll("_", " ") });
+  let input;
+  const choices = prop.enum || (prop.items && prop.items.enum && base !== "array" ? prop.items.enum : null);
+  if (choices && base !== "array") {
+    input = el("select");
+    for (const choice of choices) {
+      input.append(el("option", { value: choice === null ? "" : String(choice), textContent: choice === null ? "none" : String(choice) }));
+    }
+  } else if (base === "boolean") {
+    input = el("input", { type: "checkbox" });
+  } else if (base === "integer" || base === "number") {
+    input = el("input", { type: "number", step: base === "integer" ? "1" : "any" });
+    if (prop.minimum !== undefined) input.min = prop.minimum;
+    if (prop.maximum !== undefined) input.max = prop.maximum;
+  } else {
+    input = el("input", { type: "text" });
+  }
+  input.name = name;
+  input.dataset.base = base;
+  input.dataset.nullable = nullable ? "1" : "";
+  if (base === "array") input.dataset.items = (prop.items && propertyType(prop.items).base) || "string";
+  setFieldValue(input, value);
+  input.placeholder = nullable ? "none" : "";
+  const help = el("span", { className: "help", textContent: prop.description || "" });
+  const error = el("div", { className: "error" });
+  error.dataset.for = `settings.${name}`;
+  return el("label", { className: "field" }, label, input, help, error);
+}
+
+function setFieldValue(input, value) {
+  if (input.type === "checkbox") input.checked = Boolean(value);
+  else input.value = showValue(value);
+}
+
+function fieldValue(input) {
+  const { base, nullable, items } = input.dataset;
+  if (input.type === "checkbox") return input.checked;
+  const text = input.value.trim();
+  if (text === "" && nullable) return null;
+  if (base === "integer" || base === "number") return text === "" ? text : Number(text);
+  if (base === "array") {
+    const parts = text.split(/[\s,]+/).filter(Boolean);
+    return parts.map((p) => (items === "number" || items === "integer" ? Number(p) : p));
+  }
+  if (input.tagName === "SELECT") {
+    const known = (input.options.length && [...input.options].map((o) => o.value)) || [];
+    if (known.includes(text) && /^-?\d+(\.\d+)?$/.test(text) && base !== "string") return Number(text);
+  }
+  return text;
+}
+
+function presetValues() {
+  const kind = state.schema.techniques[state.technique];
+  return kind.presets[$("preset").value] || Object.values(kind.presets)[0];
+}
+
+function buildForm(values = null) {
+  const kind = state.schema.techniques[state.technique];
+  const preset = $("preset");
+  preset.replaceChildren(...Object.keys(kind.presets).map((p) => el("option", { value: p, textContent: p })));
+  buildRoles();
+  fillSettings(values);
+}
+
+function fillSettings(values = null) {
+  const kind = state.schema.techniques[state.technique];
+  const defaults = presetValues();
+  const shown = { ...defaults, ...(values || {}) };
+  const knobs = $("knobs"), more = $("more");
+  knobs.replaceChildren();
+  more.replaceChildren();
+  for (const [name, prop] of Object.entries(kind.schema.properties)) {
+    if (name === "schema_version") continue;
+    (kind.knobs.includes(name) ? knobs : more).append(makeField(name, prop, shown[name]));
+  }
+  clearErrors();
+}
+
+function changedSettings() {
+  const defaults = presetValues();
+  const changes = {};
+  for (const input of document.querySelectorAll("#knobs [name], #more [name]")) {
+    const value = fieldValue(input);
+    if (JSON.stringify(value) !== JSON.stringify(defaults[input.name])) changes[input.name] = value;
+  }
+  return changes;
+}
+
+function buildKinds() {
+  const kinds = $("kinds");
+  kinds.replaceChildren();
+  for (const name of Object.keys(state.schema.techniques)) {
+    const radio = el("input", { type: "radio", name: "technique", value: name, checked: name === state.technique });
+    radio.addEventListener("change", () => { state.technique = name; state.inputs = {}; buildForm(); });
+    kinds.append(el("label", {}, radio, KIND_TITLES[name] || name));
+  }
+}
+
+function buildRoles() {
+  const roles = $("roles");
+  roles.replaceChildren();
+  for (const role of state.schema.techniques[state.technique].roles) {
+    state.inputs[role.name] = state.inputs[role.name] || [];
+    const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/webp,image/tiff", multiple: role.many });
+    file.dataset.role = role.name;
+    file.addEventListener("change", () => { upload(role, [...file.files]); file.value = ""; });
+    const demoRole = role.name === "content" || role.name === "image" ? "photo" : role.required ? "painting" : null;
+    const demo = state.schema.demo[demoRole];
+    const demoButton = demo ? el("button", { type: "button", textContent: `use ${demo.name}` }) : "";
+    if (demo) demoButton.addEventListener("click", () => addInput(role, demo));
+    const error = el("div", { className: "error" });
+    error.dataset.for = `inputs.${role.name}`;
+    const box = el("div", { className: "role" },
+      el("div", { className: "label", textContent: role.name === "content" ? "Photo" : role.name === "styles" ? "Paintings" : role.name }),
+      el("div", { className: "help", textContent: `${role.help}${role.required ? "" : " (optional)"} — drop files here or choose them` }),
+      el("div", { className: "thumbs" }), file, demoButton, error);
+    box.dataset.role = role.name;
+    box.addEventListener("dragover", (e) => { e.preventDefault(); box.classList.add("over"); });
+    box.addEventListener("dragleave", () => box.classList.remove("over"));
+    box.addEventListener("drop", (e) => { e.preventDefault(); box.classList.remove("over"); upload(role, [...e.dataTransfer.files]); });
+    roles.append(box);
+    showInputs(role);
+  }
+}
+
+function showInputs(role) {
+  const box = document.querySelector(`.role[data-role="${role.name}"] .thumbs`);
+  if (!box) return;
+  box.replaceChildren(...state.inputs[role.name].map((image, index) => {
+    const remove = el("button", { type: "button", textContent: "×", title: "remove" });
+    remove.addEventListener("click", () => { state.inputs[role.name].splice(index, 1); showInputs(role); });
+    return el("div", { className: "thumb", title: `${image.name} (${image.width}×${image.height})` },
+      el("img", { src: `/api/images/${image.id}/thumb.jpg`, alt: image.name }), remove);
+  }));
+}
+
+function addInput(role, image) {
+  if (role.many) state.inputs[role.name].push(image); else state.inputs[role.name] = [image];
+  showInputs(role);
+  setError(`inputs.${role.name}`, "");
+}
+
+async function upload(role, files) {
+  for (const file of files) {
+    setError(`inputs.${role.name}`, `uploading ${file.name}…`);
+    const { ok, data } = await api("POST", `/api/images?name=${encodeURIComponent(file.name)}`, file,
+      { "Content-Type": file.type || "application/octet-stream" });
+    if (!ok) { setError(`inputs.${role.name}`, `${file.name}: ${data.error}`); return; }
+    addInput(role, data);
+  }
+}
+
+function setError(key, message) {
+  const target = document.querySelector(`.error[data-for="${CSS.escape(key)}"]`)
+    || document.querySelector('.error[data-for="settings"]');
+  target.textContent = message;
+  if (message && target.closest("details")) target.closest("details").open = true;
+}
+
+function clearErrors() { for (const e of document.querySelectorAll(".error")) e.textContent = ""; }
+
+async function paint() {
+  clearErrors();
+  const inputs = {};
+  for (const role of state.schema.techniques[state.technique].roles) {
+    const ids = state.inputs[role.name].map((i) => i.id);
+    if (ids.length) inputs[role.name] = role.many ? ids : ids[0];
+  }
+  const form = { technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs };
+  const { ok, data } = await api("POST", "/api/jobs", form);
+  if (!ok) {
+    const errors = Object.entries(data.errors || {});
+    if (!errors.length) setError("form", data.error);
+    for (const [key, message] of errors) setError(key, message);
+    return;
+  }
+  upsert(data);
+}
+
+// ---------------------------------------------------------------- live updates
+
+function upsert(job) { if (job) { state.jobs.set(job.id, { ...state.jobs.get(job.id), ...job }); render(); } }
+
+function connect() {
+  const events = new EventSource("/api/events");
+  const status = $("connection");
+  events.onopen = () => { status.textContent = "live"; status.classList.add("live"); };
+  events.onerror = () => { status.textContent = "reconnecting…"; status.classList.remove("live"); };
+  const replace = (data) => {
+    state.jobs = new Map(data.jobs.map((j) => [j.id, j]));
+    state.paused = data.paused;
+    render();
+  };
+  events.addEventListener("snapshot", (e) => replace(JSON.parse(e.data)));
+  events.addEventListener("queue", (e) => replace(JSON.parse(e.data)));
+  events.addEventListener("job", (e) => upsert(JSON.parse(e.data).job));
+  events.addEventListener("removed", (e) => { state.jobs.delete(JSON.parse(e.data).id); render(); });
+  events.addEventListener("progress", (e) => {
+    const progress = JSON.parse(e.data);
+    const job = state.jobs.get(progress.id);
+    if (!job) return;
+    job.progress = progress;
+    job.status = "running";
+    const curve = state.curves.get(progress.id) || [];
+    curve.push(progress.total);
+    state.curves.set(progress.id, curve.slice(-2000));
+    renderLive();
+  });
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "estimating…";
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s` : `${s} s`;
+}
+
+const number = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
+
+function title(job) {
+  const names = Object.values(job.inputs).flat().map((i) => i.name);
+  return `#${job.id} ${KIND_TITLES[job.technique] || job.technique}: ${names.join(" + ")}`;
+}
+
+function render() {
+  const jobs = [...state.jobs.values()];
+  const waiting = jobs.filter((j) => j.status === "running" || j.status === "queued")
+    .sort((a, b) => (a.status === "running" ? -1 : b.status === "running" ? 1 : 0));
+  const queuedIds = jobs.filter((j) => j.status === "queued");
+  $("queue-list").replaceChildren(...waiting.map((job) => queueItem(job, queuedIds)));
+  $("queue-empty").hidden = waiting.length > 0;
+  $("paused-note").hidden = !state.paused;
+  $("pause").textContent = state.paused ? "Resume queue" : "Pause queue";
+  const done = jobs.filter((j) => DONE.includes(j.status)).sort((a, b) => (b.ended || 0) - (a.ended || 0));
+  $("gallery-grid").replaceChildren(...done.map(card));
+  $("gallery-empty").hidden = done.length > 0;
+  renderLive();
+}
+
+function queueItem(job) {
+  const first = Object.values(job.inputs).flat()[0];
+  const buttons = [];
+  if (job.status === "queued") {
+    for (const [label, direction, hint] of [["↑", -1, "earlier"], ["↓", 1, "later"]]) {
+      const b = el("button", { type: "button", textContent: label, title: `run ${hint}` });
+      b.addEventListener("click", () => api("POST", `/api/jobs/${job.id}/move`, { direction }));
+      buttons.push(b);
+    }
+    const remove = el("button", { type: "button", textContent: "✕", title: "remove from the queue" });
+    remove.addEventListener("click", () => api("DELETE", `/api/jobs/${job.id}`));
+    buttons.push(remove);
+  }
+  const what = el("div", { className: "what" }, el("div", { textContent: title(job) }),
+    el("div", { className: job.status === "running" ? "running" : "muted", textContent: job.status === "running" ? "painting" : job.attempts ? "queued (goes on where it was)" : "queued" }));
+  const item = el("li", {}, first ? el("img", { src: `/api/images/${first.id}/thumb.jpg`, alt: "" }) : "", what, ...buttons);
+  item.dataset.job = job.id;
+  return item;
+}
+
+function card(job) {
+  const caption = el("div", { className: "caption" }, el("div", { textContent: title(job) }));
+  if (job.status === "stopped") caption.append(el("span", { className: "badge", textContent: "stopped — partial" }));
+  if (job.status === "failed") caption.append(el("div", { textContent: job.error }));
+  else if (job.seconds) caption.append(el("div", { className: "muted", textContent: `${duration(job.seconds)}` }));
+  const node = el("div", { className: `card ${job.status}` });
+  node.dataset.job = job.id;
+  if (job.has_result) {
+    node.append(el("img", { src: `/api/jobs/${job.id}/thumb.jpg?t=${job.ended}`, alt: title(job) }));
+    node.addEventListener("click", () => openDetail(job.id));
+  }
+  node.append(caption);
+  return node;
+}
+
+function renderLive() {
+  const running = [...state.jobs.values()].find((j) => j.status === "running");
+  const frame = $("frame");
+  $("stop").hidden = !running;
+  if (!running) {
+    // Show the latest result until the next job starts.
+    const last = [...state.jobs.values()].filter((j) => j.has_result).sort((a, b) => (b.ended || 0) - (a.ended || 0))[0];
+    $("live-title").textContent = last ? `Last: ${title(last)}` : "Nothing is painting";
+    $("live-status").textContent = (state.paused ? "The queue is paused. " : "") +
+      (last ? `${last.status === "stopped" ? "Stopped early" : "Finished"} in ${duration(last.seconds || 0)}.` : "");
+    $("live-losses").textContent = "";
+    if (last && state.shownFrame !== `result:${last.id}`) {
+      state.shownFrame = `result:${last.id}`;
+      frame.src = `/api/jobs/${last.id}/result.png?t=${last.ended}`;
+      frame.hidden = false; $("frame-empty").hidden = true;
+    }
+    return;
+  }
+  $("live-title").textContent = title(running);
+  const p = running.progress;
+  if (p && p.iteration !== undefined) {
+    $("live-status").textContent =
+      `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations} · about ${duration(p.eta)} left`;
+    $("live-losses").textContent = `total ${number(p.total)} · ` +
+      Object.entries(p.losses).map(([k, v]) => `${k} ${number(v)}`).join(" · ");
+    const key = `${running.id}:${p.frame}`;
+    if (p.frame > 0 && state.shownFrame !== key) {
+      state.shownFrame = key;
+      const next = new Image();
+      next.onload = () => { frame.src = next.src; frame.hidden = false; $("frame-empty").hidden = true; };
+      next.src = `/api/jobs/${running.id}/frame.jpg?n=${p.frame}`;
+    }
+  } else {
+    $("live-status").textContent = "starting (loading VGG19)…";
+    if (running.has_frame && state.shownFrame === null) {
+      state.shownFrame = `${running.id}:restored`;
+      frame.src = `/api/jobs/${running.id}/frame.jpg?t=${Date.now()}`;
+      frame.hidden = false; $("frame-empty").hidden = true;
+    }
+  }
+  drawCurve(state.curves.get(running.id) || []);
+}
+
+function drawCurve(values) {
+  const canvas = $("curve"), ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const logs = values.filter((v) => v > 0).map(Math.log10);
+  if (logs.length < 2) return;
+  const low = Math.min(...logs), high = Math.max(...logs), span = high - low || 1;
+  ctx.strokeStyle = "#2c5d8f"; ctx.lineWidth = 2; ctx.beginPath();
+  logs.forEach((v, i) => {
+    const x = (i / (logs.length - 1)) * (canvas.width - 8) + 4;
+    const y = canvas.height - 6 - ((v - low) / span) * (canvas.height - 12);
+    if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+  });
+  ctx.stroke();
+  ctx.fillStyle = "#777"; ctx.font = "11px sans-serif";
+  ctx.fillText(`total loss (log) ${number(10 ** high)} → ${number(10 ** logs[logs.length - 1])}`, 8, 14);
+}
+
+// ---------------------------------------------------------------- the gallery's detail view
+
+function openDetail(id) {
+  const job = state.jobs.get(id);
+  if (!job) return;
+  const dialog = $("detail");
+  dialog.dataset.job = id;
+  $("detail-title").textContent = title(job);
+  $("detail-status").textContent = `${job.status === "stopped" ? "stopped early (partial)" : job.status} · ${duration(job.seconds || 0)} · preset ${job.preset}`;
+  const before = (job.inputs.content || job.inputs.image || [])[0];
+  const after = `/api/jobs/${id}/result.png?t=${job.ended}`;
+  $("compare-after").src = after;
+  $("compare-before").hidden = !before;
+  $("compare-slider").hidden = !before;
+  if (before) { $("compare-before").src = `/api/images/${before.id}`; $("compare-after").style.position = "absolute"; }
+  else { $("compare-before").removeAttribute("src"); $("compare-after").style.position = "static"; }
+  slide();
+  $("detail-download").href = `${after}&download=1`;
+  const defaults = state.schema.techniques[job.technique].presets[job.preset] || {};
+  const rows = Object.entries(job.settings).filter(([k]) => k !== "schema_version").map(([k, v]) => {
+    const row = el("tr", {}, el("td", { textContent: k }), el("td", { textContent: showValue(v) || "none" }));
+    if (JSON.stringify(v) !== JSON.stringify(defaults[k])) row.className = "changed";
+    return row;
+  });
+  $("detail-settings").replaceChildren(...rows);
+  dialog.showModal();
+}
+
+function slide() {
+  const value = $("compare-slider").hidden ? 0 : Number($("compare-slider").value);
+  $("compare-after").style.clipPath = `inset(0 0 0 ${value}%)`;
+}
+
+function reuse() {
+  const job = state.jobs.get(Number($("detail").dataset.job));
+  if (!job) return;
+  state.technique = job.technique;
+  state.inputs = Object.fromEntries(Object.entries(job.inputs).map(([role, images]) => [role, [...images]]));
+  buildKinds();
+  buildForm();
+  $("preset").value = job.preset;
+  fillSettings(job.settings);
+  $("detail").close();
+  $("paint").focus();
+}
+
+async function remove() {
+  const id = Number($("detail").dataset.job);
+  if (!window.confirm(`Delete painting #${id} from the gallery? Its file is deleted too.`)) return;
+  const { ok, data } = await api("DELETE", `/api/jobs/${id}`);
+  if (!ok) { $("detail-status").textContent = data.error; return; }
+  state.jobs.delete(id);
+  $("detail").close();
+  render();
+}
+
+async function start() {
+  const { data } = await api("GET", "/api/schema");
+  state.schema = data;
+  buildKinds();
+  buildForm();
+  $("preset").addEventListener("change", () => fillSettings());
+  $("paint").addEventListener("click", paint);
+  $("stop").addEventListener("click", () => {
+    const running = [...state.jobs.values()].find((j) => j.status === "running");
+    if (running) api("POST", `/api/jobs/${running.id}/stop`);
+  });
+  $("pause").addEventListener("click", () => api("POST", "/api/queue", { paused: !state.paused }));
+  $("compare-slider").addEventListener("input", slide);
+  $("detail-close").addEventListener("click", () => $("detail").close());
+  $("detail-reuse").addEventListener("click", reuse);
+  $("detail-delete").addEventListener("click", remove);
+  connect();
+}
+
+start();

@@ -1,0 +1,232 @@
+"""The studio's state in SQLite (WAL): uploaded images, the job queue, its history and the gallery.
+
+One file, ``studio.sqlite3`` in the data folder, with a schema version. A job's row is the truth about
+it: the queue is the queued rows by ``position``, the gallery the rows with a result. Every change is
+one transaction, so a crash leaves the queue as it was before the change or after it, never between.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,          -- what the user called it; shown, never used as a path
+    format TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    technique TEXT NOT NULL,
+    preset TEXT NOT NULL,
+    settings TEXT NOT NULL,      -- the settings' to_dict(), as JSON
+    inputs TEXT NOT NULL,        -- role -> image id (or a list of ids), as JSON
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'finished', 'stopped', 'failed')),
+    position REAL NOT NULL,      -- the queue's order
+    created REAL NOT NULL,
+    started REAL,
+    ended REAL,
+    seconds REAL,                -- time spent painting, over every attempt
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    losses TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, position);
+"""
+
+QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
+WITH_RESULT = (FINISHED, STOPPED)
+
+
+class StoreError(Exception):
+    """The data folder's database is not one this brushwork reads."""
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: str
+    name: str
+    format: str
+    width: int
+    height: int
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("id", "name", "format", "width", "height", "bytes")}
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        # One connection, used under a lock: the server's calls are short, and the worker never writes here.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        version = self.meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) > SCHEMA_VERSION:
+            raise StoreError(f"{path} was written by a newer brushwork (schema {version}); upgrade brushwork")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ meta
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row["value"])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def paused(self) -> bool:
+        return self.meta("paused") == "1"
+
+    def set_paused(self, paused: bool) -> None:
+        self.set_meta("paused", "1" if paused else "0")
+
+    # ------------------------------------------------------------------ images
+
+    def add_image(self, image: ImageRow) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO images (id, name, format, width, height, bytes, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (image.id, image.name, image.format, image.width, image.height, image.bytes, time.time()),
+            )
+
+    def image(self, image_id: str) -> ImageRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, name, format, width, height, bytes FROM images WHERE id = ?", (image_id,)
+            ).fetchone()
+        return None if row is None else ImageRow(**dict(row))
+
+    # ------------------------------------------------------------------ jobs
+
+    def add_job(self, technique: str, preset: str, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> int:
+        with self._transaction() as db:
+            last = db.execute("SELECT COALESCE(MAX(position), 0) FROM jobs").fetchone()[0]
+            cursor = db.execute(
+                "INSERT INTO jobs (technique, preset, settings, inputs, status, position, created) "
+                "VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                (technique, preset, json.dumps(settings), json.dumps(inputs), last + 1, time.time()),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else _job_dict(row)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job: the running one and the queue in order, then the rest newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM jobs ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
+                "CASE WHEN status IN ('running', 'queued') THEN position ELSE -COALESCE(ended, created) END"
+            ).fetchall()
+        return [_job_dict(row) for row in rows]
+
+    def next_queued(self) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE status = 'queued' ORDER BY position LIMIT 1").fetchone()
+        return None if row is None else _job_dict(row)
+
+    def start(self, job_id: int) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'running', started = ?, attempts = attempts + 1, error = '' "
+                "WHERE id = ? AND status = 'queued'",
+                (time.time(), job_id),
+            )
+
+    def end(
+        self, job_id: int, status: str, *, error: str = "", seconds: float = 0.0, losses: Mapping[str, float] = {}
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET status = ?, ended = ?, error = ?, seconds = COALESCE(seconds, 0) + ?, losses = ? "
+                "WHERE id = ?",
+                (status, time.time(), error, seconds, json.dumps(dict(losses or {})), job_id),
+            )
+
+    def requeue_running(self) -> list[int]:
+        """After a restart: the jobs that were running go back to the front of the queue, in their order."""
+        with self._transaction() as db:
+            running = [r["id"] for r in db.execute("SELECT id FROM jobs WHERE status = 'running' ORDER BY position")]
+            first = db.execute("SELECT COALESCE(MIN(position), 0) FROM jobs WHERE status = 'queued'").fetchone()[0]
+            for offset, job_id in enumerate(running):
+                db.execute(
+                    "UPDATE jobs SET status = 'queued', position = ? WHERE id = ?",
+                    (first - len(running) + offset, job_id),
+                )
+            return running
+
+    def move(self, job_id: int, direction: int) -> bool:
+        """Swap a queued job with its neighbour before (-1) or after (+1) it; False if there is none."""
+        with self._transaction() as db:
+            row = db.execute("SELECT position FROM jobs WHERE id = ? AND status = 'queued'", (job_id,)).fetchone()
+            if row is None:
+                return False
+            comparison, order = ("<", "DESC") if direction < 0 else (">", "ASC")
+            neighbour = db.execute(
+                f"SELECT id, position FROM jobs WHERE status = 'queued' AND position {comparison} ? "
+                f"ORDER BY position {order} LIMIT 1",
+                (row["position"],),
+            ).fetchone()
+            if neighbour is None:
+                return False
+            db.execute("UPDATE jobs SET position = ? WHERE id = ?", (neighbour["position"], job_id))
+            db.execute("UPDATE jobs SET position = ? WHERE id = ?", (row["position"], neighbour["id"]))
+            return True
+
+    def remove(self, job_id: int) -> dict[str, Any] | None:
+        """Delete a job that is not running (a queued one, or one in the history); returns its row."""
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ? AND status != 'running'", (job_id,)).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            return _job_dict(row)
+
+
+def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
+    job = dict(row)
+    for key in ("settings", "inputs", "losses"):
+        job[key] = json.loads(job[key])
+    return job

@@ -1,0 +1,201 @@
+"""Runs the queue: starts the worker process, hands it the next job, records how each ends, and
+restarts the worker when it dies (the job it had fails with the reason; the server stays up).
+
+Everything here runs on the server's event loop, but for one thread per worker that waits on its pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from ..jobs.job import level_plan
+from .folders import Folders
+from .jobs import job_for_worker, photo_size_of
+from .store import FAILED, RUNNING, Store
+
+Publish = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Worker:
+    process: SpawnProcess
+    connection: Connection
+    stop: Event
+    job_id: int | None = None
+    ready: bool = False
+
+
+@dataclass
+class Supervisor:
+    store: Store
+    folders: Folders
+    publish: Publish
+    threads: int | None = None
+    worker: Worker | None = None
+    live: dict[int, dict[str, Any]] = field(default_factory=dict)  # the running job's latest progress
+    _events: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
+    _task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        for job_id in self.store.requeue_running():
+            self.publish("job", {"job": self.describe(job_id)})
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self.kick()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self.worker is not None:
+            # The job it had stays 'running' in the database: the next start queues it again, and it
+            # goes on from its last finished level.
+            self._end_worker(self.worker)
+            self.worker = None
+
+    def kick(self) -> None:
+        """Something changed (a job queued, the queue resumed): start the next job if the worker is free."""
+        self._events.put_nowait(("kick", None))
+
+    def stop_job(self, job_id: int) -> bool:
+        worker = self.worker
+        if worker is None or worker.job_id != job_id:
+            return False
+        worker.stop.set()
+        return True
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        while True:
+            kind, payload = await self._events.get()
+            if kind == "message":
+                worker, (message, data) = payload
+                if worker is self.worker and self.worker is not None:
+                    self._on_message(self.worker, message, data)
+            elif kind == "died":
+                if payload is self.worker and self.worker is not None:
+                    self._on_death(self.worker)
+            self._next()
+
+    def _next(self) -> None:
+        if self.store.paused:
+            return
+        worker = self.worker
+        if worker is not None and (worker.job_id is not None or not worker.ready):
+            return
+        job = self.store.next_queued()
+        if job is None:
+            return
+        if worker is None:
+            self.worker = self._spawn()
+            return  # the job is handed over when the worker says it is ready
+        self.store.start(job["id"])
+        worker.job_id = job["id"]
+        self.live[job["id"]] = {}
+        brushwork_job, task = job_for_worker(self.folders, self.store, job)
+        task["plan"] = level_plan(brushwork_job, photo_size_of(self.store, job))
+        worker.connection.send(("run", task))
+        self.publish("job", {"job": self.describe(job["id"])})
+
+    def _on_message(self, worker: Worker, message: str, data: dict[str, Any]) -> None:
+        if message == "ready":
+            worker.ready = True
+        elif message == "progress":
+            self.live[data["id"]] = data
+            self.publish("progress", data)
+        elif message == "done":
+            job_id = data["id"]
+            worker.job_id = None
+            self.live.pop(job_id, None)
+            self.store.end(job_id, data["status"], error=data["error"], seconds=data["seconds"], losses=data["losses"])
+            self.publish("job", {"job": self.describe(job_id)})
+
+    def _on_death(self, worker: Worker) -> None:
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        self.worker = None
+        job_id = worker.job_id
+        if job_id is None and not worker.ready:
+            # It died starting up: fail the job it was started for, or the next start would be the same.
+            waiting = self.store.next_queued()
+            job_id = None if waiting is None else waiting["id"]
+        if job_id is None:
+            return
+        self.live.pop(job_id, None)
+        self.store.end(job_id, FAILED, error=death_reason(code))
+        self.publish("job", {"job": self.describe(job_id)})
+
+    # ------------------------------------------------------------------ the process
+
+    def _spawn(self) -> Worker:
+        from . import worker as worker_module
+
+        context = multiprocessing.get_context("spawn")
+        server_end, worker_end = context.Pipe()
+        stop = context.Event()
+        process = context.Process(
+            target=worker_module.main,
+            args=(worker_end, stop, os.getpid(), self.threads),
+            name="brushwork-studio-worker",
+            daemon=True,
+        )
+        process.start()
+        worker_end.close()
+        worker = Worker(process, server_end, stop)
+        loop = asyncio.get_running_loop()
+
+        def listen() -> None:
+            while True:
+                try:
+                    message = server_end.recv()
+                except (EOFError, OSError):
+                    loop.call_soon_threadsafe(self._events.put_nowait, ("died", worker))
+                    return
+                loop.call_soon_threadsafe(self._events.put_nowait, ("message", (worker, message)))
+
+        threading.Thread(target=listen, name="brushwork-worker-pipe", daemon=True).start()
+        return worker
+
+    def _end_worker(self, worker: Worker) -> None:
+        try:
+            worker.connection.send(("quit", None))
+        except OSError:
+            pass
+        if worker.process.is_alive():
+            worker.process.terminate()
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+
+    # ------------------------------------------------------------------ what the page sees
+
+    def describe(self, job_id: int) -> dict[str, Any] | None:
+        job = self.store.job(job_id)
+        return None if job is None else self.public(job)
+
+    def public(self, job: dict[str, Any]) -> dict[str, Any]:
+        from .jobs import public_job
+
+        return public_job(self.folders, self.store, job, self.live.get(job["id"]) if job["status"] == RUNNING else None)
+
+
+def death_reason(code: int | None) -> str:
+    """Why the worker ended, for the job it had: a signal (the kernel's out-of-memory killer sends
+    SIGKILL) or an exit code."""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+        return f"the worker process was killed by {name}{hint}; it has been restarted"
+    return f"the worker process ended unexpectedly (exit code {code}); it has been restarted"

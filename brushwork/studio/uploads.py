@@ -1,0 +1,85 @@
+"""Uploaded images, trusted for nothing: size capped, pixels counted before decoding, four decoders only.
+
+What is stored is the file as sent (once it decoded whole), under a name the server chooses, with a
+JPEG thumbnail beside it. The user's file name is kept only as text to show.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image, UnidentifiedImageError
+
+from ..files import write_atomically
+from .folders import EXTENSIONS, Folders
+from .store import ImageRow
+
+ALLOWED_FORMATS = tuple(EXTENSIONS)  # PNG, JPEG, WEBP, TIFF: no other Pillow decoder is ever run
+MAX_UPLOAD_BYTES = 50 * 2**20
+MAX_UPLOAD_PIXELS = 40_000_000  # 40 MP: a phone photo is 12-50 MP, a decompression bomb far more
+THUMBNAIL_EDGE = 320
+
+
+@dataclass
+class UploadError(Exception):
+    message: str
+    status: int = 400
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def display_name(name: str | None) -> str:
+    """A file name fit to show: no control characters, no folders, at most 100 characters."""
+    text = "".join(c for c in (name or "") if unicodedata.category(c)[0] != "C")
+    text = text.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return text[:100] or "image"
+
+
+def check_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
+    """Decode ``data`` as one of the allowed formats, refusing a bomb before it is decoded."""
+    if not data:
+        raise UploadError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError:
+        # Pillow refuses it first (over twice its own limit), before telling its size.
+        pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000
+        limit = max_pixels // 1_000_000
+        raise UploadError(
+            f"the image has over {pillow_limit} megapixels; the limit is {limit} megapixels", 413
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise UploadError("not an image brushwork reads: upload a PNG, JPEG, WebP or TIFF file") from None
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > max_pixels:
+        raise UploadError(
+            f"the image is {width}x{height} pixels; the limit is {max_pixels // 1_000_000} megapixels", 413
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise UploadError("the image file is damaged or cut short; it could not be read to the end") from None
+    return image
+
+
+def store_upload(folders: Folders, data: bytes, name: str | None) -> ImageRow:
+    """Check ``data`` and write it and its thumbnail; returns the row for the database."""
+    image = check_image(data)
+    assert image.format in EXTENSIONS
+    row = ImageRow(uuid.uuid4().hex, display_name(name), image.format, image.width, image.height, len(data))
+    thumbnail = image.convert("RGB")
+    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
+    buffer = BytesIO()
+    thumbnail.save(buffer, "JPEG", quality=85)
+    write_atomically(folders.thumbnail(row.id), lambda f: f.write(buffer.getvalue()))
+    write_atomically(folders.image(row.id, row.format), lambda f: f.write(data))
+    return row

@@ -1,0 +1,156 @@
+"""The studio's worker: the one process that owns torch. It loads VGG19 once and runs jobs one at a time.
+
+The server sends ``("run", task)``; the worker answers with ``("progress", ...)`` a few times a second,
+writes a preview frame (a JPEG the page fetches by URL) at least once a second, and ends each job with
+``("done", ...)``. It keeps each finished level in the job's level file, so a job cut off by a restart or
+a crash goes on from its last finished level. It never touches the database: the server owns that.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from io import BytesIO
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from typing import Any
+
+PROGRESS_EVERY = 0.25  # seconds between progress messages
+FRAME_EVERY = 0.5  # seconds between preview frames
+FRAME_LONG_EDGE = 768
+THUMBNAIL_EDGE = 320
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel ends this process when the server's dies (SIGKILL included), so no orphan
+    worker goes on writing a job's files under a server that restarted."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+
+def main(connection: Connection, stop: Event, parent_pid: int, threads: int | None) -> None:
+    """The worker process's entry point (started with the spawn context)."""
+    _die_with_parent()
+    # Ctrl-C in the server's terminal reaches the whole process group: the server decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != parent_pid:
+        return
+    import torch
+
+    from ..encoders.vgg import VGG19Encoder, load_vgg19
+
+    if threads:
+        torch.set_num_threads(threads)
+    encoders: dict[tuple[str, str], VGG19Encoder] = {}
+
+    def vgg19(pooling: str, padding_mode: str) -> VGG19Encoder:
+        key = (pooling, padding_mode)
+        if key not in encoders:
+            encoders[key] = load_vgg19(pooling=pooling, padding_mode=padding_mode)
+        return encoders[key]
+
+    def send(kind: str, payload: dict[str, Any]) -> None:
+        try:
+            connection.send((kind, payload))
+        except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
+            os._exit(0)  # the server is gone
+
+    send("ready", {"pid": os.getpid()})
+    while True:
+        try:
+            kind, task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if kind == "quit":
+            return
+        if kind == "run":
+            stop.clear()
+            send("done", run_task(task, stop, send, vgg19))
+
+
+def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[str, Any]:
+    """Run one job; returns the ``done`` message. ``task`` has the job (with file paths) and where to write."""
+    from PIL import Image
+
+    from ..files import write_atomically
+    from ..image.io import to_pil
+    from ..jobs import Job
+    from ..jobs.eta import Eta
+    from ..jobs.resume import LevelFile
+    from ..jobs.runner import run_job_recorded, save_job_output
+    from ..techniques.progress import LevelProgress
+
+    job_id = task["id"]
+    job = Job.from_dict(task["job"])
+    eta = Eta([((h, w), n) for (h, w), n in task["plan"]])
+    level_file = LevelFile(task["levels"], job)
+    last_progress = last_frame = 0.0
+    frames = 0
+
+    def write_frame(progress: LevelProgress) -> None:
+        nonlocal frames
+        picture = to_pil(progress.image)
+        picture.thumbnail((FRAME_LONG_EDGE, FRAME_LONG_EDGE), Image.Resampling.LANCZOS)
+        buffer = BytesIO()
+        picture.save(buffer, "JPEG", quality=85)
+        write_atomically(task["frame"], lambda f: f.write(buffer.getvalue()), overwrite=True)
+        frames += 1
+
+    def on_progress(progress: LevelProgress) -> None:
+        nonlocal last_progress, last_frame
+        if stop.is_set():
+            raise KeyboardInterrupt  # the loop keeps the best image so far
+        now = time.monotonic()
+        seconds_left = eta.seconds_left(progress.level, progress.iteration)
+        first_of_level = progress.iteration == 1
+        if now - last_frame >= FRAME_EVERY or first_of_level or progress.iteration == progress.iterations:
+            write_frame(progress)
+            last_frame = now
+        if now - last_progress >= PROGRESS_EVERY or first_of_level or progress.iteration == progress.iterations:
+            last_progress = now
+            send(
+                "progress",
+                {
+                    "id": job_id,
+                    "level": progress.level,
+                    "levels": progress.levels,
+                    "size": list(progress.size),
+                    "iteration": progress.iteration,
+                    "iterations": progress.iterations,
+                    "total": progress.total,
+                    "losses": progress.losses,
+                    "eta": seconds_left,
+                    "frame": frames,
+                },
+            )
+
+    started = time.perf_counter()
+    outcome = run_job_recorded(job, on_progress, level_store=level_file, vgg19=vgg19)
+    seconds = time.perf_counter() - started
+    done: dict[str, Any] = {"id": job_id, "seconds": seconds, "error": outcome.error, "losses": {}}
+    picture = outcome.result.image if outcome.result is not None else outcome.best
+    if outcome.result is not None:
+        done["losses"] = outcome.result.losses
+    status = {"finished": "finished", "interrupted": "stopped"}.get(outcome.status, "failed")
+    if picture is not None:
+        try:
+            save_job_output(job, picture, task["result"], overwrite=True, status=status)
+            thumbnail = to_pil(picture) if not isinstance(picture, Image.Image) else picture.convert("RGB")
+            thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
+            buffer = BytesIO()
+            thumbnail.save(buffer, "JPEG", quality=85)
+            write_atomically(task["thumbnail"], lambda f: f.write(buffer.getvalue()), overwrite=True)
+        except Exception as exc:  # a full disk: the job fails with the reason, the worker goes on
+            status, done["error"] = "failed", f"the result could not be written: {exc}"
+    if status == "finished":
+        level_file.path.unlink(missing_ok=True)
+    done["status"] = status
+    return done

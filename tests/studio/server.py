@@ -1,0 +1,107 @@
+"""A real studio server for tests: ``brushwork studio --port 0`` in a subprocess, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# A job that takes a few seconds on a 2-core CPU: long enough to watch, reload and kill in mid-run.
+WATCHABLE = {"size": 128, "iterations": [30, 120, 120]}
+QUICK = {"size": 64, "iterations": [10, 10, 10]}
+
+
+class Studio:
+    def __init__(self, data_dir: Path, *extra: str):
+        self.data_dir = data_dir
+        self.extra = extra
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.port = 0
+
+    def start(self) -> Studio:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "brushwork", "studio", "--port", "0", "--data-dir", str(self.data_dir), *self.extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/\S*", line)
+        assert match, f"no URL in {line!r}; stderr: {self.process.stderr.read() if self.process.stderr else ''}"
+        self.url, self.port = match[0], int(match[1])
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs (a crash, a power cut)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> str:
+        """Ctrl-C, as a user stops it; returns what it printed on stderr."""
+        if self.process is None or self.process.poll() is not None:
+            return ""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, stderr = self.process.communicate()
+            raise AssertionError(f"the studio did not stop on Ctrl-C within 30 s: {stderr}") from None
+        return stderr
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        connection.request(method, path, body=data, headers=headers or {})
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, content
+
+    def json(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        status, _, content = self.request(method, path, body, headers)
+        return status, json.loads(content) if content else None
+
+    def upload(self, data: bytes, name: str = "photo.png") -> tuple[int, Any]:
+        return self.json("POST", f"/api/images?name={name}", data)
+
+    def demo(self) -> dict[str, Any]:
+        return self.json("GET", "/api/schema")[1]["demo"]
+
+    def add_transfer(self, settings: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        demo = self.demo()
+        form = {
+            "technique": "transfer",
+            "settings": settings,
+            "inputs": {"content": demo["photo"]["id"], "styles": [demo["painting"]["id"]]},
+            **extra,
+        }
+        status, job = self.json("POST", "/api/jobs", form)
+        assert status == 201, job
+        return job
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        jobs = self.json("GET", "/api/jobs")[1]["jobs"]
+        return next(j for j in jobs if j["id"] == job_id)
+
+    def wait_for(self, job_id: int, done: Any, timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.job(job_id)
+            if done(job):
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} did not get there in {timeout} s: {self.job(job_id)}")
