@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from measure import RESULTS, ROOT
+from measure import RESULTS, ROOT, floor_iteration
 
 sys.path.insert(0, str(ROOT))
 from brushwork.encoders.efficientnet import load_efficientnet_lite0
-from brushwork.encoders.vgg import load_vgg19
 from brushwork.geometry import fit_area, fit_long_edge
 from brushwork.image.io import load_image, save_image, to_pil
 from brushwork.image.pyramid import resize
@@ -91,18 +90,6 @@ class Judge:
             ]
         )
         return float(style_distance), float(content_distance)
-
-
-def floor_iteration(size: tuple[int, int]) -> float:
-    """Seconds of one bare VGG19 forward+backward to relu5_1 in float32 at ``size`` (median of 3)."""
-    encoder = load_vgg19(["relu5_1"], pooling="avg")
-    x = torch.rand(1, 3, *size, requires_grad=True)
-    times = []
-    for _ in range(4):
-        started = time.perf_counter()
-        encoder(x, ["relu5_1"])["relu5_1"].mean().backward()
-        times.append(time.perf_counter() - started)
-    return float(np.median(times[1:]))
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 HANDLED = (signal.SIGTERM, signal.SIGHUP)
 
@@ -43,18 +44,27 @@ def signals_held() -> Iterator[None]:
     """Hold SIGINT, SIGTERM and SIGHUP until the block is done; one that came meanwhile is acted on after it.
 
     For the few steps that must not be cut in half: a progress bar made but not yet kept would stay on the
-    screen, and the stop's message would be printed on the end of its line.
+    screen, and the stop's message would be printed on the end of its line. The handlers are swapped
+    rather than the signals masked: a mask is per thread, and torch's threads would take the signal.
     """
-    held = {signal.SIGINT, *HANDLED}
+    pending: list[int] = []
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError):  # no pthread_sigmask on this platform
-        yield
-        return
+        for signum in (signal.SIGINT, *HANDLED):
+            previous[signum] = signal.signal(signum, lambda number, frame: pending.append(number))
+    except ValueError:  # not the main thread, where handlers cannot be set
+        pass
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(pending[0])
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:

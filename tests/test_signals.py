@@ -29,8 +29,24 @@ def test_without_a_held_block_the_signal_lands_at_once():
     assert steps == []
 
 
-def test_the_mask_is_restored():
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+def test_the_handlers_are_restored():
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     with signals_held():
-        assert signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
-    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+        assert signal.getsignal(signal.SIGTERM) != before[signal.SIGTERM]
+    assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+def test_a_signal_from_another_thread_is_held_too():
+    """torch's threads are where a signal may land: the hold must not depend on which thread gets it."""
+    import threading
+
+    steps = []
+    with stop_on_signals(), pytest.raises(Stopped):
+        with signals_held():
+            sender = threading.Thread(target=lambda: signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM))
+            sender.start()
+            sender.join()
+            os.kill(os.getpid(), signal.SIGHUP)
+            steps.append("inside")
+        steps.append("after")
+    assert steps == ["inside"]

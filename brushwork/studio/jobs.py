@@ -66,13 +66,19 @@ def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], d
     changes = form.get("settings") or {}
     if not isinstance(changes, Mapping):
         raise FormError({"settings": "settings must be a JSON object"})
+    errors: dict[str, str] = {}
     try:
         settings = kind.settings.from_dict(changes, base=kind.presets[preset])
     except SettingError as exc:
-        raise FormError({f"settings.{exc.name}": str(exc)}) from None
+        errors[f"settings.{exc.name}"] = str(exc)
     except BrushworkError as exc:
-        raise FormError({"settings": str(exc)}) from None
-    inputs = _parse_inputs(store, name, form.get("inputs"))
+        errors["settings"] = str(exc)
+    try:
+        inputs = _parse_inputs(store, name, form.get("inputs"))
+    except FormError as exc:
+        errors.update(exc.errors)
+    if errors:  # every field's problem at once, not one per try
+        raise FormError(errors)
     # The rules that need the images' sizes, in the engine's words, before anything is queued.
     try:
         _check_with_images(store, name, settings, inputs)

@@ -40,6 +40,15 @@ def display_name(name: str | None) -> str:
     return text[:100] or "image"
 
 
+DAMAGED = "the image file is damaged or cut short; it could not be read to the end"
+SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
+def looks_like_allowed(data: bytes) -> bool:
+    """Starts as a PNG, JPEG, WebP or TIFF does: a file that then fails to open is damaged, not foreign."""
+    return data.startswith(SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 def check_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image:
     """Decode ``data`` as one of the allowed formats, refusing a bomb before it is decoded."""
     if not data:
@@ -55,7 +64,9 @@ def check_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image
         raise UploadError(
             f"the image has over {pillow_limit} megapixels; the limit is {limit} megapixels", 413
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        if looks_like_allowed(data):
+            raise UploadError(DAMAGED) from None
         raise UploadError("not an image brushwork reads: upload a PNG, JPEG, WebP or TIFF file") from None
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
@@ -67,7 +78,7 @@ def check_image(data: bytes, max_pixels: int = MAX_UPLOAD_PIXELS) -> Image.Image
             warnings.simplefilter("ignore")
             image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise UploadError("the image file is damaged or cut short; it could not be read to the end") from None
+        raise UploadError(DAMAGED) from None
     return image
 
 

@@ -399,10 +399,11 @@ function openDetail(id) {
   const before = (job.inputs.content || job.inputs.image || [])[0];
   const after = `/api/jobs/${id}/result.png?t=${job.ended}`;
   $("compare-after").src = after;
-  $("compare-before").hidden = !before;
-  $("compare-slider").hidden = !before;
-  if (before) { $("compare-before").src = `/api/images/${before.id}`; $("compare-after").style.position = "absolute"; }
-  else { $("compare-before").removeAttribute("src"); $("compare-after").style.position = "static"; }
+  // A texture has no photo to compare with: the result alone, no slider.
+  for (const id of ["compare-before", "compare-slider"]) $(id).hidden = !before;
+  document.querySelector("#compare .muted").hidden = !before;
+  if (before) $("compare-before").src = `/api/images/${before.id}`;
+  else $("compare-before").removeAttribute("src");
   slide();
   $("detail-download").href = `${after}&download=1`;
   const defaults = state.schema.techniques[job.technique].presets[job.preset] || {};

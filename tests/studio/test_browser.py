@@ -1,0 +1,174 @@
+"""The studio in a real browser (Debian's headless Chromium driven by Playwright) against a real server.
+
+Set BRUSHWORK_SCREENSHOTS=docs to refresh the README's screenshots from these runs.
+"""
+
+import io
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect, sync_playwright
+
+from brushwork.provenance import read_record
+from tests.studio.server import WATCHABLE, Studio
+
+pytestmark = pytest.mark.integration
+
+BROWSERS = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = next((b for b in BROWSERS if os.access(b, os.X_OK)), None)
+    if executable is None:  # a missing browser is a failure, never a skip
+        pytest.fail("no headless Chromium: bash scripts/install --test installs Debian's chromium-headless-shell")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    opened = context.new_page()
+    errors = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    page.screenshot(path=path)
+    if os.environ.get("BRUSHWORK_SCREENSHOTS"):
+        target = Path(os.environ["BRUSHWORK_SCREENSHOTS"]) / name
+        # Committed small: a palette PNG at most 1000 px wide.
+        image = Image.open(path).convert("RGB")
+        image.thumbnail((1000, 1000))
+        image.quantize(128).save(target, optimize=True)
+
+
+def photo_file(tmp_path: Path) -> Path:
+    path = tmp_path / "my photo.png"
+    source = Image.open(io.BytesIO((Path(__file__).parents[2] / "brushwork/assets/chelsea.png").read_bytes()))
+    source.convert("RGB").save(path)
+    return path
+
+
+def progress_of(studio: Studio, job_id: int) -> dict:
+    return studio.job(job_id)["progress"] or {}
+
+
+def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settings(studio, page, tmp_path):
+    page.goto(studio.url)
+    page.set_input_files('.role[data-role="content"] input[type=file]', photo_file(tmp_path))
+    expect(page.locator('.role[data-role="content"] .thumb img')).to_have_count(1)
+    page.click("text=use starry_night.jpg")
+    page.fill("#knobs [name=size]", str(WATCHABLE["size"]))
+    page.click("#more-settings summary")
+    page.fill("#more [name=iterations]", ", ".join(map(str, WATCHABLE["iterations"])))
+    page.click("#paint")
+
+    frame = page.locator("#frame")
+    page.wait_for_function("document.querySelector('#frame').src.includes('frame.jpg?n=')", timeout=60_000)
+    first = frame.get_attribute("src")
+    page.wait_for_function(
+        f"document.querySelector('#frame').src.includes('frame.jpg') && document.querySelector('#frame').src !== {first!r}",
+        timeout=30_000,
+    )
+    expect(page.locator("#live-status")).to_contain_text("iteration")
+    expect(page.locator("#live-status")).to_contain_text("left")
+    # The frames are different pictures, not the same one fetched twice.
+    job_id = int(page.locator("#queue-list li").first.get_attribute("data-job"))
+    before = studio.request("GET", f"/api/jobs/{job_id}/frame.jpg")[2]
+    time.sleep(1.5)
+    after = studio.request("GET", f"/api/jobs/{job_id}/frame.jpg")[2]
+    assert before != after
+    expect(page.locator("#live-status")).to_contain_text("level 3/3", timeout=60_000)
+    page.wait_for_timeout(2_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "studio-painting.png", tmp_path)
+
+    card = page.locator(f'.card[data-job="{job_id}"] img')
+    expect(card).to_be_visible(timeout=120_000)
+    card.click()
+    settings = page.locator("#detail-settings")
+    expect(settings.locator("tr", has_text="iterations")).to_contain_text("30, 120, 120")
+    expect(settings.locator("tr.changed")).to_have_count(2)  # size and iterations, as given
+    expect(page.locator("#detail-title")).to_contain_text("my photo.png + starry_night.jpg")
+    screenshot(page, "studio-gallery.png", tmp_path)
+    result = studio.data_dir / "results" / f"{job_id}.png"
+    assert read_record(result)["settings"]["size"] == WATCHABLE["size"]
+
+    page.click("#detail-reuse")  # the form takes the job's settings back
+    expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))
+    expect(page.locator("#more [name=iterations]")).to_have_value("30, 120, 120")
+
+
+def test_a_reload_mid_job_catches_up_at_once(studio, page):
+    job = studio.add_transfer(WATCHABLE)
+    studio.wait_for(job["id"], lambda j: (j["progress"] or {}).get("iteration", 0) > 3)
+    for _ in range(2):  # a new tab, then a reload of it
+        page.goto(studio.url) if page.url == "about:blank" else page.reload()
+        expect(page.locator("#live-status")).to_contain_text("iteration", timeout=3_000)
+        expect(page.locator("#frame")).to_be_visible(timeout=3_000)
+        assert page.evaluate("document.querySelector('#frame').naturalWidth") > 0
+        expect(page.locator("#live-title")).to_contain_text(f"#{job['id']}")
+
+
+def test_a_server_killed_mid_job_finishes_it_after_a_restart_from_its_last_level(tmp_path, page):
+    server = Studio(tmp_path / "studio").start()
+    job = server.add_transfer(WATCHABLE)
+    server.wait_for(job["id"], lambda j: (j["progress"] or {}).get("level", 0) >= 1)
+    server.kill()
+    assert (tmp_path / "studio/levels" / f"{job['id']}.safetensors").is_file()
+    again = Studio(tmp_path / "studio").start()
+    try:
+        page.goto(again.url)
+        resumed = again.wait_for(job["id"], lambda j: j["progress"] and "level" in j["progress"])
+        assert resumed["progress"]["level"] >= 1, "it started over instead of going on from its last level"
+        expect(page.locator(f'.card[data-job="{job["id"]}"] img')).to_be_visible(timeout=120_000)
+        finished = again.job(job["id"])
+        assert (finished["status"], finished["attempts"]) == ("finished", 2)
+        assert not (tmp_path / "studio/levels" / f"{job['id']}.safetensors").exists()
+    finally:
+        again.stop()
+
+
+def test_stop_keeps_what_it_painted(studio, page):
+    job = studio.add_transfer(WATCHABLE)
+    page.goto(studio.url)
+    studio.wait_for(job["id"], lambda j: (j["progress"] or {}).get("level", 0) >= 1)
+    page.click("#stop")
+    card = page.locator(f'.card[data-job="{job["id"]}"]')
+    expect(card).to_contain_text("stopped — partial", timeout=30_000)
+    expect(card.locator("img")).to_be_visible()
+    result = studio.data_dir / "results" / f"{job['id']}.png"
+    assert read_record(result)["status"] == "stopped"
+    assert Image.open(result).size == (128, 85)  # the partial picture, at the output size
+    assert studio.job(job["id"])["status"] == "stopped"
+
+
+def test_bad_input_is_shown_next_to_its_field(studio, page, tmp_path):
+    page.goto(studio.url)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(photo_file(tmp_path).read_bytes()[:400])
+    page.set_input_files('.role[data-role="content"] input[type=file]', broken)
+    content_error = page.locator('.error[data-for="inputs.content"]')
+    expect(content_error).to_have_text(
+        "broken.png: the image file is damaged or cut short; it could not be read to the end"
+    )
+    page.click("text=use chelsea.png")
+    page.fill("#knobs [name=size]", "10")
+    page.click("#paint")
+    expect(page.locator('.error[data-for="settings.size"]')).to_have_text(
+        "size must be between 32 and 4096 pixels, not 10"
+    )
+    expect(page.locator('.error[data-for="inputs.styles"]')).to_have_text("add one or more paintings")
+    assert studio.json("GET", "/api/jobs")[1]["jobs"] == []
