@@ -57,13 +57,13 @@ def signals_held() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         if pending:
-            handler = previous[pending[0]]
-            if callable(handler):
-                handler(pending[0], None)
-            elif handler == signal.SIG_DFL:
+            first = previous[pending[0]]
+            if callable(first):
+                first(pending[0], None)
+            elif first == signal.SIG_DFL:
                 signal.raise_signal(pending[0])
 
 
