@@ -85,6 +85,7 @@ def register_demo_images(folders: Folders, store: Store) -> dict[str, str]:
 
 def create_app(config: StudioConfig) -> Any:
     folders = Folders(config.data_dir).create()
+    held = folders.lock()
     store = Store(folders.database)
     broker = Broker()
     supervisor = Supervisor(store, folders, broker.publish, threads=config.threads)
@@ -96,6 +97,7 @@ def create_app(config: StudioConfig) -> Any:
         yield
         await supervisor.close()
         store.close()
+        held.close()
 
     app = FastAPI(title="brushwork studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 

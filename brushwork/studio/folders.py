@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from ..errors import BrushworkError
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
 EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif"}
@@ -24,6 +28,19 @@ class Folders:
         for folder in (self.root, self.uploads, self.results, self.frames, self.levels):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+    def lock(self) -> IO[str]:
+        """Hold the folder for this server (two servers on one queue would run its jobs twice).
+
+        The lock is the kernel's, so it goes with the process, however the process ends.
+        """
+        handle = open(self.root / "studio.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise BrushworkError(f"{self.root}: another brushwork studio is using this folder; stop it first") from None
+        return handle
 
     @property
     def database(self) -> Path:

@@ -137,8 +137,9 @@ def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | Non
 def _paths(folders: Folders, store: Store, ids: Any) -> Any:
     def path(image_id: str) -> str:
         row = store.image(image_id)
-        if row is None:
-            raise BrushworkError("an input image of this job was deleted")
+        if row is None or not folders.image(row.id, row.format).is_file():
+            name = f" ({row.name})" if row is not None else ""
+            raise BrushworkError(f"an input image of this job{name} is no longer in the studio; upload it again")
         return str(folders.image(row.id, row.format))
 
     return [path(i) for i in ids] if isinstance(ids, list) else path(ids)

@@ -18,6 +18,7 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from typing import Any
 
+from ..errors import BrushworkError
 from ..jobs.job import level_plan
 from .folders import Folders
 from .jobs import job_for_worker, photo_size_of
@@ -48,10 +49,14 @@ class Supervisor:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> None:
+    def start(self, warm: bool = True) -> None:
+        """Queue again what was running when the server last stopped, and start the worker now (``warm``)
+        so that it has torch and VGG19 loaded by the time the first Paint comes."""
         for job_id in self.store.requeue_running():
             self.publish("job", {"job": self.describe(job_id)})
         self._task = asyncio.get_running_loop().create_task(self._run())
+        if warm and self.worker is None:
+            self.worker = self._spawn()
         self.kick()
 
     async def close(self) -> None:
@@ -101,9 +106,15 @@ class Supervisor:
             self.worker = self._spawn()
             return  # the job is handed over when the worker says it is ready
         self.store.start(job["id"])
+        try:
+            brushwork_job, task = job_for_worker(self.folders, self.store, job)
+        except BrushworkError as exc:
+            self.store.end(job["id"], FAILED, error=str(exc))
+            self.publish("job", {"job": self.describe(job["id"])})
+            self.kick()
+            return
         worker.job_id = job["id"]
         self.live[job["id"]] = {}
-        brushwork_job, task = job_for_worker(self.folders, self.store, job)
         task["plan"] = level_plan(brushwork_job, photo_size_of(self.store, job))
         worker.connection.send(("run", task))
         self.publish("job", {"job": self.describe(job["id"])})

@@ -63,6 +63,10 @@ def main(connection: Connection, stop: Event, parent_pid: int, threads: int | No
         except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
             os._exit(0)  # the server is gone
 
+    try:
+        vgg19("avg", "zeros")  # what the default presets use; others load on first use
+    except Exception:  # e.g. no weights: the first job reports it, in its own words
+        pass
     send("ready", {"pid": os.getpid()})
     while True:
         try:

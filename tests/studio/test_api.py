@@ -190,3 +190,16 @@ def test_ctrl_c_stops_the_server_cleanly_with_a_page_open(studio):
     stderr = studio.stop()  # fails if the open event stream held the shutdown
     # Like every brushwork command stopped by Ctrl-C: one line, exit code 128 + SIGINT.
     assert (studio.process.returncode, stderr) == (130, "brushwork: interrupted\n")
+
+
+def test_a_second_studio_on_the_same_folder_is_refused(studio):
+    second = subprocess.run(
+        [sys.executable, "-m", "brushwork", "studio", "--port", "0", "--data-dir", str(studio.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (second.returncode, second.stderr) == (
+        2,
+        f"brushwork: error: {studio.data_dir}: another brushwork studio is using this folder; stop it first\n",
+    )
