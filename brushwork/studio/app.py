@@ -23,7 +23,7 @@ from sse_starlette import EventSourceResponse
 from .folders import IMAGE_ID, Folders
 from .jobs import FormError, parse_job_form, schema
 from .security import Guard, allowed_hosts
-from .store import RUNNING, WITH_RESULT, Store
+from .store import RUNNING, WITH_RESULT, ImageRow, Store
 from .supervisor import Supervisor
 from .uploads import MAX_UPLOAD_BYTES, UploadError, store_upload
 
@@ -43,7 +43,11 @@ class StudioConfig:
 
 
 class Broker:
-    """Fans events out to every open page; a page that stops reading loses its oldest events, not the server."""
+    """Fans events out to every open page; a page that stops reading loses its oldest events, not the server.
+
+    Used on the event loop only (asyncio queues are not thread-safe): every route that changes
+    something is ``async``, so none of them publishes from FastAPI's thread pool.
+    """
 
     def __init__(self) -> None:
         self.queues: set[asyncio.Queue[dict[str, str]]] = set()
@@ -141,20 +145,20 @@ def create_app(config: StudioConfig) -> Any:
         store.add_image(row)
         return JSONResponse(row.as_dict(), status_code=201)
 
-    def image_row_or_404(image_id: str) -> Any:
-        row = store.image(image_id) if IMAGE_ID.fullmatch(image_id) else None
-        return row
+    def image_row(image_id: str) -> ImageRow | None:
+        """The image with this id; anything that is not an id the server made finds nothing."""
+        return store.image(image_id) if IMAGE_ID.fullmatch(image_id) else None
 
     @app.get("/api/images/{image_id}")
     def get_image(image_id: str) -> Response:
-        row = image_row_or_404(image_id)
+        row = image_row(image_id)
         if row is None:
             return error(404, "no such image")
         return FileResponse(folders.image(row.id, row.format))
 
     @app.get("/api/images/{image_id}/thumb.jpg")
     def get_thumbnail(image_id: str) -> Response:
-        row = image_row_or_404(image_id)
+        row = image_row(image_id)
         if row is None:
             return error(404, "no such image")
         return FileResponse(folders.thumbnail(row.id))
@@ -180,12 +184,9 @@ def create_app(config: StudioConfig) -> Any:
         supervisor.kick()
         return JSONResponse(supervisor.describe(job_id), status_code=201)
 
-    def job_or_none(job_id: int) -> dict[str, Any] | None:
-        return store.job(job_id)
-
     @app.post("/api/jobs/{job_id}/stop")
-    def stop_job(job_id: int) -> Response:
-        job = job_or_none(job_id)
+    async def stop_job(job_id: int) -> Response:
+        job = store.job(job_id)
         if job is None:
             return error(404, "no such job")
         if job["status"] != RUNNING or not supervisor.stop_job(job_id):
@@ -206,7 +207,7 @@ def create_app(config: StudioConfig) -> Any:
         return JSONResponse({"moved": job_id})
 
     @app.delete("/api/jobs/{job_id}")
-    def delete_job(job_id: int) -> Response:
+    async def delete_job(job_id: int) -> Response:
         row = store.remove(job_id)
         if row is None:
             return error(409, "no such job, or it is running (stop it first)")
@@ -238,7 +239,7 @@ def create_app(config: StudioConfig) -> Any:
 
     @app.get("/api/jobs/{job_id}/result.png")
     def result(job_id: int, download: int = 0) -> Response:
-        job = job_or_none(job_id)
+        job = store.job(job_id)
         path = folders.result(job_id)
         if job is None or job["status"] not in WITH_RESULT or not path.is_file():
             return error(404, "no result")

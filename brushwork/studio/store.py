@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import BrushworkError
+
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -53,7 +55,7 @@ QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "s
 WITH_RESULT = (FINISHED, STOPPED)
 
 
-class StoreError(Exception):
+class StoreError(BrushworkError):
     """The data folder's database is not one this brushwork reads."""
 
 
@@ -77,9 +79,13 @@ class Store:
         # One connection, used under a lock: the server's calls are short, and the worker never writes here.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{path}: not a studio database ({exc}); move it away to start afresh") from None
         version = self.meta("schema_version")
         if version is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))

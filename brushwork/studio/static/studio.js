@@ -8,6 +8,7 @@ const LABELS = {
   preserve_colors: "Keep the photo's colours", seed: "Seed", tileable: "Tileable", layer: "Layer",
   octaves: "Octaves", iterations: "Iterations", step: "Step",
 };
+const ROLE_TITLES = { content: "Photo", styles: "Paintings", style: "Painting or texture", image: "Photo", guide: "Guide" };
 const DONE = ["finished", "stopped", "failed"];
 
 const state = {
@@ -54,7 +55,8 @@ function showValue(value) {
 function makeField(name, wrapped, value) {
   const prop = unwrap(wrapped);
   const { base, nullable } = propertyType(wrapped);
-  const label = el("span", { textContent: LABELS[name] || name.replaceAll("_", " ") });
+  const title = name === "size" && base === "array" ? "Size (height, width in px)" : LABELS[name];
+  const label = el("span", { textContent: title || name.replaceAll("_", " ") });
   let input;
   const choices = prop.enum || (prop.items && prop.items.enum && base !== "array" ? prop.items.enum : null);
   if (choices && base !== "array") {
@@ -167,7 +169,7 @@ function buildRoles() {
     const error = el("div", { className: "error" });
     error.dataset.for = `inputs.${role.name}`;
     const box = el("div", { className: "role" },
-      el("div", { className: "label", textContent: role.name === "content" ? "Photo" : role.name === "styles" ? "Paintings" : role.name }),
+      el("div", { className: "label", textContent: ROLE_TITLES[role.name] || role.name }),
       el("div", { className: "help", textContent: `${role.help}${role.required ? "" : " (optional)"} — drop files here or choose them` }),
       el("div", { className: "thumbs" }), file, demoButton, error);
     box.dataset.role = role.name;
