@@ -111,3 +111,28 @@ def min_side(network: str, layers: Sequence[str], padding_mode: str = "zeros") -
     if network == "vgg19":
         return vgg19_min_side(layers, padding_mode)
     return max(_EFFICIENTNET_MIN_SIDE[EFFICIENTNET_LAYERS.index(layer)] for layer in layers)
+
+
+def vgg19_stride(layer: str) -> int:
+    """How many image pixels one position of ``layer``'s feature map steps over (2 per pooling before it)."""
+    validate_layers([layer])
+    block = int(layer[4])
+    return 2 ** (block if layer.startswith("pool") else block - 1)
+
+
+def vgg19_reach(layer: str) -> int:
+    """How far, in image pixels, what a position of ``layer`` sees reaches beyond its own pixels.
+
+    Each 3x3 convolution reaches one position further at its stride, each 2x2 pooling one more. It is
+    also how far an image edge's zero padding changes the features inward: a tile whose halo is at
+    least this wide has centre features equal to the whole image's.
+    """
+    validate_layers([layer])
+    reach, stride = 0, 1
+    for name in VGG19_LAYERS[: VGG19_LAYERS.index(layer) + 1]:
+        if name.startswith("conv"):
+            reach += stride
+        elif name.startswith("pool"):
+            reach += stride
+            stride *= 2
+    return reach

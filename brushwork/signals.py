@@ -9,7 +9,7 @@ the best result on Ctrl-C therefore keeps it on these too, and the exit code say
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -40,6 +40,23 @@ def describe(signum: int) -> str:
 
 
 @contextmanager
+def _handling(signums: Iterable[int], handler: Any) -> Iterator[dict[int, Any]]:
+    """Set ``handler`` for ``signums`` while inside; yields the handlers it replaced. Outside the main
+    thread, where handlers cannot be set, it leaves them alone (and yields none)."""
+    previous: dict[int, Any] = {}
+    try:
+        for signum in signums:
+            previous[signum] = signal.signal(signum, handler)
+    except ValueError:
+        pass
+    try:
+        yield previous
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+@contextmanager
 def signals_held() -> Iterator[None]:
     """Hold SIGINT, SIGTERM and SIGHUP until the block is done; one that came meanwhile is acted on after it.
 
@@ -48,19 +65,13 @@ def signals_held() -> Iterator[None]:
     rather than the signals masked: a mask is per thread, and torch's threads would take the signal.
     """
     pending: list[int] = []
-    previous: dict[int, Any] = {}
+    replaced: dict[int, Any] = {}
     try:
-        for signum in (signal.SIGINT, *HANDLED):
-            previous[signum] = signal.signal(signum, lambda number, frame: pending.append(number))
-    except ValueError:  # not the main thread, where handlers cannot be set
-        pass
-    try:
-        yield
+        with _handling((signal.SIGINT, *HANDLED), lambda number, frame: pending.append(number)) as replaced:
+            yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
         if pending:
-            first = previous[pending[0]]
+            first = replaced[pending[0]]
             if callable(first):
                 first(pending[0], None)
             elif first == signal.SIG_DFL:
@@ -74,14 +85,5 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """While inside, SIGTERM and SIGHUP raise ``Stopped`` (only in the main thread, where handlers can be set)."""
-    previous = {}
-    try:
-        for signum in HANDLED:
-            previous[signum] = signal.signal(signum, _raise_stopped)
-    except ValueError:  # not the main thread: leave the handlers alone
-        pass
-    try:
+    with _handling(HANDLED, _raise_stopped):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

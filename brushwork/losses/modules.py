@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +11,16 @@ import torch.nn.functional as F
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from .functional import content_loss, gram_loss, gram_matrix, total_variation
+
+if TYPE_CHECKING:
+    from .tiled import Window
+
+
+def _sum_of_outer_products(features: torch.Tensor) -> torch.Tensor:
+    """Σ f fᵀ over positions of (B, C, H, W) features, in float32: a Gram matrix before its normalisation."""
+    with torch.autocast(features.device.type, enabled=False):
+        flat = features.float().flatten(2)
+        return torch.bmm(flat, flat.transpose(1, 2))
 
 
 class SingleLayerTerm:
@@ -31,6 +41,16 @@ class ContentLoss(SingleLayerTerm):
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         return self.weight * content_loss(features[self.layer], self.target)
+
+    # Tiled (``losses.tiled``): the mean squared difference is a sum over positions, over a known count.
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        rows, cols = window.on(self.layer)
+        with torch.autocast(self.target.device.type, enabled=False):
+            difference = features[self.layer].float() - self.target[..., rows, cols]
+            return {"squared": difference.pow(2).sum()}
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return self.weight * statistics["squared"] / self.target.numel()
 
 
 class StyleLoss:
@@ -82,6 +102,33 @@ class StyleLoss:
             total = total + self.layer_weights[layer] * gram_loss(feats, target, self._mask_at(feats))
         return self.weight * total
 
+    # Tiled (``losses.tiled``): a Gram matrix is Σ f fᵀ over positions, over Σ 1 (or Σ m² with a mask).
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        sums = {}
+        for layer in self.target_grams:
+            feats = features[layer].float()
+            if self.mask is None:
+                norm = torch.tensor(float(feats.shape[-2] * feats.shape[-1]))
+            else:
+                from ..layers import vgg19_stride
+
+                stride = vgg19_stride(layer)
+                height, width = self.mask.shape[-2] // stride, self.mask.shape[-1] // stride
+                rows, cols = window.on(layer)
+                mask = F.interpolate(self.mask.float(), size=(height, width), mode="area")[..., rows, cols]
+                feats = feats * mask
+                norm = mask.pow(2).sum()
+            sums[layer] = _sum_of_outer_products(feats)
+            sums[f"{layer}/norm"] = norm
+        return sums
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros(())
+        for layer, target in self.target_grams.items():
+            gram = statistics[layer] / statistics[f"{layer}/norm"].clamp_min(1e-8)
+            total = total + self.layer_weights[layer] * F.mse_loss(gram, target)
+        return self.weight * total
+
 
 class RegionalStyleLoss:
     """Style terms for the regions of an output (one per mask, and one for the rest), reported as one term.
@@ -98,6 +145,21 @@ class RegionalStyleLoss:
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         return sum((region(features, image) for region in self.regions), torch.zeros(()))
+
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        sums = {}
+        for index, region in enumerate(self.regions):
+            for key, value in region.statistics(features, window).items():  # type: ignore[attr-defined]
+                sums[f"{index}:{key}"] = value
+        return sums
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros(())
+        for index, region in enumerate(self.regions):
+            prefix = f"{index}:"
+            own = {k[len(prefix) :]: v for k, v in statistics.items() if k.startswith(prefix)}
+            total = total + region.from_statistics(own)  # type: ignore[attr-defined]
+        return total
 
 
 class TotalVariationLoss:

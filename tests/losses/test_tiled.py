@@ -1,0 +1,68 @@
+"""Tiled evaluation gives the whole image's loss and gradient, for every term and several tile sizes."""
+
+import pytest
+import torch
+
+from brushwork.layers import vgg19_reach
+from brushwork.losses.modules import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
+from brushwork.losses.tiled import TiledLossTerms, tile_windows
+from tests.conftest import smooth_image
+
+LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+
+
+def terms_for(encoder, height, width, masked):
+    generator = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        content = encoder(smooth_image(height, width, seed=5), ["relu3_1"])["relu3_1"]
+        style = encoder(torch.rand(1, 3, 60, 60, generator=generator), list(LAYERS))
+    grams = StyleLoss.targets_from([style], [1.0])
+    weights = {layer: 1.0 + i for i, layer in enumerate(LAYERS)}
+    if masked:
+        mask = torch.zeros(1, 1, height, width)
+        mask[..., : height // 2 + 3, :] = 1.0
+        mask[..., height // 2 + 3 :, : width // 3] = 0.4
+        style_term = RegionalStyleLoss(
+            [
+                StyleLoss(grams, weights, 2.0, mask),
+                StyleLoss({k: v * 0.5 for k, v in grams.items()}, weights, 1.0, 1 - mask),
+            ]
+        )
+    else:
+        style_term = StyleLoss(grams, weights, 3.0)
+    return {"content": ContentLoss("relu3_1", content, 5.0), "style": style_term, "tv": TotalVariationLoss(0.7)}
+
+
+def value_and_gradient(loss_terms, image):
+    image = image.clone().requires_grad_()
+    values = loss_terms(image)
+    sum(values.values()).backward()
+    return {k: v.item() for k, v in values.items()}, image.grad
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("tile", [16, 40, 1000])
+def test_tiled_loss_and_gradient_equal_the_whole_images(random_encoder, tile, masked):
+    height, width = 75, 101  # not multiples of any stride: the last tiles are ragged
+    terms = terms_for(random_encoder, height, width, masked)
+    image = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(7))
+    whole_values, whole_gradient = value_and_gradient(LossTerms(random_encoder, terms), image)
+    tiled = TiledLossTerms(random_encoder, terms, tile=tile)
+    tiled_values, tiled_gradient = value_and_gradient(tiled, image)
+    assert len(tiled.windows(image)) == (1 if tile == 1000 else len(tiled.windows(image)))
+    for name, value in whole_values.items():
+        assert tiled_values[name] == pytest.approx(value, rel=1e-4), name
+    scale = whole_gradient.abs().max()
+    assert (tiled_gradient - whole_gradient).abs().max() <= 1e-4 * scale
+
+
+def test_tiles_partition_the_image_on_the_pooling_grid_with_a_sufficient_halo():
+    windows = tile_windows(75, 101, 20, ["relu1_1", "relu4_1"])
+    covered = torch.zeros(75, 101, dtype=torch.int32)
+    for w in windows:
+        covered[w.top : w.bottom, w.left : w.right] += 1
+        assert w.top % 8 == 0 and w.left % 8 == 0 and w.outer_top % 8 == 0 and w.outer_left % 8 == 0
+        assert w.top - w.outer_top >= min(w.top, vgg19_reach("relu4_1"))
+        assert w.outer_bottom - w.bottom >= min(75 - w.bottom, vgg19_reach("relu4_1"))
+    assert bool((covered == 1).all())
+    assert len(windows) > 4
