@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .layers import VGG19_LAYERS, deepest_layer, layer_channels
+from .layers import VGG19_LAYERS, deepest_layer, layer_channels, vgg19_reach, vgg19_stride
 
 # Bytes per float32 value the network keeps per layer output for the backward pass, counting its
 # gradient too. Measured: a 2048x1416 detail level (to relu3_1) peaked at 10.0 GiB, 3.4 KB a pixel,
@@ -44,3 +44,40 @@ def shortfall(need: int) -> tuple[float, float] | None:
     if available is None or total <= available:
         return None
     return total / 1e9, available / 1e9
+
+
+# L-BFGS keeps up to this many (step, gradient-change) pairs of the image's size (optim/loop.py).
+LBFGS_HISTORY = 50
+# Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and the
+# pyramid's copies, about this many image-sized float32 buffers at a level.
+_IMAGE_BUFFERS = 12
+
+
+def image_bytes(height: int, width: int, iterations: int, channels: int = 3) -> int:
+    """What a level holds at the image's size, whatever the network does: L-BFGS's history and the buffers."""
+    vectors = 2 * min(LBFGS_HISTORY, iterations) + _IMAGE_BUFFERS
+    return vectors * channels * height * width * 4
+
+
+def tile_halo(layers: Sequence[str]) -> int:
+    """The halo a tile is read with for ``layers`` (``losses.tiled.tile_windows`` uses the same)."""
+    deepest = deepest_layer(layers)
+    align = vgg19_stride(deepest)
+    return -(-vgg19_reach(deepest) // align) * align
+
+
+def tiled_bytes(height: int, width: int, layers: Sequence[str], tile: int) -> int:
+    """The network's memory for one tile of ``tile`` px and its halo (at most the whole image)."""
+    box = tile + 2 * tile_halo(layers)
+    return vgg19_bytes(min(height, box), min(width, box), layers)
+
+
+def largest_tile(height: int, width: int, layers: Sequence[str], budget: int) -> int | None:
+    """The largest tile (a multiple of the deepest layer's stride) whose pass fits in ``budget`` bytes."""
+    align = vgg19_stride(deepest_layer(layers))
+    best = None
+    tile = align
+    while tile < max(height, width) and tiled_bytes(height, width, layers, tile) <= budget:
+        best = tile
+        tile += align
+    return best

@@ -24,6 +24,7 @@ import torch
 
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
+from ..errors import BrushworkError
 from ..layers import deepest_layer, vgg19_reach, vgg19_stride
 
 Statistics = dict[str, torch.Tensor]
@@ -105,6 +106,14 @@ def tile_windows(height: int, width: int, tile: int, layers: Sequence[str]) -> l
     ]
 
 
+def tileable(term: Any) -> bool:
+    """Whether ``term`` is a function of sums over positions (a region term: all of its regions)."""
+    regions = getattr(term, "regions", None)
+    if regions is not None:
+        return all(tileable(region) for region in regions)
+    return hasattr(term, "statistics") and hasattr(term, "from_statistics")
+
+
 class _TiledFeatureTerms(torch.autograd.Function):
     """Forward: the feature terms' values, by the first pass. Backward: their gradient, by the second."""
 
@@ -151,6 +160,13 @@ class TiledLossTerms:
         self.encoder = encoder
         self.terms = dict(terms)
         self.feature_terms: dict[str, TileableTerm] = {n: t for n, t in self.terms.items() if t.layers}
+        for name, term in self.feature_terms.items():
+            if not tileable(term):
+                raise BrushworkError(
+                    f"this size needs the network in tiles, and the {name} term cannot be tiled "
+                    "(only sums over positions can: the gram style loss, content): give a smaller size or the "
+                    "gram style loss"
+                )
         self.tile = tile
         self.autocast_dtype = autocast_dtype
         self.layers = sorted({layer for term in self.feature_terms.values() for layer in term.layers})

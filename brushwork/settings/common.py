@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .. import memory
 from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, POOLINGS, PRECISIONS
 from ..geometry import long_edge_for
 from ..layers import deepest_layer, min_side, validate_layers
-from ..memory import shortfall, vgg19_bytes
+from ..memory import BASELINE_BYTES, image_bytes, largest_tile, shortfall, tiled_bytes, vgg19_bytes
 from .schema import Settings, setting
 
 MAX_SEED = 2**63 - 1
@@ -92,6 +93,83 @@ def iterations_field(default: tuple[int, ...]) -> Any:
 
 def vgg19_layer_check() -> Any:
     return _vgg19_layer
+
+
+def max_memory_field() -> Any:
+    return setting(
+        None,
+        "memory a run may use, in GB; a level whose network pass would need more is computed in tiles, with "
+        "the same result",
+        exclusive_minimum=0,
+        cap=1e6,
+        unit="GB",
+        none_word="none",
+        none_means="80 % of the memory the machine has free",
+    )
+
+
+def tile_field() -> Any:
+    return setting(
+        None,
+        "compute every level larger than this in tiles of this many pixels a side (exact, slower)",
+        minimum=16,
+        cap=MAX_SIZE_LIMIT,
+        unit="pixels",
+        none_word="none",
+        none_means="tiles only where --max-memory needs them",
+    )
+
+
+def memory_budget(settings: Settings) -> int | None:
+    """Bytes a run may use beyond the baseline: --max-memory, or 80 % of MemAvailable; None if unknown."""
+    given = getattr(settings, "max_memory", None)
+    if given is not None:
+        return int(given * 1e9) - BASELINE_BYTES
+    available = memory.available_bytes()
+    return None if available is None else int(0.8 * available) - BASELINE_BYTES
+
+
+def plan_tiles(
+    settings: Settings,
+    sizes: Sequence[tuple[int, int]],
+    layers: Sequence[Sequence[str]],
+    iterations: Sequence[int],
+) -> list[int | None]:
+    """Each level's tile size (None: the whole image at once), or a one-line refusal of what cannot fit.
+
+    A level is tiled when ``tile`` says so and it is larger, or when its whole pass would not fit the
+    budget; its tile is then the largest that does.
+    """
+    budget = memory_budget(settings)
+    forced = getattr(settings, "tile", None)
+    plan: list[int | None] = []
+    for (height, width), level_layers, level_iterations in zip(sizes, layers, iterations, strict=True):
+        held = image_bytes(height, width, level_iterations)
+        room = None if budget is None else budget - held
+        if room is not None and room <= 0:
+            raise settings.error(
+                "size",
+                f"at {{name}} {getattr(settings, 'size', '?')} the image alone needs about {held / 1e9:.1f} GB "
+                f"and the budget is {(budget or 0) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+            )
+        tile = forced if forced is not None and max(height, width) > forced else None
+        if tile is None and room is not None and vgg19_bytes(height, width, level_layers) > room:
+            tile = largest_tile(height, width, level_layers, room)
+            if tile is None:
+                raise settings.error(
+                    "size",
+                    f"at {{name}} {getattr(settings, 'size', '?')} even the smallest tiles need "
+                    f"{(held + tiled_bytes(height, width, level_layers, 16)) / 1e9:.1f} GB and the budget is "
+                    f"{(budget or 0) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+                )
+        if tile is not None and room is not None and tiled_bytes(height, width, level_layers, tile) > room:
+            raise settings.error(
+                "tile",
+                f"{{name}} {tile} needs {(held + tiled_bytes(height, width, level_layers, tile)) / 1e9:.1f} GB at "
+                f"{width}x{height}, over the budget of {(budget or 0) / 1e9:.1f} GB: give a smaller {{name}}",
+            )
+        plan.append(tile)
+    return plan
 
 
 def check_memory(settings: Settings, sizes: Sequence[tuple[int, int]], layers: Sequence[Sequence[str]]) -> None:

@@ -17,6 +17,7 @@ from .common import (
     check_photo_fits,
     iterations_field,
     lr_field,
+    max_memory_field,
     optimizer_field,
     pooling_field,
     precision_field,
@@ -24,6 +25,7 @@ from .common import (
     seed_field,
     style_layer_weights_field,
     style_layers_field,
+    tile_field,
     tv_weight_field,
 )
 from .schema import Settings, setting
@@ -134,6 +136,8 @@ class TransferSettings(Settings):
         none_means="an equal blend",
     )
     preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
+    max_memory: float | None = max_memory_field()
+    tile: int | None = tile_field()
     precision: str = precision_field()
     seed: int = seed_field()
 
@@ -229,6 +233,11 @@ class TransferSettings(Settings):
             self.detail_level()
         if self.style_blend is not None and sum(self.style_blend) <= 0:
             raise self.error("style_blend", "{name}: the weights must not all be zero")
+        if self.tile is not None and self.style_loss != "gram":
+            raise self.error(
+                "tile",
+                f"{{name}} works with the gram style loss only ({self.style_loss} is not a sum over positions)",
+            )
 
     def validate(self, n_styles: int | None = None) -> None:
         """Check the settings, and with ``n_styles`` that they fit that many style images."""

@@ -20,8 +20,9 @@ from ..image.pyramid import high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from ..losses.distributions import GaussianW2Loss, SlicedWassersteinLoss, random_directions
 from ..losses.modules import LossTerm
+from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE
-from ..settings.common import check_memory
+from ..settings.common import plan_tiles
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .levels import CoarseToFine, Level, LevelStore
 from .progress import LevelProgress
@@ -196,7 +197,9 @@ def stylize(
     settings.check_geometry(photo, [(s.shape[-2], s.shape[-1]) for s in styles])
     sizes = settings.level_sizes(*photo)
     level_settings = settings.level_settings()
-    check_memory(settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings])
+    tiles = plan_tiles(
+        settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings], settings.iterations
+    )
     if settings.init == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
     regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles), photo)
@@ -231,7 +234,12 @@ def stylize(
         return parameter
 
     def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
-        terms = level_loss_terms(vgg, at(level), styles, regions, level_settings[level.index], autocast)
+        terms: LossTerms | TiledLossTerms = level_loss_terms(
+            vgg, at(level), styles, regions, level_settings[level.index], autocast
+        )
+        tile = tiles[level.index]
+        if tile is not None:  # the same loss and gradient, one tile's activations at a time
+            terms = TiledLossTerms(vgg, terms.terms, tile, autocast)
         return lambda p: terms(at(level).network_input(p))
 
     schedule = CoarseToFine(

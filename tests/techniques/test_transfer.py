@@ -181,3 +181,19 @@ def test_real_weights_stylise_a_tiny_image(real_weights):
     last = [p for p in seen if p.level == 2]
     assert last[-1].total < last[0].total
     assert (out - content).abs().mean() > 0.01
+
+
+def test_a_tiled_run_paints_what_an_untiled_one_does(random_encoder):
+    _, whole, _ = run(random_encoder)
+    _, tiled, seen = run(random_encoder, SMALL.replace(tile=16))
+    assert seen[-1].total < seen[0].total
+    # The loss and gradient agree to float32 rounding (tests/losses/test_tiled.py); L-BFGS's eight steps
+    # amplify the rounding a little, far below a visible difference (1/255 is 0.004).
+    assert (tiled - whole).abs().mean() < 2e-4
+    assert (tiled - whole).abs().max() < 1e-2
+
+
+def test_tiling_is_refused_for_a_style_loss_that_is_not_a_sum_over_positions():
+    with pytest.raises(BrushworkError) as refused:
+        SMALL.replace(tile=64, style_loss="w2").validate()
+    assert str(refused.value) == "tile works with the gram style loss only (w2 is not a sum over positions)"

@@ -1,0 +1,137 @@
+"""Print size: the default preset at large sizes, whole and in tiles; prints a table, writes bench/results/large.json.
+
+  .venv/bin/python bench/large.py [--sizes 1024 2048 4096] [--tile 512] [--max-memory GB]
+
+The photo is the bundled chelsea.png (451x300) enlarged with Lanczos to each size, so the photo itself
+has no detail finer than its original; the style is The Starry Night. Each size runs in a child
+process (its peak RSS is that process's alone): whole where it fits, and with ``--tile`` so that tiled
+and whole results are compared where both fit. Reported: wall time, peak RSS, seconds per full-size
+iteration against the whole run's per-pixel cost at the smallest size, the neutral evaluator's
+distances (EfficientNet-Lite0, bench/style_losses.py) and a seam measure: the mean |difference|
+across tile boundaries over that across every other column and row (1.0: no seam).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from measure import RESULTS, ROOT
+
+CHILD = r"""
+import json, sys, time
+import torch
+from PIL import Image
+from brushwork.image.io import load_image, save_image, to_pil
+from brushwork.settings import PRESETS
+from brushwork.techniques.transfer import stylize
+size, tile, max_memory, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+photo = Image.open("brushwork/assets/chelsea.png").convert("RGB")
+scale = size / max(photo.size)
+photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
+content = torch.from_numpy(__import__("numpy").asarray(photo).copy()).permute(2, 0, 1)[None].float() / 255
+settings = PRESETS["default"].replace(size=size, tile=None if tile == "none" else int(tile),
+                                      max_memory=None if max_memory == "none" else float(max_memory))
+stamps = []
+def callback(progress):
+    stamps.append((progress.level, progress.iteration, time.perf_counter()))
+started = time.perf_counter()
+image = stylize(content, [load_image("brushwork/assets/starry_night.jpg")], settings, callback=callback)
+wall = time.perf_counter() - started
+save_image(image, out, overwrite=True)
+last = [t for level, _, t in stamps if level == stamps[-1][0]]
+per_iteration = (last[-1] - last[0]) / max(1, len(last) - 1)
+print(json.dumps({"wall_s": wall, "full_size_iteration_s": per_iteration, "shape": list(image.shape[-2:])}))
+"""
+
+
+def run_child(size: int, tile: int | None, max_memory: float | None, out: Path) -> dict:
+    args = [sys.executable, "-c", CHILD, str(size), str(tile or "none"), str(max_memory or "none"), str(out)]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    stdout, stderr = proc.stdout.read().decode(), proc.stderr.read().decode()  # type: ignore[union-attr]
+    if os.waitstatus_to_exitcode(status) != 0:
+        return {"error": (stderr.strip().splitlines() or ["?"])[-1]}
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_rss_gb": usage.ru_maxrss * 1024 / 1e9}
+
+
+def seam_ratio(path: Path, tile: int) -> float:
+    """Mean |Δ| across the tile boundaries over the mean |Δ| across all other neighbours, both axes."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(np.float32)
+    across_columns = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))  # between column x and x + 1
+    across_rows = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+    boundary_columns = [x - 1 for x in range(tile, pixels.shape[1], tile)]
+    boundary_rows = [y - 1 for y in range(tile, pixels.shape[0], tile)]
+    boundary = np.concatenate([across_columns[boundary_columns], across_rows[boundary_rows]])
+    rest = np.concatenate([np.delete(across_columns, boundary_columns), np.delete(across_rows, boundary_rows)])
+    return float(boundary.mean() / rest.mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4096])
+    parser.add_argument("--tile", type=int, default=512, help="the tile of the tiled runs (px)")
+    parser.add_argument("--max-memory", type=float, help="the budget of the whole runs (GB; default: brushwork's)")
+    parser.add_argument("--whole-up-to", type=int, default=2048, help="run untiled only up to this size")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from style_losses import Judge
+
+    from brushwork.image.io import load_image
+
+    judge = Judge()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes:
+            for tile in ([None] if size <= args.whole_up_to else []) + [args.tile]:
+                out = Path(folder) / f"{size}-{tile}.png"
+                started = time.perf_counter()
+                row = {"size": size, "tile": tile, **run_child(size, tile, args.max_memory, out)}
+                row["measured_s"] = time.perf_counter() - started
+                if "error" not in row:
+                    result = load_image(out)
+                    content = load_image(ROOT / "brushwork/assets/chelsea.png")
+                    style = load_image(ROOT / "brushwork/assets/starry_night.jpg")
+                    row["style_distance"], row["content_distance"] = judge.distances(result, content, style)
+                    if tile is not None:
+                        row["seam_ratio"] = seam_ratio(out, tile)
+                    keep = RESULTS / f"large-{size}-{'tiled' if tile else 'whole'}.png"
+                    if size <= 2048:
+                        RESULTS.mkdir(parents=True, exist_ok=True)
+                        keep.write_bytes(out.read_bytes())
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    smallest_whole = next((r for r in rows if r["tile"] is None and "error" not in r), None)
+    print(
+        f"\n{'size':>5} {'tile':>5} {'wall':>8} {'peak RSS':>9} {'s/it full':>10} {'vs px':>6} {'style':>6} "
+        f"{'content':>8} {'seams':>6}"
+    )
+    for row in rows:
+        if "error" in row:
+            print(f"{row['size']:>5} {row['tile'] or '-':>5}  {row['error']}")
+            continue
+        pixels = row["shape"][0] * row["shape"][1]
+        if smallest_whole is not None:
+            base = smallest_whole["full_size_iteration_s"] / (smallest_whole["shape"][0] * smallest_whole["shape"][1])
+            row["iteration_vs_pixels"] = row["full_size_iteration_s"] / (base * pixels)
+        print(
+            f"{row['size']:>5} {row['tile'] or '-':>5} {row['wall_s']:>7.0f}s {row['peak_rss_gb']:>7.2f}GB "
+            f"{row['full_size_iteration_s']:>9.2f}s {row.get('iteration_vs_pixels', float('nan')):>5.2f}x "
+            f"{row['style_distance']:>6.3f} {row['content_distance']:>8.3f} {row.get('seam_ratio', float('nan')):>6.2f}"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "large.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"wrote {RESULTS / 'large.json'}")
+
+
+if __name__ == "__main__":
+    main()
