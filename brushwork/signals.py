@@ -78,12 +78,35 @@ def signals_held() -> Iterator[None]:
                 signal.raise_signal(pending[0])
 
 
+# The stops that arrived while ``stop_on_signals`` was in force. Python raises a signal's exception
+# wherever the program is, and where that is a ``__del__`` or a weakref callback it is printed and
+# dropped: the loops call ``raise_if_stopped`` at every step so that such a stop still ends the run.
+_received: list[int] = []
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
-    raise Stopped(signum)
+    _received.append(signum)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+
+def raise_if_stopped() -> None:
+    """Raise the stop that came, if one came and its exception was lost on the way."""
+    if _received:
+        signum = _received[0]
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise ``Stopped`` (only in the main thread, where handlers can be set)."""
-    with _handling(HANDLED, _raise_stopped):
-        yield
+    """While inside, SIGTERM and SIGHUP raise ``Stopped`` and SIGINT KeyboardInterrupt, as Python's own
+    handler does, and each is remembered for ``raise_if_stopped`` (only in the main thread, where
+    handlers can be set). A SIGINT that was ignored when the program started (``nohup``) stays ignored."""
+    _received.clear()
+    signums: tuple[int, ...] = HANDLED
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signums = (signal.SIGINT, *HANDLED)
+    try:
+        with _handling(signums, _raise_stopped):
+            yield
+    finally:
+        _received.clear()

@@ -26,6 +26,12 @@ def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
     return result
 
 
+def restore_sigint() -> None:
+    """For a child that a test interrupts: a test runner started as a shell's background job inherits
+    SIGINT ignored, and so would the child; a user's Ctrl-C reaches a brushwork whose SIGINT is not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120, signum=signal.SIGINT):
     """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
     returns (exit code, all of stderr)."""
@@ -35,6 +41,7 @@ def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: fl
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=restore_sigint,
     )
     seen: list[str] = []
     reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)

@@ -50,3 +50,43 @@ def test_a_signal_from_another_thread_is_held_too():
             steps.append("inside")
         steps.append("after")
     assert steps == ["inside"]
+
+
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning"
+)  # the dropped exception, as Python reports it
+def test_a_stop_whose_exception_was_swallowed_still_ends_the_loop():
+    """Python drops an exception raised inside a __del__; the loop's check raises the stop again."""
+    import gc
+
+    import torch
+
+    from brushwork.optim import Interrupted, optimize
+
+    class SwallowsIt:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler's Stopped is raised here, and dropped
+            sum(range(1000))
+
+    steps = []
+
+    def loss(parameter):
+        steps.append(1)
+        if len(steps) == 3:
+            SwallowsIt()
+            gc.collect()
+        return {"x": (parameter**2).sum()}
+
+    with stop_on_signals(), pytest.raises(Interrupted) as stop:
+        optimize(torch.ones(3), loss, 50, optimizer="adam", lr=0.1)
+    assert stop.value.signum == signal.SIGTERM
+    assert len(steps) == 3  # the next step never ran, and the 47 after it neither
+
+
+def test_sigint_ignored_at_start_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with stop_on_signals():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import BrushworkError
-from ..signals import signal_number
+from ..signals import raise_if_stopped, signal_number
 from .checkpoint import load_checkpoint, read_record, save_checkpoint
 from .settings import TrainingSettings
 
@@ -130,6 +130,7 @@ def fit(
             batches = epoch_batches(n_train, settings.batch_size, settings.seed, epoch)
             sums: dict[str, float] = {}
             for step, index in enumerate(batches, start=1):
+                raise_if_stopped()
                 losses = experiment.train_step(index)
                 for key, value in losses.items():
                     sums[key] = sums.get(key, 0.0) + value * len(index)

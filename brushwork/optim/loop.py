@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from ..errors import BrushworkError
-from ..signals import signal_number
+from ..signals import raise_if_stopped, signal_number
 
 OPTIMIZERS = ("lbfgs", "adam", "normalized")
 # Each optimiser's learning rate when a technique gives none. L-BFGS's 1 is a full quasi-Newton step;
@@ -176,6 +176,7 @@ def optimize(
 
     try:
         for iteration in range(1, iterations + 1):
+            raise_if_stopped()
             opt.step(closure)  # type: ignore[arg-type]  # torch types the closure's loss as float; a tensor is fine
             if project is not None and optimizer != "lbfgs":
                 with torch.no_grad():

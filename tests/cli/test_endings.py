@@ -11,7 +11,7 @@ from PIL import Image
 
 from brushwork.cli import info
 
-from ..helpers import run_cli
+from ..helpers import restore_sigint, run_cli
 
 
 def test_an_internal_error_is_one_line_exit_70_and_a_crash_log(tmp_path, monkeypatch):
@@ -30,7 +30,11 @@ def test_an_internal_error_is_one_line_exit_70_and_a_crash_log(tmp_path, monkeyp
 
 def _start(args):
     return subprocess.Popen(
-        [sys.executable, "-m", "brushwork", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "brushwork", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=restore_sigint,
     )
 
 

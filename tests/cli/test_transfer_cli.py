@@ -11,7 +11,7 @@ from PIL import Image
 
 from brushwork.layers import VGG19_LAYERS
 
-from ..helpers import assert_error, run_cli, run_subprocess
+from ..helpers import assert_error, restore_sigint, run_cli, run_subprocess
 
 FAST = ["--size", "40", "--scales", "0.8", "1", "--iterations", "2", "2", "--quiet"]
 
@@ -180,6 +180,7 @@ def test_ctrl_c_saves_the_best_image_and_exits_130(tmp_path, images, real_weight
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=restore_sigint,
     )
     deadline = time.monotonic() + 120
     while not (steps.is_dir() and any(steps.iterdir())) and time.monotonic() < deadline:

@@ -72,7 +72,7 @@ def test_json_schema_refuses_what_from_dict_refuses():
             (
                 "unknown transfer setting 'colour'; known settings: size, max_size, content_layer, "
                 "content_weight, style_layers, style_layer_weights, style_weight, style_loss, tv_weight, pooling, init, optimizer, lr, "
-                "scales, iterations, content_detail, detail_depth, style_scale, style_blend, preserve_colors, precision, seed"
+                "scales, iterations, content_detail, detail_depth, style_scale, style_blend, preserve_colors, max_memory, tile, precision, seed"
             ),
         ),
         ({"size": "512"}, "size must be an integer, not '512'"),
