@@ -108,9 +108,6 @@ def create_app(config: StudioConfig) -> Any:
     def snapshot() -> dict[str, Any]:
         return {"jobs": [supervisor.public(job) for job in store.jobs()], "paused": store.paused}
 
-    def job_event(job_id: int) -> None:
-        broker.publish("job", {"job": supervisor.describe(job_id)})
-
     # ------------------------------------------------------------------ the page
 
     @app.get("/")
@@ -180,7 +177,7 @@ def create_app(config: StudioConfig) -> Any:
         except FormError as exc:
             return JSONResponse({"error": str(exc), "errors": exc.errors}, status_code=422)
         job_id = store.add_job(technique, preset, settings, inputs)
-        job_event(job_id)
+        supervisor.announce(job_id)
         supervisor.kick()
         return JSONResponse(supervisor.describe(job_id), status_code=201)
 

@@ -6,13 +6,29 @@ import fcntl
 import os
 import re
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import IO
 
+from PIL import Image
+
 from ..errors import BrushworkError
+from ..files import write_atomically
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
 EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif"}
+
+
+THUMBNAIL_EDGE = 320  # px, the long edge of the gallery's and the form's thumbnails
+
+
+def write_jpeg(picture: Image.Image, path: Path, long_edge: int, overwrite: bool = False) -> None:
+    """Every JPEG the studio serves (thumbnails, preview frames): RGB, at most ``long_edge``, written atomically."""
+    picture = picture.convert("RGB")  # a copy: the caller's picture keeps its size
+    picture.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+    buffer = BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite)
 
 
 def default_data_dir() -> Path:
@@ -63,14 +79,16 @@ class Folders:
         return self.root / "levels"
 
     def image(self, image_id: str, image_format: str) -> Path:
-        if not IMAGE_ID.fullmatch(image_id):
-            raise ValueError(f"not an image id: {image_id!r}")
-        return self.uploads / f"{image_id}{EXTENSIONS[image_format]}"
+        return self._upload(image_id, EXTENSIONS[image_format])
 
     def thumbnail(self, image_id: str) -> Path:
+        return self._upload(image_id, ".thumb.jpg")
+
+    def _upload(self, image_id: str, suffix: str) -> Path:
+        """A file of an uploaded image: only an id the server made ever becomes part of a path."""
         if not IMAGE_ID.fullmatch(image_id):
             raise ValueError(f"not an image id: {image_id!r}")
-        return self.uploads / f"{image_id}.thumb.jpg"
+        return self.uploads / f"{image_id}{suffix}"
 
     def result(self, job_id: int) -> Path:
         return self.results / f"{int(job_id)}.png"

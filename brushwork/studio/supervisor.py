@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import BrushworkError
 from ..jobs.job import level_plan
 from .folders import Folders
-from .jobs import job_for_worker, photo_size_of
+from .jobs import job_for_worker, photo_size_of, public_job
 from .store import FAILED, RUNNING, Store
 
 Publish = Callable[[str, dict[str, Any]], None]
@@ -53,7 +53,7 @@ class Supervisor:
         """Queue again what was running when the server last stopped, and start the worker now (``warm``)
         so that it has torch and VGG19 loaded by the time the first Paint comes."""
         for job_id in self.store.requeue_running():
-            self.publish("job", {"job": self.describe(job_id)})
+            self.announce(job_id)
         self._task = asyncio.get_running_loop().create_task(self._run())
         if warm and self.worker is None:
             self.worker = self._spawn()
@@ -110,14 +110,14 @@ class Supervisor:
             brushwork_job, task = job_for_worker(self.folders, self.store, job)
         except BrushworkError as exc:
             self.store.end(job["id"], FAILED, error=str(exc))
-            self.publish("job", {"job": self.describe(job["id"])})
+            self.announce(job["id"])
             self.kick()
             return
         worker.job_id = job["id"]
         self.live[job["id"]] = {}
         task["plan"] = level_plan(brushwork_job, photo_size_of(self.store, job))
         worker.connection.send(("run", task))
-        self.publish("job", {"job": self.describe(job["id"])})
+        self.announce(job["id"])
 
     def _on_message(self, worker: Worker, message: str, data: dict[str, Any]) -> None:
         if message == "ready":
@@ -130,7 +130,7 @@ class Supervisor:
             worker.job_id = None
             self.live.pop(job_id, None)
             self.store.end(job_id, data["status"], error=data["error"], seconds=data["seconds"], losses=data["losses"])
-            self.publish("job", {"job": self.describe(job_id)})
+            self.announce(job_id)
 
     def _on_death(self, worker: Worker) -> None:
         worker.process.join(timeout=5)
@@ -145,7 +145,7 @@ class Supervisor:
             return
         self.live.pop(job_id, None)
         self.store.end(job_id, FAILED, error=death_reason(code))
-        self.publish("job", {"job": self.describe(job_id)})
+        self.announce(job_id)
 
     # ------------------------------------------------------------------ the process
 
@@ -192,13 +192,15 @@ class Supervisor:
 
     # ------------------------------------------------------------------ what the page sees
 
+    def announce(self, job_id: int) -> None:
+        """Tell every open page what the job is now."""
+        self.publish("job", {"job": self.describe(job_id)})
+
     def describe(self, job_id: int) -> dict[str, Any] | None:
         job = self.store.job(job_id)
         return None if job is None else self.public(job)
 
     def public(self, job: dict[str, Any]) -> dict[str, Any]:
-        from .jobs import public_job
-
         return public_job(self.folders, self.store, job, self.live.get(job["id"]) if job["status"] == RUNNING else None)
 
 

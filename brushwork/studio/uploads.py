@@ -15,13 +15,12 @@ from io import BytesIO
 from PIL import Image, UnidentifiedImageError
 
 from ..files import write_atomically
-from .folders import EXTENSIONS, Folders
+from .folders import EXTENSIONS, THUMBNAIL_EDGE, Folders, write_jpeg
 from .store import ImageRow
 
 ALLOWED_FORMATS = tuple(EXTENSIONS)  # PNG, JPEG, WEBP, TIFF: no other Pillow decoder is ever run
 MAX_UPLOAD_BYTES = 50 * 2**20
 MAX_UPLOAD_PIXELS = 40_000_000  # 40 MP: a phone photo is 12-50 MP, a decompression bomb far more
-THUMBNAIL_EDGE = 320
 
 
 @dataclass
@@ -87,10 +86,6 @@ def store_upload(folders: Folders, data: bytes, name: str | None) -> ImageRow:
     image = check_image(data)
     assert image.format in EXTENSIONS
     row = ImageRow(uuid.uuid4().hex, display_name(name), image.format, image.width, image.height, len(data))
-    thumbnail = image.convert("RGB")
-    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
-    buffer = BytesIO()
-    thumbnail.save(buffer, "JPEG", quality=85)
-    write_atomically(folders.thumbnail(row.id), lambda f: f.write(buffer.getvalue()))
+    write_jpeg(image, folders.thumbnail(row.id), THUMBNAIL_EDGE)
     write_atomically(folders.image(row.id, row.format), lambda f: f.write(data))
     return row

@@ -12,15 +12,14 @@ import os
 import signal
 import sys
 import time
-from io import BytesIO
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
+from pathlib import Path
 from typing import Any
 
 PROGRESS_EVERY = 0.25  # seconds between progress messages
 FRAME_EVERY = 0.5  # seconds between preview frames
 FRAME_LONG_EDGE = 768
-THUMBNAIL_EDGE = 320
 
 
 def _die_with_parent() -> None:
@@ -84,13 +83,13 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     """Run one job; returns the ``done`` message. ``task`` has the job (with file paths) and where to write."""
     from PIL import Image
 
-    from ..files import write_atomically
     from ..image.io import to_pil
     from ..jobs import Job
     from ..jobs.eta import Eta
     from ..jobs.resume import LevelFile
     from ..jobs.runner import run_job_recorded, save_job_output
     from ..techniques.progress import LevelProgress
+    from .folders import THUMBNAIL_EDGE, write_jpeg
 
     job_id = task["id"]
     job = Job.from_dict(task["job"])
@@ -101,11 +100,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
 
     def write_frame(progress: LevelProgress) -> None:
         nonlocal frames
-        picture = to_pil(progress.image)
-        picture.thumbnail((FRAME_LONG_EDGE, FRAME_LONG_EDGE), Image.Resampling.LANCZOS)
-        buffer = BytesIO()
-        picture.save(buffer, "JPEG", quality=85)
-        write_atomically(task["frame"], lambda f: f.write(buffer.getvalue()), overwrite=True)
+        write_jpeg(to_pil(progress.image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True)
         frames += 1
 
     def on_progress(progress: LevelProgress) -> None:
@@ -147,11 +142,8 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     if picture is not None:
         try:
             save_job_output(job, picture, task["result"], overwrite=True, status=status)
-            thumbnail = to_pil(picture) if not isinstance(picture, Image.Image) else picture.convert("RGB")
-            thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
-            buffer = BytesIO()
-            thumbnail.save(buffer, "JPEG", quality=85)
-            write_atomically(task["thumbnail"], lambda f: f.write(buffer.getvalue()), overwrite=True)
+            shown = picture if isinstance(picture, Image.Image) else to_pil(picture)
+            write_jpeg(shown, Path(task["thumbnail"]), THUMBNAIL_EDGE, overwrite=True)
         except Exception as exc:  # a full disk: the job fails with the reason, the worker goes on
             status, done["error"] = "failed", f"the result could not be written: {exc}"
     if status == "finished":
