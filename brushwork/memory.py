@@ -60,7 +60,7 @@ def image_bytes(height: int, width: int, iterations: int, channels: int = 3) -> 
 
 
 def tile_halo(layers: Sequence[str]) -> int:
-    """The halo a tile is read with for ``layers`` (``losses.tiled.tile_windows`` uses the same)."""
+    """The halo a tile is read with for ``layers``: the deepest layer's reach, rounded up to its stride."""
     deepest = deepest_layer(layers)
     align = vgg19_stride(deepest)
     return -(-vgg19_reach(deepest) // align) * align

@@ -50,6 +50,14 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
         return _Gram.apply(feats.reshape(batch, channels, height * width), norm.reshape(-1, 1, 1))
 
 
+def outer_product_sum(features: torch.Tensor) -> torch.Tensor:
+    """Σ f fᵀ over the positions of (B, C, H, W) features, in float32: a Gram matrix before it is
+    normalised (tiled evaluation adds these up over tiles), with the Gram's one-matmul backward."""
+    with torch.autocast(features.device.type, enabled=False):
+        flat = _float32(features).flatten(2)
+        return _Gram.apply(flat, torch.ones((), device=flat.device))
+
+
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared feature difference."""
     with torch.autocast(features.device.type, enabled=False):

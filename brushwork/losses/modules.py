@@ -10,17 +10,11 @@ import torch.nn.functional as F
 
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
-from .functional import content_loss, gram_loss, gram_matrix, total_variation
+from ..layers import vgg19_stride
+from .functional import content_loss, gram_loss, gram_matrix, outer_product_sum, total_variation
 
 if TYPE_CHECKING:
     from .tiled import Window
-
-
-def _sum_of_outer_products(features: torch.Tensor) -> torch.Tensor:
-    """Σ f fᵀ over positions of (B, C, H, W) features, in float32: a Gram matrix before its normalisation."""
-    with torch.autocast(features.device.type, enabled=False):
-        flat = features.float().flatten(2)
-        return torch.bmm(flat, flat.transpose(1, 2))
 
 
 class SingleLayerTerm:
@@ -72,6 +66,7 @@ class StyleLoss:
         self.layer_weights = dict(layer_weights)
         self.weight = weight
         self.mask = mask
+        self._masks: dict[tuple[int, int], torch.Tensor] = {}  # the mask at each feature map's size
 
     @property
     def layers(self) -> list[str]:
@@ -90,10 +85,15 @@ class StyleLoss:
         }
 
     def _mask_at(self, features: torch.Tensor) -> torch.Tensor | None:
-        if self.mask is None:
-            return None
-        # Area interpolation keeps the mask's mean, i.e. the region's share of each feature map.
-        return F.interpolate(self.mask, size=features.shape[-2:], mode="area")
+        return None if self.mask is None else self._mask_of_size((features.shape[-2], features.shape[-1]))
+
+    def _mask_of_size(self, size: tuple[int, int]) -> torch.Tensor:
+        """The mask at a feature map's size, computed once per size (it is the same at every evaluation)."""
+        assert self.mask is not None
+        if size not in self._masks:
+            # Area interpolation keeps the mask's mean, i.e. the region's share of each feature map.
+            self._masks[size] = F.interpolate(self.mask, size=size, mode="area")
+        return self._masks[size]
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         total = torch.zeros(())
@@ -110,15 +110,14 @@ class StyleLoss:
             if self.mask is None:
                 norm = torch.tensor(float(feats.shape[-2] * feats.shape[-1]))
             else:
-                from ..layers import vgg19_stride
-
+                # The whole image's feature map, of which this tile's centre is a part.
                 stride = vgg19_stride(layer)
-                height, width = self.mask.shape[-2] // stride, self.mask.shape[-1] // stride
+                whole = (self.mask.shape[-2] // stride, self.mask.shape[-1] // stride)
                 rows, cols = window.on(layer)
-                mask = F.interpolate(self.mask.float(), size=(height, width), mode="area")[..., rows, cols]
+                mask = self._mask_of_size(whole)[..., rows, cols]
                 feats = feats * mask
                 norm = mask.pow(2).sum()
-            sums[layer] = _sum_of_outer_products(feats)
+            sums[layer] = outer_product_sum(feats)
             sums[f"{layer}/norm"] = norm
         return sums
 

@@ -2,7 +2,8 @@
 
 Every term that reads features is a function of sums over positions: a Gram matrix is Σ f fᵀ over the
 feature map, a content loss Σ (f − t)². So the image is cut into tiles whose centres partition it,
-each read with a halo wide enough (``vgg19_reach``) that its centre's features equal the whole image's:
+each read with a halo wide enough (``memory.tile_halo``, from ``layers.vgg19_reach``) that its
+centre's features equal the whole image's:
 
 1. a first pass, without gradients, adds up every term's sums over the tiles' centres and gives the
    exact loss of the whole image;
@@ -25,7 +26,8 @@ import torch
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from ..errors import BrushworkError
-from ..layers import deepest_layer, vgg19_reach, vgg19_stride
+from ..layers import deepest_layer, vgg19_stride
+from ..memory import tile_halo
 
 Statistics = dict[str, torch.Tensor]
 
@@ -78,9 +80,8 @@ def tile_windows(height: int, width: int, tile: int, layers: Sequence[str]) -> l
     Centres and halos are multiples of the deepest layer's stride, so every tile's pooling grid is
     the whole image's.
     """
-    deepest = deepest_layer(layers)
-    align = vgg19_stride(deepest)
-    halo = -(-vgg19_reach(deepest) // align) * align
+    align = vgg19_stride(deepest_layer(layers))
+    halo = tile_halo(layers)
     step = max(align, tile // align * align)
 
     def cuts(size: int) -> list[tuple[int, int]]:
