@@ -26,23 +26,28 @@ def assert_loss_falls(loss_terms, parameter, iterations=5, **kwargs):
     return result
 
 
-def restore_sigint() -> None:
-    """For a child that a test interrupts: a test runner started as a shell's background job inherits
-    SIGINT ignored, and so would the child; a user's Ctrl-C reaches a brushwork whose SIGINT is not."""
+def _restore_sigint() -> None:
+    # A test runner started as a shell's background job inherits SIGINT ignored, and so would the
+    # child; a user's Ctrl-C reaches a brushwork whose SIGINT is not.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120, signum=signal.SIGINT):
-    """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
-    returns (exit code, all of stderr)."""
-    proc = subprocess.Popen(
+def start_brushwork(args, env=None) -> subprocess.Popen:
+    """``brushwork *args`` as a child that a test may interrupt, its stdout and stderr piped as text."""
+    return subprocess.Popen(
         [sys.executable, "-m", "brushwork", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        preexec_fn=restore_sigint,
+        preexec_fn=_restore_sigint,
     )
+
+
+def interrupt_when(args, marker: str, env=None, settle: float = 0.0, timeout: float = 120, signum=signal.SIGINT):
+    """Run ``brushwork *args``, send SIGINT once ``marker`` appears on stderr (plus ``settle`` seconds);
+    returns (exit code, all of stderr)."""
+    proc = start_brushwork(args, env)
     seen: list[str] = []
     reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
     reader.start()

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,7 +9,7 @@ from PIL import Image
 
 from brushwork.cli import info
 
-from ..helpers import restore_sigint, run_cli
+from ..helpers import run_cli, start_brushwork
 
 
 def test_an_internal_error_is_one_line_exit_70_and_a_crash_log(tmp_path, monkeypatch):
@@ -28,22 +26,12 @@ def test_an_internal_error_is_one_line_exit_70_and_a_crash_log(tmp_path, monkeyp
     assert "while: brushwork info x.png" in text and 'raise ZeroDivisionError("boom")' in text
 
 
-def _start(args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "brushwork", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=restore_sigint,
-    )
-
-
 @pytest.mark.parametrize("delay", [0.05, 0.3, 1.0])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_during_start_up_is_one_line(tmp_path, delay, signum):
     """Stopped while Python loads (before any work), a run says so in one line and exits 128 + signal."""
     Image.new("RGB", (40, 40)).save(tmp_path / "p.png")
-    proc = _start(
+    proc = start_brushwork(
         [
             "transfer",
             tmp_path / "p.png",
@@ -82,7 +70,7 @@ def test_sigterm_and_sighup_keep_the_best_image(tmp_path, real_weights, signum, 
     Image.effect_noise((60, 40), 50).convert("RGB").save(tmp_path / "photo.png")
     Image.effect_noise((50, 50), 80).convert("RGB").save(tmp_path / "paint.png")
     out, steps = tmp_path / "out.png", tmp_path / "steps"
-    proc = _start(
+    proc = start_brushwork(
         [
             "transfer",
             tmp_path / "photo.png",

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,7 +9,7 @@ from PIL import Image
 
 from brushwork.layers import VGG19_LAYERS
 
-from ..helpers import assert_error, restore_sigint, run_cli, run_subprocess
+from ..helpers import assert_error, run_cli, run_subprocess, start_brushwork
 
 FAST = ["--size", "40", "--scales", "0.8", "1", "--iterations", "2", "2", "--quiet"]
 
@@ -156,11 +154,8 @@ def test_demo_blend_mask_and_colour_options(tmp_path, images, real_weights):
 @pytest.mark.integration
 def test_ctrl_c_saves_the_best_image_and_exits_130(tmp_path, images, real_weights):
     out, steps = tmp_path / "out.png", tmp_path / "steps"
-    proc = subprocess.Popen(
+    proc = start_brushwork(
         [
-            sys.executable,
-            "-m",
-            "brushwork",
             "transfer",
             *map(str, images),
             "-o",
@@ -176,11 +171,7 @@ def test_ctrl_c_saves_the_best_image_and_exits_130(tmp_path, images, real_weight
             "--intermediates",
             str(steps),
             "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=restore_sigint,
+        ]
     )
     deadline = time.monotonic() + 120
     while not (steps.is_dir() and any(steps.iterdir())) and time.monotonic() < deadline:
