@@ -1,4 +1,7 @@
-"""Where the studio keeps its files. Every name in here is chosen by the server: an image's id, a job's number."""
+"""Where the studio keeps its files. Every name in here is chosen by the server: an image's id, a job's number.
+
+Names only, no Pillow: ``brushwork --help`` and ``studio --help`` read this module.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +9,13 @@ import fcntl
 import os
 import re
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from PIL import Image
-
 from ..errors import BrushworkError
-from ..files import write_atomically
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
 EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif"}
-
-
-THUMBNAIL_EDGE = 320  # px, the long edge of the gallery's and the form's thumbnails
-
-
-def write_jpeg(picture: Image.Image, path: Path, long_edge: int, overwrite: bool = False) -> None:
-    """Every JPEG the studio serves (thumbnails, preview frames): RGB, at most ``long_edge``, written atomically."""
-    picture = picture.convert("RGB")  # a copy: the caller's picture keeps its size
-    picture.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
-    buffer = BytesIO()
-    picture.save(buffer, "JPEG", quality=85)
-    write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite)
 
 
 def default_data_dir() -> Path:

@@ -11,14 +11,27 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from ..files import write_atomically
-from .folders import EXTENSIONS, THUMBNAIL_EDGE, Folders, write_jpeg
+from .folders import EXTENSIONS, Folders
 from .store import ImageRow
 
 ALLOWED_FORMATS = tuple(EXTENSIONS)  # PNG, JPEG, WEBP, TIFF: no other Pillow decoder is ever run
+THUMBNAIL_EDGE = 320  # px, the long edge of the gallery's and the form's thumbnails
+
+
+def write_jpeg(picture: Image.Image, path: Path, long_edge: int, overwrite: bool = False) -> None:
+    """Every JPEG the studio serves (thumbnails, preview frames): RGB, at most ``long_edge``, written atomically."""
+    picture = picture.convert("RGB")  # a copy: the caller's picture keeps its size
+    picture.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+    buffer = BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite)
+
+
 MAX_UPLOAD_BYTES = 50 * 2**20
 MAX_UPLOAD_PIXELS = 40_000_000  # 40 MP: a phone photo is 12-50 MP, a decompression bomb far more
 

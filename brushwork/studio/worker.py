@@ -89,7 +89,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     from ..jobs.resume import LevelFile
     from ..jobs.runner import run_job_recorded, save_job_output
     from ..techniques.progress import LevelProgress
-    from .folders import THUMBNAIL_EDGE, write_jpeg
+    from .uploads import THUMBNAIL_EDGE, write_jpeg
 
     job_id = task["id"]
     job = Job.from_dict(task["job"])
