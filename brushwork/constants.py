@@ -13,3 +13,12 @@ IMAGE_OPTIMIZERS: tuple[str, ...] = ("lbfgs", "adam")
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
 # Files a folder scan picks up as images.
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+# What an output file name ends in -> the Pillow format that writes it.
+OUTPUT_FORMATS: dict[str, str] = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}

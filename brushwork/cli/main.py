@@ -3,8 +3,9 @@
 The subcommand modules import only settings declarations; torch loads when a command runs, so
 ``--version`` and ``--help`` answer at once.
 
-Exit codes: 0 done; 2 bad input (one line); 70 an internal error (one line, the traceback in a crash
-log); 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (the best result so far is kept).
+Exit codes: 0 done; 1 a batch finished with some jobs failed (listed); 2 bad input (one line); 70 an
+internal error (one line, the traceback in a crash log); 130, 143, 129 stopped by SIGINT, SIGTERM,
+SIGHUP (the best result so far is kept).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, stop_on_signals
-from . import dream, info, invert, lab, studio, texture, transfer, visualize
+from . import batch, dream, info, invert, lab, studio, texture, transfer, visualize
 
-SUBCOMMANDS = (transfer, texture, invert, dream, visualize, info, lab, studio)
+SUBCOMMANDS = (transfer, batch, texture, invert, dream, visualize, info, lab, studio)
 EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
 
 

