@@ -3,6 +3,7 @@ allocated is refused before any work, not found out by torch halfway through."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,12 +27,26 @@ def vgg19_bytes(height: int, width: int, layers: Sequence[str]) -> int:
     return values * _BYTES_PER_VALUE
 
 
+# The share of the machine's available memory this process may plan with: the batch pool's workers
+# run side by side and each takes 1/workers of it (a Dask worker may be given a share the same way).
+MEMORY_SHARE_ENV_VAR = "BRUSHWORK_MEMORY_SHARE"
+
+
+def memory_share() -> float:
+    try:
+        share = float(os.environ.get(MEMORY_SHARE_ENV_VAR, "1"))
+    except ValueError:
+        return 1.0
+    return share if 0.0 < share <= 1.0 else 1.0
+
+
 def available_bytes() -> int | None:
-    """Memory the kernel says new work can have (MemAvailable); None where that is not known."""
+    """Memory the kernel says new work can have (MemAvailable, times this process's ``memory_share``);
+    None where that is not known."""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+                return int(int(line.split()[1]) * 1024 * memory_share())
     except (OSError, ValueError, IndexError):
         return None
     return None

@@ -20,7 +20,7 @@ from distributed import Client, Event, as_completed
 from distributed.scheduler import KilledWorker
 
 from ..errors import BrushworkError
-from .task import row_for, run_task
+from .task import process_vgg19, row_for, run_task
 
 STOP_POLL_SECONDS = 2.0  # how often a running task asks the scheduler whether the batch was stopped
 
@@ -34,6 +34,15 @@ def _prepare_worker_process() -> None:
     from ..runtime import keep_freed_memory
 
     keep_freed_memory()
+
+
+def warm_up_worker() -> None:
+    """Run on every worker as the batch starts: load torch and VGG19 there before the first task."""
+    _prepare_worker_process()
+    try:
+        process_vgg19()("avg", "zeros")  # what the presets use; others load on first use
+    except Exception:  # no weights there, say: its first task reports it in its own words
+        pass
 
 
 def run_on_worker(task: Task, stop_event: str, threads: int | None) -> Row:
@@ -73,7 +82,9 @@ class DaskCluster:
         except (OSError, TimeoutError, ValueError) as exc:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BrushworkError(f"--cluster {address}: cannot reach the Dask scheduler ({why[:200]})") from None
-        return cls(client, address, threads)
+        cluster = cls(client, address, threads)
+        client.run(warm_up_worker)  # workers that join later load VGG19 with their first task
+        return cluster
 
     def describe(self) -> str:
         return f"the Dask cluster at {self.address} ({self.workers} workers)"

@@ -33,12 +33,16 @@ Work = Callable[[Task, Callable[[], bool]], Row]
 _stop_event: Event | None = None  # set in each worker process by _start_worker
 
 
-def _start_worker(threads: int | None, stop: Event) -> None:
-    """A worker process's first step: tie its life to the batch's, leave Ctrl-C to it, load VGG19."""
+def _start_worker(threads: int | None, workers: int, stop: Event) -> None:
+    """A worker process's first step: tie its life to the batch's, leave Ctrl-C to it, take its share of
+    the memory (the others paint beside it), load VGG19."""
     global _stop_event
     die_with_parent()
     leave_interrupts_to_parent()
     _stop_event = stop
+    from ..memory import MEMORY_SHARE_ENV_VAR
+
+    os.environ[MEMORY_SHARE_ENV_VAR] = str(1.0 / workers)
     from ..runtime import keep_freed_memory
 
     keep_freed_memory()
@@ -81,7 +85,10 @@ class LocalPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=1, mp_context=self._context, initializer=_start_worker, initargs=(self.threads, self._stop)
+            max_workers=1,
+            mp_context=self._context,
+            initializer=_start_worker,
+            initargs=(self.threads, self.workers, self._stop),
         )
 
     def run(self, tasks: list[Task], on_row: Callable[[Row], None]) -> None:
@@ -96,7 +103,12 @@ class LocalPool:
                 for slot in range(len(executors)):
                     if slot not in busy and queue:
                         task, attempt = queue.popleft()
-                        running[executors[slot].submit(_run_in_worker, self.work, task)] = (slot, task, attempt)
+                        try:
+                            future = executors[slot].submit(_run_in_worker, self.work, task)
+                        except BrokenProcessPool:  # its process died since its last task: a new one
+                            executors[slot] = self._executor()
+                            future = executors[slot].submit(_run_in_worker, self.work, task)
+                        running[future] = (slot, task, attempt)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     slot, task, attempt = running.pop(future)

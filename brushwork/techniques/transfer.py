@@ -183,6 +183,7 @@ def stylize(
     encoder: VGG19Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
+    extra_terms: Callable[[TransferLevel], Mapping[str, LossTerm]] | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -191,6 +192,8 @@ def stylize(
     Returns the output at ``settings.size`` (long edge). On Ctrl-C raises ``Interrupted`` whose
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     With ``level_store``, each finished level is kept there and a run starts after the last one kept.
+    ``extra_terms(level)`` adds loss terms of a technique built on this one (video's temporal loss) to
+    each level's; they see the network's input image.
     """
     settings.validate(len(styles))
     photo = (content.shape[-2], content.shape[-1])
@@ -237,6 +240,8 @@ def stylize(
         terms: LossTerms | TiledLossTerms = level_loss_terms(
             vgg, at(level), styles, regions, level_settings[level.index], autocast
         )
+        if extra_terms is not None:
+            terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
         tile = tiles[level.index]
         if tile is not None:  # the same loss and gradient, one tile's activations at a time
             terms = TiledLossTerms(vgg, terms.terms, tile, autocast)

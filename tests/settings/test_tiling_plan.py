@@ -41,3 +41,17 @@ def test_a_budget_too_small_for_the_image_itself_is_refused_in_one_line():
         f"at size 2048 the image alone needs about {held:.1f} GB and the budget is 0.1 GB: "
         "give a smaller size or more memory"
     )
+
+
+def test_a_batch_workers_memory_share_scales_what_it_may_plan_with(monkeypatch):
+    from brushwork import memory
+
+    monkeypatch.delenv(memory.MEMORY_SHARE_ENV_VAR, raising=False)
+    whole = memory.available_bytes()
+    assert whole is not None
+    monkeypatch.setenv(memory.MEMORY_SHARE_ENV_VAR, "0.25")
+    quarter = memory.available_bytes()
+    assert quarter is not None and abs(quarter - whole / 4) < 0.05 * whole  # MemAvailable moves a little
+    for nonsense in ("0", "-1", "2", "lots"):
+        monkeypatch.setenv(memory.MEMORY_SHARE_ENV_VAR, nonsense)
+        assert memory.memory_share() == 1.0
