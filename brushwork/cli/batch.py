@@ -12,8 +12,9 @@ from ..settings.transfer import PRESETS
 from ..signals import exit_code
 from .common import add_settings_source_options, positive_int, settings_from_args
 
-# Measured by bench/batch.py on a 2-core CPU: two one-thread processes paint 1.2x the images per hour of
-# one process with two threads (torch's threads do not scale to a whole core each at these sizes).
+# Measured by bench/batch.py on a 2-core CPU (8 jobs at 256 px): two one-thread processes painted 353
+# images per hour after start-up, one process with two threads 280 (torch's second thread adds little
+# at these sizes, a second process nearly doubles the work in flight). Memory is shared out between them.
 DEFAULT_WORKERS = 2
 EXIT_SOME_FAILED = 1
 

@@ -18,9 +18,9 @@ from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, stop_on_signals
-from . import batch, dream, info, invert, lab, studio, texture, transfer, visualize
+from . import batch, dream, info, invert, lab, studio, texture, transfer, video, visualize
 
-SUBCOMMANDS = (transfer, batch, texture, invert, dream, visualize, info, lab, studio)
+SUBCOMMANDS = (transfer, batch, video, texture, invert, dream, visualize, info, lab, studio)
 EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
 
 

@@ -1,0 +1,149 @@
+"""Temporally consistent style transfer for a clip (Ruder, Dosovitskiy & Brox, 2016), on the shared loop.
+
+The first frame is a still-image transfer. Each later frame starts from the previous painted frame
+warped onto it by the optical flow (where the flow cannot be trusted — a pixel that was hidden, or came
+from beyond the edge — from the photo itself), and ``stylize`` adds one loss term, the temporal loss,
+that holds the trusted pixels where the warp put them. A later frame needs only the last level's
+refinement: one level at full size, to the detail depth, ``frame_iterations`` steps.
+
+The engine does no I/O: frames go in as arrays and painted frames come out, one at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..encoders.vgg import VGG19Encoder, load_vgg19
+from ..image.pyramid import resize
+from ..losses.modules import LossTerm
+from ..losses.temporal import TemporalLoss
+from ..settings.video import VideoSettings
+from ..video.flow import FlowEstimator, FramePair, frame_pair, warp
+from .progress import LevelProgress
+from .transfer import TransferLevel, stylize
+
+
+@dataclass
+class PaintedFrame:
+    index: int  # counted from the first frame of the run (resumed runs go on counting)
+    image: np.ndarray  # (H, W, 3) float32 RGB in [0, 1]
+    losses: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    pair: FramePair | None = None  # the flows from the frame before (none for the first)
+
+
+def to_tensor(frame: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) uint8 or float -> (1, 3, H, W) float32 in [0, 1]."""
+    array = frame.astype(np.float32) / 255.0 if frame.dtype == np.uint8 else frame.astype(np.float32)
+    return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).unsqueeze(0)
+
+
+def to_array(image: torch.Tensor) -> np.ndarray:
+    return image.detach()[0].permute(1, 2, 0).clamp(0, 1).numpy().astype(np.float32)
+
+
+def long_term_weights(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Ruder et al.'s long-term weights: each earlier frame counts only where no nearer one is trusted,
+    c_j = max(c_j − Σ_{k<j} c_k, 0), nearest first."""
+    result: list[np.ndarray] = []
+    nearer = np.zeros_like(weights[0])
+    for weight in weights:
+        result.append(np.maximum(weight - nearer, 0.0))
+        nearer = nearer + weight
+    return result
+
+
+class ClipPainter:
+    """Paints frames one after another; keeps the few earlier frames the temporal loss looks back to."""
+
+    def __init__(
+        self,
+        styles: Sequence[torch.Tensor],
+        settings: VideoSettings,
+        encoder: VGG19Encoder | None = None,
+        history: Iterable[tuple[np.ndarray, np.ndarray]] = (),
+    ):
+        """``history``: (input frame, painted frame) of the frames just before the first one to paint, oldest
+        first, float32 in [0, 1] at the output size (a resumed run's last finished frames)."""
+        settings.validate(len(styles))
+        self.styles = list(styles)
+        self.settings = settings
+        self.encoder = encoder or load_vgg19([settings.content_layer, *settings.style_layers], settings.pooling)
+        self.flow = FlowEstimator(settings.flow)
+        depth = max(settings.temporal_offsets)
+        self.inputs: deque[np.ndarray] = deque(maxlen=depth)
+        self.painted: deque[np.ndarray] = deque(maxlen=depth)
+        for frame, painting in history:
+            self.inputs.append(frame)
+            self.painted.append(painting)
+
+    def paint(
+        self, index: int, frame: np.ndarray, callback: Callable[[LevelProgress], None] | None = None
+    ) -> PaintedFrame:
+        """Paint one input frame (float32 (H, W, 3) in [0, 1], at the output size)."""
+        started = time.perf_counter()
+        losses: dict[str, float] = {}
+
+        def report(progress: LevelProgress) -> None:
+            losses.clear()
+            losses.update(progress.losses)
+            if callback is not None:
+                callback(progress)
+
+        content = to_tensor(frame)
+        pair = None
+        if not self.painted:
+            image = stylize(content, self.styles, self.settings, encoder=self.encoder, callback=report)
+        else:
+            pairs = [
+                frame_pair(self.flow, self.inputs[-offset], frame)
+                for offset in self.settings.temporal_offsets
+                if offset <= len(self.painted)
+            ]
+            pair = pairs[0]
+            warped = [
+                warp(self.painted[-offset], p.backward)
+                for offset, p in zip(self.settings.temporal_offsets, pairs, strict=False)
+            ]
+            weights = long_term_weights([p.weights for p in pairs])
+            trusted = pair.weights[..., None]
+            start = to_tensor(trusted * warped[0] + (1 - trusted) * frame)
+            targets = [(to_tensor(w), torch.from_numpy(c)[None, None]) for w, c in zip(warped, weights, strict=True)]
+
+            def temporal(level: TransferLevel) -> dict[str, LossTerm]:
+                held = [
+                    (level.network_input(level.from_rgb(resize(target, level.size))), resize(weight, level.size))
+                    for target, weight in targets
+                ]
+                return {"temporal": TemporalLoss(held, self.settings.temporal_weight)}
+
+            image = stylize(
+                content,
+                self.styles,
+                self.settings.frame_settings(),
+                init_image=start,
+                encoder=self.encoder,
+                callback=report,
+                extra_terms=temporal,
+            )
+        painted = to_array(image)
+        if painted.shape != frame.shape:  # the transfer's size rounding: keep the frame's grid
+            painted = to_array(resize(image, frame.shape[:2]))
+        self.inputs.append(frame)
+        self.painted.append(painted)
+        return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, pair)
+
+    def paint_all(
+        self,
+        frames: Iterable[np.ndarray],
+        first_index: int = 0,
+        callback: Callable[[LevelProgress], None] | None = None,
+    ) -> Iterator[PaintedFrame]:
+        for offset, frame in enumerate(frames):
+            yield self.paint(first_index + offset, frame, callback)
