@@ -36,6 +36,12 @@ class PaintedFrame:
     losses: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     pair: FramePair | None = None  # the flows from the frame before (none for the first)
+    new_shot: bool = False  # painted as a still: the first frame, or the first after a cut
+
+
+# Below this share of trusted pixels the frame is taken for the first of a new shot (a cut: the flow
+# from the frame before means nothing) and painted as a still image.
+CUT_TRUSTED_SHARE = 0.4
 
 
 def to_tensor(frame: np.ndarray) -> torch.Tensor:
@@ -97,16 +103,20 @@ class ClipPainter:
                 callback(progress)
 
         content = to_tensor(frame)
-        pair = None
-        if not self.painted:
+        pair = frame_pair(self.flow, self.inputs[-1], frame) if self.painted else None
+        new_shot = pair is None or float(pair.weights.mean()) < CUT_TRUSTED_SHARE
+        if new_shot:
+            # Nothing before a cut belongs to this shot: the temporal loss starts again after it.
+            self.inputs.clear()
+            self.painted.clear()
             image = stylize(content, self.styles, self.settings, encoder=self.encoder, callback=report)
         else:
-            pairs = [
+            assert pair is not None
+            pairs = [pair] + [
                 frame_pair(self.flow, self.inputs[-offset], frame)
-                for offset in self.settings.temporal_offsets
+                for offset in self.settings.temporal_offsets[1:]
                 if offset <= len(self.painted)
             ]
-            pair = pairs[0]
             warped = [
                 warp(self.painted[-offset], p.backward)
                 for offset, p in zip(self.settings.temporal_offsets, pairs, strict=False)
@@ -137,7 +147,7 @@ class ClipPainter:
             painted = to_array(resize(image, frame.shape[:2]))
         self.inputs.append(frame)
         self.painted.append(painted)
-        return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, pair)
+        return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, pair, new_shot)
 
     def paint_all(
         self,
