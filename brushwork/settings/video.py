@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..layers import validate_layers
 from .schema import setting
 from .transfer import PRESETS as TRANSFER_PRESETS
 from .transfer import TransferSettings
@@ -22,19 +23,27 @@ class VideoSettings(TransferSettings):
 
     technique: ClassVar[str] = "video"
 
-    # bench/video.py, vtest.avi at 256 px: the warping error was 0.08x that of painting each frame alone
-    # at 2e4 (the warped start does most of it), 0.06x at 1e6 and 0.02x at 1e7 (below the input's own:
-    # the painting of a still background stands still), with no trails behind the walkers at 1e7.
+    # bench/video.py, vtest.avi at 256 px (then with 30 steps to relu3_1 per frame): the warping error
+    # was 0.08x that of painting each frame alone at 2e4 (the warped start does most of it), 0.06x at 1e6
+    # and 0.02x at 1e7, below the input's own (a painted still background stands still), and no trails.
     temporal_weight: float = setting(
         1e7,
         "weight of the temporal loss that keeps each frame where the warped previous painted frame put it",
         minimum=0,
         cap=1e12,
     )
-    # A later frame starts from the warped painting of the one before: it needs only the last level's
-    # refinement, at full size and to the detail depth.
+    # A later frame starts from the warped painting of the one before: it needs only one level at full
+    # size. To relu3_1 (the still image's detail depth) the deep statistics the coarse levels set drifted
+    # away over 30 frames of vtest.avi (relu4_1's Gram loss +6-9 %, the big swirls faded); to relu4_1 with
+    # half the steps they held (+1 %) and a frame took 3.8 s instead of 4.5 s at 256 px.
+    frame_depth: str = setting(
+        "relu4_1",
+        "each frame after the first runs the network to this layer, matching the style layers at or above it",
+        check=lambda layer: validate_layers([layer]),
+        metavar="LAYER",
+    )
     frame_iterations: int = setting(
-        30, "iterations for each frame after the first (one level, at full size)", minimum=1, maximum=10_000
+        15, "iterations for each frame after the first (one level, at full size)", minimum=1, maximum=10_000
     )
     temporal_offsets: tuple[int, ...] = setting(
         (1,),
@@ -48,6 +57,7 @@ class VideoSettings(TransferSettings):
 
     def check(self) -> None:
         super().check()
+        self.replace(detail_depth=self.frame_depth).detail_level()  # some style layer is at or above it
         offsets = self.temporal_offsets
         if not offsets or list(offsets) != sorted(set(offsets)) or offsets[0] != 1:
             raise self.error(
@@ -57,8 +67,8 @@ class VideoSettings(TransferSettings):
     def frame_settings(self) -> TransferSettings:
         """What each frame after the first runs with: the detail level's layers, one level at full size,
         started from an init image (the warped previous painting)."""
-        detail = self.detail_level() if self.detail_depth is not None else self
-        return detail.replace(scales=(1.0,), iterations=(self.frame_iterations,), init="image", detail_depth=None)
+        frame = self.replace(detail_depth=self.frame_depth).detail_level()
+        return frame.replace(scales=(1.0,), iterations=(self.frame_iterations,), init="image")
 
 
 def _video(transfer: TransferSettings) -> VideoSettings:

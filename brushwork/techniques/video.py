@@ -3,8 +3,8 @@
 The first frame is a still-image transfer. Each later frame starts from the previous painted frame
 warped onto it by the optical flow (where the flow cannot be trusted — a pixel that was hidden, or came
 from beyond the edge — from the photo itself), and ``stylize`` adds one loss term, the temporal loss,
-that holds the trusted pixels where the warp put them. A later frame needs only the last level's
-refinement: one level at full size, to the detail depth, ``frame_iterations`` steps.
+that holds the trusted pixels where the warp put them. A later frame needs only one level at full size:
+``frame_iterations`` steps with the network to ``frame_depth`` (``VideoSettings.frame_settings``).
 
 The engine does no I/O: frames go in as arrays and painted frames come out, one at a time.
 """
@@ -65,6 +65,25 @@ def long_term_weights(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
     return result
 
 
+def start_image(frame: np.ndarray, warped: np.ndarray, trusted: np.ndarray) -> np.ndarray:
+    """Where a later frame's optimisation starts: the warped painting where the flow is trusted; elsewhere
+    (what came into view, motion edges) the photo, its colours matched to the painting's there.
+
+    From the bare photo those pixels came out as pale halos round the walkers of vtest.avi (the photo's
+    colours, and 15 steps to paint them); from the warped painting the walkers came out faint (the
+    painted background, and 15 steps to draw them in). Matching the photo's mean and spread per channel
+    to the warped painting's over those pixels keeps the walker's shape in the painting's palette.
+    """
+    hidden = trusted < 0.5
+    if not hidden.any():
+        return warped
+    photo, painting = frame[hidden], warped[hidden]
+    matched = (photo - photo.mean(0)) / (photo.std(0) + 1e-3) * painting.std(0) + painting.mean(0)
+    start = warped.copy()
+    start[hidden] = np.clip(matched, 0.0, 1.0)
+    return start
+
+
 class ClipPainter:
     """Paints frames one after another; keeps the few earlier frames the temporal loss looks back to."""
 
@@ -122,8 +141,7 @@ class ClipPainter:
                 for offset, p in zip(self.settings.temporal_offsets, pairs, strict=False)
             ]
             weights = long_term_weights([p.weights for p in pairs])
-            trusted = pair.weights[..., None]
-            start = to_tensor(trusted * warped[0] + (1 - trusted) * frame)
+            start = to_tensor(start_image(frame, warped[0], pair.weights))
             targets = [(to_tensor(w), torch.from_numpy(c)[None, None]) for w, c in zip(warped, weights, strict=True)]
 
             def temporal(level: TransferLevel) -> dict[str, LossTerm]:

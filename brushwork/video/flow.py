@@ -91,7 +91,7 @@ class FramePair:
 
     forward: np.ndarray  # t-1 -> t, on t-1's grid
     backward: np.ndarray  # t -> t-1, on t's grid
-    weights: np.ndarray  # (H, W) in {0, 1}
+    weights: np.ndarray  # (H, W) in {0, 1}: where the flows agree (Ruder et al.'s check)
 
 
 def frame_pair(estimator: FlowEstimator, previous: np.ndarray, current: np.ndarray) -> FramePair:

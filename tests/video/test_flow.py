@@ -105,3 +105,21 @@ def test_long_term_weights_count_an_earlier_frame_only_where_no_nearer_one_is_tr
     np.testing.assert_array_equal(weights[0], near)
     np.testing.assert_array_equal(weights[1], [[0.0, 1.0, 0.0, 0.0]])
     np.testing.assert_array_equal(weights[2], [[0.0, 0.0, 1.0, 0.0]])
+
+
+def test_a_later_frame_starts_from_the_warp_and_where_it_is_not_trusted_from_the_photo_in_its_colours():
+    from brushwork.techniques.video import start_image
+
+    rng = np.random.default_rng(3)
+    frame = rng.random((H, W, 3)).astype(np.float32)
+    warped = (0.2 + 0.1 * rng.random((H, W, 3))).astype(np.float32)
+    trusted = np.ones((H, W), np.float32)
+    np.testing.assert_array_equal(start_image(frame, warped, trusted), warped)
+    trusted[10:20, 10:30] = 0
+    start = start_image(frame, warped, trusted)
+    np.testing.assert_array_equal(start[trusted == 1], warped[trusted == 1])
+    region, photo, painting = start[10:20, 10:30], frame[10:20, 10:30], warped[10:20, 10:30]
+    np.testing.assert_allclose(region.reshape(-1, 3).mean(0), painting.reshape(-1, 3).mean(0), atol=1e-3)
+    np.testing.assert_allclose(region.reshape(-1, 3).std(0), painting.reshape(-1, 3).std(0), rtol=0.02)
+    # The photo's pattern, not the warp's: it correlates with the photo there.
+    assert np.corrcoef(region[..., 0].ravel(), photo[..., 0].ravel())[0, 1] > 0.99

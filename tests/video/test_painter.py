@@ -34,4 +34,6 @@ def test_a_later_frame_starts_where_the_warped_painting_left_off(real_weights):
     first, second = (painter.paint(i, frame) for i, frame in enumerate(frames))
     # With one step and a heavy temporal loss, the second painting is the first moved 2 px to the left.
     assert np.abs(second.image[8:-8, 8:-10] - first.image[8:-8, 10:-8]).mean() < 0.03
-    assert np.abs(second.image - first.image).mean() > np.abs(second.image[8:-8, 8:-10] - first.image[8:-8, 10:-8]).mean()
+    assert (
+        np.abs(second.image - first.image).mean() > np.abs(second.image[8:-8, 8:-10] - first.image[8:-8, 10:-8]).mean()
+    )
