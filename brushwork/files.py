@@ -86,23 +86,39 @@ def _write_to(path: Path, write: Callable[[BinaryIO], object], overwrite: bool) 
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp makes the file owner-only; give it the permissions a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        if overwrite:
-            os.replace(tmp_name, path)
-        else:
-            # link() fails if the target appeared meanwhile: no race can clobber a file.
-            try:
-                os.link(tmp_name, path)
-            except FileExistsError:
-                raise already_exists(path) from None
-            os.unlink(tmp_name)
+        move_into_place(Path(tmp_name), path, overwrite)
     except BaseException:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
+
+
+def move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
+    """Give a finished temp file beside ``path`` its name (atomically), with the permissions a plain
+    open() would have given it (mkstemp makes files owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    if overwrite:
+        os.replace(tmp, path)
+    else:
+        # link() fails if the target appeared meanwhile: no race can clobber a file.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise already_exists(path) from None
+        os.unlink(tmp)
+
+
+def make_folder(path: Path) -> Path:
+    """Create a folder (and its parents) unless it is there; a file in the way or no permission: one line."""
+    if path.exists() and not path.is_dir():
+        raise BrushworkError(f"{path}: exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BrushworkError(f"{path}: cannot create the folder ({exc.strerror or exc})") from None
+    return path
 
 
 def _rescue(path: Path, write: Callable[[BinaryIO], object], failure: OSError) -> BrushworkError:

@@ -96,13 +96,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _output_folder(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise BrushworkError(f"-o {path}: is a file; give a folder for the batch's pictures")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BrushworkError(f"-o {path}: cannot create the folder ({exc.strerror or exc})") from None
-    return path
+    from ..files import make_folder
+
+    return make_folder(path)
 
 
 def _backend(args: argparse.Namespace) -> Any:

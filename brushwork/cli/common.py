@@ -210,12 +210,9 @@ class IntermediateSaver:
         self.directory = directory
         self.overwrite = overwrite
         if every:
-            if directory.exists() and not directory.is_dir():
-                raise BrushworkError(f"{directory}: exists and is not a directory")
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise BrushworkError(f"{directory}: cannot create the folder ({exc.strerror or exc})") from None
+            from ..files import make_folder
+
+            make_folder(directory)
             steps = sorted(directory.glob("level*_*.png"))
             if steps and not overwrite:
                 raise BrushworkError(

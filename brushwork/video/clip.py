@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import BrushworkError
-from ..files import check_writable, write_atomically, write_text
+from ..files import check_writable, make_folder, write_atomically, write_text
 from ..geometry import fit_long_edge
 from ..provenance import record
 from ..settings.video import VideoSettings
@@ -123,10 +123,7 @@ def prepare(request: ClipRequest) -> tuple[ClipInfo, int]:
 
 def start_work(request: ClipRequest) -> None:
     """Make the work folder and say whose frames it holds (just before the first frame is kept)."""
-    try:
-        request.work_folder.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise BrushworkError(f"{request.work_folder}: cannot create the folder ({exc.strerror or exc})") from None
+    make_folder(request.work_folder)
     write_text(request.work_folder / RUN_FILE, json.dumps(request.identity(), indent=1) + "\n", overwrite=True)
 
 

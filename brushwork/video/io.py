@@ -18,7 +18,7 @@ import av
 import numpy as np
 
 from ..errors import BrushworkError
-from ..files import already_exists
+from ..files import already_exists, move_into_place
 
 CRF = 17  # x264's constant quality: visually lossless for paintings' fine strokes
 
@@ -135,14 +135,9 @@ def write_mp4(
             output.mux(stream.encode(None))
             if audio is not None:
                 _copy_audio(output, *audio)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise already_exists(path) from None
-            os.unlink(tmp)
+        with open(tmp, "rb") as written:  # on disk before it takes the output's name
+            os.fsync(written.fileno())
+        move_into_place(Path(tmp), path, overwrite)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
