@@ -8,6 +8,15 @@ import pytest
 from brushwork.signals import Stopped, signal_number, signals_held, stop_on_signals
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_at_its_default():
+    """A test runner started in the background has SIGINT ignored, and ``stop_on_signals`` leaves an ignored
+    SIGINT alone (as for ``nohup``); these tests are about a user's Ctrl-C."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_inside_a_held_block_lands_after_it(signum):
     steps = []

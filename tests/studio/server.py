@@ -8,10 +8,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from tests.helpers import start_brushwork
 
 # A job that takes a few seconds on a 2-core CPU: long enough to watch, reload and kill in mid-run.
 WATCHABLE = {"size": 128, "iterations": [30, 120, 120]}
@@ -27,11 +28,9 @@ class Studio:
         self.port = 0
 
     def start(self) -> Studio:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "brushwork", "studio", "--port", "0", "--data-dir", str(self.data_dir), *self.extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        # As a user starts it: with Ctrl-C at its default even where the test runner was started in the background.
+        self.process = start_brushwork(
+            ["studio", "--port", "0", "--data-dir", self.data_dir, *self.extra],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.process.stdout is not None
