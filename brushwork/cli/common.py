@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
     from ..jobs import Job
+    from ..jobs.eta import Eta
     from ..jobs.runner import Picture
     from ..techniques.progress import LevelProgress
 
@@ -47,14 +48,23 @@ def format_loss(value: float) -> str:
     return f"{value:.4g}"
 
 
+def format_duration(seconds: float) -> str:
+    """``1h02m``, ``3m07s``, ``42s``."""
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
 class ProgressBar:
     """A tqdm bar per level of a run (scale, octave, layer), with the current loss terms and an ETA."""
 
-    def __init__(self, enabled: bool = True, kind: str = "level"):
+    def __init__(self, enabled: bool = True, kind: str = "level", eta: Eta | None = None):
         self.enabled = enabled
         self.kind = kind
         self.bar: tqdm[Any] | None = None
         self.level: int | None = None
+        self.eta = eta  # the whole run's time left (tqdm's own ETA is the level's)
 
     def __call__(self, progress: LevelProgress) -> None:
         """Use the bar itself as a technique's callback."""
@@ -76,6 +86,9 @@ class ProgressBar:
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
+        seconds_left = None if self.eta is None else self.eta.seconds_left(progress.level, progress.iteration)
+        if seconds_left is not None and progress.levels > 1:
+            postfix["all levels left"] = format_duration(seconds_left)
         assert self.bar is not None
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(1)
@@ -135,6 +148,7 @@ def run_and_save(
     save: Callable[[Picture, str], object],
     kind: str = "level",
     on_iteration: Callable[[LevelProgress], None] | None = None,
+    eta: Eta | None = None,
 ) -> int:
     """Run ``work(callback)`` with a progress bar, then ``save(image, status)``.
 
@@ -144,7 +158,7 @@ def run_and_save(
     from ..optim import Interrupted
 
     use_threads(args)
-    bar = ProgressBar(enabled=not args.quiet, kind=kind)
+    bar = ProgressBar(enabled=not args.quiet, kind=kind, eta=eta)
 
     def callback(progress: LevelProgress) -> None:
         bar(progress)
@@ -199,7 +213,29 @@ def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") ->
         save=lambda image, status: save_job_output(job, image, args.output, args.overwrite, status),
         kind=kind,
         on_iteration=saver.on_iteration if saver is not None else None,
+        eta=None if args.quiet else job_eta(job),
     )
+
+
+def job_eta(job: Job) -> Eta | None:
+    """The ETA of a job's whole run, from its level plan and its photo's size (read from the header)."""
+    from ..jobs.eta import Eta
+    from ..jobs.job import level_plan
+
+    photo = job.inputs.get("content") or job.inputs.get("image")
+    size = None
+    if photo is not None:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(photo) as opened:
+                width, height = opened.size
+                turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation: a quarter turn
+        except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+            return None  # the run itself says what is wrong with the file
+        size = (width, height) if turned else (height, width)
+    plan = level_plan(job, size)
+    return Eta(plan) if plan else None
 
 
 class IntermediateSaver:

@@ -181,3 +181,18 @@ def test_ctrl_c_saves_the_best_image_and_exits_130(tmp_path, images, real_weight
     assert proc.returncode == 130, stderr
     assert stderr.endswith(f"brushwork: interrupted; saved the best image so far to {out}\n")
     assert Image.open(out).size == (64, 43)
+
+
+def test_the_bar_shows_the_whole_runs_time_left_beside_the_levels(tmp_path, images, real_weights):
+    result = brushwork(
+        "transfer", *images, "-o", tmp_path / "o.png", "--size", "40", "--scales", "0.8", "1", "--iterations", "3", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all levels left=" in result.stderr
+    assert "level 1/2" in result.stderr and "level 2/2" in result.stderr
+
+
+def test_durations_read_as_people_write_them():
+    from brushwork.cli.common import format_duration
+
+    assert [format_duration(s) for s in (0.2, 42, 187, 3725)] == ["0s", "42s", "3m07s", "1h02m"]
