@@ -10,7 +10,6 @@ the running tasks poll, so they stop within a few seconds, keeping their finishe
 
 from __future__ import annotations
 
-import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -20,7 +19,8 @@ from distributed import Client, Event, as_completed
 from distributed.scheduler import KilledWorker
 
 from ..errors import BrushworkError
-from .task import process_vgg19, row_for, run_task
+from ..runtime import keep_freed_memory
+from .task import row_for, run_task, warm_up_process
 
 STOP_POLL_SECONDS = 2.0  # how often a running task asks the scheduler whether the batch was stopped
 
@@ -28,26 +28,11 @@ Task = dict[str, Any]
 Row = dict[str, Any]
 
 
-@functools.cache
-def _prepare_worker_process() -> None:
-    """Once per worker process: glibc keeps freed memory (Dask's nanny sets a trim threshold for numpy)."""
-    from ..runtime import keep_freed_memory
-
-    keep_freed_memory()
-
-
-def warm_up_worker() -> None:
-    """Run on every worker as the batch starts: load torch and VGG19 there before the first task."""
-    _prepare_worker_process()
-    try:
-        process_vgg19()("avg", "zeros")  # what the presets use; others load on first use
-    except Exception:  # no weights there, say: its first task reports it in its own words
-        pass
-
-
 def run_on_worker(task: Task, stop_event: str, threads: int | None) -> Row:
     """What a Dask worker runs for one task."""
-    _prepare_worker_process()
+    # Dask's nanny sets a malloc trim threshold for numpy; glibc must keep freed memory for torch here
+    # too (a worker that joined after the warm-up has not run it).
+    keep_freed_memory()
     if threads:
         import torch
 
@@ -83,7 +68,7 @@ class DaskCluster:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BrushworkError(f"--cluster {address}: cannot reach the Dask scheduler ({why[:200]})") from None
         cluster = cls(client, address, threads)
-        client.run(warm_up_worker)  # workers that join later load VGG19 with their first task
+        client.run(warm_up_process)  # workers that join later load VGG19 with their first task
         return cluster
 
     def describe(self) -> str:

@@ -43,9 +43,9 @@ class Tally:
     started: float = field(default_factory=time.monotonic)
     stopped_by: int | None = None  # the signal that stopped the batch
 
-    def add(self, row: Row, ran: bool = True) -> None:
+    def add(self, row: Row) -> None:
         self.counts[row["status"]] += 1
-        if ran and row["status"] == "finished":
+        if row["status"] == "finished":
             self.compute_seconds += float(row.get("seconds") or 0.0)
         if row["status"] in ("failed", "ignored"):
             self.failed.append(row)

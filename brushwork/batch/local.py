@@ -21,7 +21,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from ..processes import die_with_parent, leave_interrupts_to_parent
-from .task import row_for, run_task
+from .task import row_for, run_task, warm_up_process
 
 MAX_ATTEMPTS = 3  # a task whose worker dies is tried twice more
 STOP_WAIT = 120.0  # seconds to wait for the running tasks to stop after Ctrl-C
@@ -43,19 +43,11 @@ def _start_worker(threads: int | None, workers: int, stop: Event) -> None:
     from ..memory import MEMORY_SHARE_ENV_VAR
 
     os.environ[MEMORY_SHARE_ENV_VAR] = str(1.0 / workers)
-    from ..runtime import keep_freed_memory
-
-    keep_freed_memory()
     import torch
 
     if threads:
         torch.set_num_threads(threads)
-    from .task import process_vgg19
-
-    try:
-        process_vgg19()("avg", "zeros")  # what the presets use; others load on first use
-    except Exception:  # no weights, say: the first task reports it in its own words
-        pass
+    warm_up_process()
 
 
 def _run_in_worker(work: Work, task: Task) -> Row:
@@ -124,7 +116,7 @@ class LocalPool:
             finished, _ = wait(running, timeout=STOP_WAIT)
             for future in finished:
                 slot, task, attempt = running[future]
-                row = self._row(future, task, MAX_ATTEMPTS)
+                row = self._row(future, task, attempt)  # None: its process died as the batch stopped
                 on_row(row if row is not None else row_for(task, "interrupted", error="stopped", attempts=attempt))
             raise
         finally:

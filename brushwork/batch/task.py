@@ -1,5 +1,5 @@
 """``run_task``: one batch task, wherever it runs (a local pool process, a Dask worker). Nothing here
-knows which; the caller passes ``should_stop``, and the process keeps its VGG19s in ``PROCESS_VGG19``.
+knows which; the caller passes ``should_stop``, and the process keeps its VGG19s in ``process_vgg19()``.
 
 A task is idempotent: if its output already holds a finished picture made by the same job, it is
 skipped, so a retry (after a worker was lost) or a resumed batch writes every file once. The picture is
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrushworkError
+from ..files import make_folder
 from ..jobs import Job
 
 if TYPE_CHECKING:
@@ -31,6 +32,18 @@ def process_vgg19() -> VGG19Cache:
     from ..encoders.vgg import VGG19Cache
 
     return VGG19Cache()
+
+
+def warm_up_process() -> None:
+    """A worker process's first step, wherever it runs: glibc keeps freed memory for reuse
+    (``runtime.keep_freed_memory``), and the VGG19 the presets use is read before the first task."""
+    from ..runtime import keep_freed_memory
+
+    keep_freed_memory()
+    try:
+        process_vgg19()("avg", "zeros")  # others load on first use
+    except Exception:  # no weights there, say: the first task reports it in its own words
+        pass
 
 
 def finished_by(job: Job, output: Path) -> bool:
@@ -80,10 +93,10 @@ def run_task(task: Mapping[str, Any], should_stop: Callable[[], bool] = lambda: 
         message = f"{output}: already exists and was not made by this job; pass --overwrite to replace it"
         return row_for(task, "failed", error=message, **where)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        Path(task["levels"]).parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return row_for(task, "failed", error=f"{output.parent}: cannot create the folder ({exc.strerror})", **where)
+        make_folder(output.parent)
+        make_folder(Path(task["levels"]).parent)
+    except BrushworkError as exc:
+        return row_for(task, "failed", error=str(exc), **where)
     return _run(job, task, output, should_stop, where)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
+from ..files import make_folder
 from ..settings.transfer import PRESETS
 from ..signals import exit_code
 from .common import add_settings_source_options, positive_int, settings_from_args
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.results import RESULTS_NAME, ResultsFile
 
     settings = settings_from_args(args, PRESETS[args.preset])
-    output = _output_folder(args.output)
+    output = make_folder(args.output)
     results = ResultsFile(output / RESULTS_NAME)
     if results.path.exists() and not (args.resume or args.overwrite):
         raise BrushworkError(
@@ -93,12 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if tally.stopped_by is not None:
         return exit_code(tally.stopped_by)
     return EXIT_SOME_FAILED if tally.counts["failed"] else 0
-
-
-def _output_folder(path: Path) -> Path:
-    from ..files import make_folder
-
-    return make_folder(path)
 
 
 def _backend(args: argparse.Namespace) -> Any:

@@ -220,9 +220,10 @@ def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") ->
 def job_eta(job: Job) -> Eta | None:
     """The ETA of a job's whole run, from its level plan and its photo's size (read from the header)."""
     from ..jobs.eta import Eta
-    from ..jobs.job import level_plan
+    from ..jobs.job import PHOTO_ROLES, level_plan
 
-    photo = job.inputs.get("content") or job.inputs.get("image")
+    role = PHOTO_ROLES.get(job.technique)
+    photo = None if role is None else job.inputs.get(role)
     size = None
     if photo is not None:
         from PIL import Image, UnidentifiedImageError

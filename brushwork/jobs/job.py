@@ -168,6 +168,10 @@ def _jsonable(value: Any) -> Any:
     return value if value is None else str(value)
 
 
+# The input whose shape the output takes (a texture's comes from its settings alone).
+PHOTO_ROLES = {"transfer": "content", "dream": "image"}
+
+
 def level_plan(job: Job, photo_size: tuple[int, int] | None) -> list[tuple[tuple[int, int], int]]:
     """Each level's (height, width) and iteration count, before the run (for an ETA); ``photo_size`` is the
     (height, width) of the photo that sets the output's shape (none for a texture)."""

@@ -57,7 +57,7 @@ class VideoSettings(TransferSettings):
 
     def check(self) -> None:
         super().check()
-        self.replace(detail_depth=self.frame_depth).detail_level()  # some style layer is at or above it
+        self.frame_settings()  # refused if no style layer is at or above the frame depth
         offsets = self.temporal_offsets
         if not offsets or list(offsets) != sorted(set(offsets)) or offsets[0] != 1:
             raise self.error(

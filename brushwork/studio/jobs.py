@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import BrushworkError
 from ..jobs import TECHNIQUES, Job
+from ..jobs.job import PHOTO_ROLES
 from ..settings.schema import SettingError
 from .folders import IMAGE_ID, Folders
 from .store import RUNNING, WITH_RESULT, Store
@@ -22,10 +23,9 @@ KNOBS = {
     "texture": ("size", "tileable", "seed"),
     "dream": ("layer", "size", "octaves", "iterations", "step", "seed"),
 }
+
+
 # The role whose image sets the output's shape.
-PHOTO_ROLE = {"transfer": "content", "dream": "image"}
-
-
 class FormError(Exception):
     """What was wrong, by form field ("settings.size", "inputs.styles", "technique")."""
 
@@ -130,7 +130,7 @@ def _check_with_images(store: Store, technique: str, settings: Any, inputs: Mapp
 
 
 def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | None:
-    role = PHOTO_ROLE.get(job["technique"])
+    role = PHOTO_ROLES.get(job["technique"])
     return None if role is None else _size(store, job["inputs"][role])
 
 

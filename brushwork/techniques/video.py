@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +24,7 @@ from ..image.pyramid import resize
 from ..losses.modules import LossTerm
 from ..losses.temporal import TemporalLoss
 from ..settings.video import VideoSettings
-from ..video.flow import FlowEstimator, FramePair, frame_pair, warp
+from ..video.flow import FlowEstimator, frame_pair, warp
 from .progress import LevelProgress
 from .transfer import TransferLevel, stylize
 
@@ -35,7 +35,6 @@ class PaintedFrame:
     image: np.ndarray  # (H, W, 3) float32 RGB in [0, 1]
     losses: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
-    pair: FramePair | None = None  # the flows from the frame before (none for the first)
     new_shot: bool = False  # painted as a still: the first frame, or the first after a cut
 
 
@@ -165,13 +164,4 @@ class ClipPainter:
             painted = to_array(resize(image, frame.shape[:2]))
         self.inputs.append(frame)
         self.painted.append(painted)
-        return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, pair, new_shot)
-
-    def paint_all(
-        self,
-        frames: Iterable[np.ndarray],
-        first_index: int = 0,
-        callback: Callable[[LevelProgress], None] | None = None,
-    ) -> Iterator[PaintedFrame]:
-        for offset, frame in enumerate(frames):
-            yield self.paint(first_index + offset, frame, callback)
+        return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, new_shot)
