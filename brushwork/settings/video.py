@@ -35,7 +35,7 @@ class VideoSettings(TransferSettings):
     # A later frame starts from the warped painting of the one before: it needs only one level at full
     # size. To relu3_1 (the still image's detail depth) the deep statistics the coarse levels set drifted
     # away over 30 frames of vtest.avi (relu4_1's Gram loss +6-9 %, the big swirls faded); to relu4_1 with
-    # half the steps they held (+1 %) and a frame took 3.8 s instead of 4.5 s at 256 px.
+    # half the steps they held (+1-2 %) and a frame took 3.8 s instead of 4.5 s at 256 px.
     frame_depth: str = setting(
         "relu4_1",
         "each frame after the first runs the network to this layer, matching the style layers at or above it",
