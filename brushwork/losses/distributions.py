@@ -9,7 +9,7 @@ the Wasserstein-2 distance between Gaussians), not from any implementation:
   so output and style may differ in size. Its square is exactly W2² along each direction;
 - histogram: the same along the C channel axes;
 - Gaussian W2: ‖μ − μₛ‖² + tr(Σ + Σₛ − 2 (Σₛ^½ Σ Σₛ^½)^½), from each feature set's mean and
-  covariance; Σₛ^½ is computed once, from the style.
+  covariance; Σₛ^½ is computed once, from the style (as a factor of its numerical rank).
 
 Every loss is per dimension (W2 divided by the number of channels; the sliced loss averaged over
 its directions) so that layers of different widths weigh alike before their layer weights.
@@ -18,9 +18,15 @@ its directions) so that layers of different widths weigh alike before their laye
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
+
+from ..layers import vgg19_stride
+
+if TYPE_CHECKING:
+    from .tiled import Window
 
 
 def positions(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -68,31 +74,74 @@ def gaussian(vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mean, centred.t() @ centred / max(1, vectors.shape[0])
 
 
-def sqrtm_psd(matrix: torch.Tensor) -> torch.Tensor:
-    """The symmetric square root of a positive semi-definite matrix (eigenvalues below 0 clipped)."""
+def root_factor(matrix: torch.Tensor, relative_floor: float = 1e-6) -> torch.Tensor:
+    """F (C, r) with F Fᵀ = M and FᵀF = Λ, for a PSD matrix M = V Λ Vᵀ of numerical rank r.
+
+    Of Σₛ^½ = V Λ^½ Vᵀ, the W2 loss needs only V_r Λ_r^½: Σₛ^½ Σ Σₛ^½ has the nonzero eigenvalues
+    of Λ^½ V_rᵀ Σ V_r Λ^½ (r x r). Eigenvalues below ``relative_floor`` of the largest are dropped:
+    a style read at a coarse level's size has fewer positions than its deep layers have channels,
+    and those null directions' float32 noise, under a square root, is not small.
+    """
     values, vectors = torch.linalg.eigh(matrix.double())
-    return ((vectors * values.clamp(min=0).sqrt()) @ vectors.t()).to(matrix.dtype)
+    kept = values > relative_floor * values.max().clamp(min=1e-30)
+    return (vectors[:, kept] * values[kept].sqrt()).to(matrix.dtype)
+
+
+# Eigenvalues of the W2 middle matrix below this fraction of its largest count as zero. float32
+# forms it with rounding of ~1e-7 of its scale, which shows as eigenvalues of that size in every
+# null direction (a dead channel, or fewer positions than channels); under the square root they
+# added 0.2 % to a layer's loss and gradients of ~1/(2√ε) in random directions.
+ROOT_EIGENVALUE_FLOOR = 1e-6
+
+
+def _root_trace(middle: torch.Tensor) -> torch.Tensor:
+    """tr(M^½) of a symmetric PSD matrix: the sum of the roots of its eigenvalues (those above the
+    float32 noise floor), whose gradient is well defined even where eigenvalues repeat."""
+    # The decomposition in float64: float32's eigh (which the gradient needs, unlike eigvalsh) puts
+    # the small eigenvalues 100x further off than the matrix's own rounding, and cost only 1.15x
+    # float32's for a 512x512 matrix on a CPU, forward and backward.
+    values = torch.linalg.eigvalsh(((middle + middle.t()) / 2).double())
+    floor = ROOT_EIGENVALUE_FLOOR * values.detach().max().clamp(min=1e-30)
+    return torch.where(values > floor, values.clamp(min=floor).sqrt(), 0.0).sum().to(middle.dtype)
 
 
 def gaussian_w2(
-    vectors: torch.Tensor, target_mean: torch.Tensor, target_cov: torch.Tensor, target_cov_sqrt: torch.Tensor
+    vectors: torch.Tensor, target_mean: torch.Tensor, target_cov_trace: torch.Tensor, target_factor: torch.Tensor
 ) -> torch.Tensor:
-    """W2² between the Gaussian of (N, C) ``vectors`` and the target's, divided by C.
+    """W2² between the Gaussian of (N, C) ``vectors`` and the target's, divided by C:
+    ‖μ − μₛ‖² + tr Σ + tr Σₛ − 2 tr((Σₛ^½ Σ Σₛ^½)^½), with ``target_factor`` the style's ``root_factor``.
 
-    tr((Σₛ^½ Σ Σₛ^½)^½) is the sum of the square roots of that matrix's eigenvalues, whose gradient
-    is well defined even where eigenvalues repeat.
+    With X the centred vectors and Y = X F (N x r), Σₛ^½ Σ Σₛ^½ has the nonzero eigenvalues of YᵀY / N
+    (r x r) and of YYᵀ / N (N x N): the smaller is decomposed. A coarse level's deep layers have
+    fewer positions than channels (40 at relu5_1 for a 128 px level, against 512 channels).
     """
-    if vectors.shape[0] == 0:
+    count, channels = vectors.shape
+    if count == 0:
         return vectors.sum() * 0.0
-    mean, cov = gaussian(vectors)
-    middle = target_cov_sqrt @ cov @ target_cov_sqrt
-    middle = (middle + middle.t()) / 2
-    # float32: 3x faster than float64 for a 512x512 matrix on a CPU (0.047 s against 0.147 s, forward and
-    # backward); the trace of the root agrees with scipy's to 1e-3 (the test), and a 256 px demo run took
-    # 26 s instead of 35 s with an equivalent result on the evaluator (bench/style_losses.py).
-    root_trace = torch.linalg.eigvalsh(middle).clamp(min=1e-12).sqrt().sum()
-    distance = (mean - target_mean).pow(2).sum() + cov.trace() + target_cov.trace() - 2 * root_trace
-    return distance / vectors.shape[1]
+    mean = vectors.mean(dim=0)
+    centred = vectors - mean
+    whitened = centred @ target_factor
+    middle = (whitened @ whitened.t() if count < whitened.shape[1] else whitened.t() @ whitened) / count
+    cov_trace = centred.pow(2).sum() / count
+    distance = (mean - target_mean).pow(2).sum() + cov_trace + target_cov_trace - 2 * _root_trace(middle)
+    return distance / channels
+
+
+def gaussian_w2_of_moments(
+    mean: torch.Tensor,
+    cov: torch.Tensor,
+    target_mean: torch.Tensor,
+    target_cov_trace: torch.Tensor,
+    target_factor: torch.Tensor,
+) -> torch.Tensor:
+    """``gaussian_w2`` from the vectors' mean and covariance (what a tiled evaluation adds up).
+
+    In float64, as Σ = E[f fᵀ] − μμᵀ cancels in float32.
+    """
+    mean, cov, factor = mean.double(), cov.double(), target_factor.double()
+    middle = factor.t() @ cov @ factor
+    distance = (mean - target_mean.double()).pow(2).sum() + cov.trace() + target_cov_trace - 2 * _root_trace(middle)
+    return (distance / mean.shape[0]).float()
 
 
 class SlicedWassersteinLoss:
@@ -159,7 +208,7 @@ class GaussianW2Loss:
         weight: float = 1.0,
         mask: torch.Tensor | None = None,
     ):
-        self.targets = {k: (m.detach(), c.detach(), sqrtm_psd(c.detach())) for k, (m, c) in targets.items()}
+        self.targets = {k: (m.detach(), c.detach().trace(), root_factor(c.detach())) for k, (m, c) in targets.items()}
         self.layer_weights = dict(layer_weights)
         self.weight = weight
         self.mask = mask
@@ -183,7 +232,37 @@ class GaussianW2Loss:
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         total = torch.zeros(())
-        for layer, (mean, cov, cov_sqrt) in self.targets.items():
+        for layer, (mean, cov_trace, factor) in self.targets.items():
             vectors = positions(features[layer], self.mask)
-            total = total + self.layer_weights[layer] * gaussian_w2(vectors, mean, cov, cov_sqrt)
+            total = total + self.layer_weights[layer] * gaussian_w2(vectors, mean, cov_trace, factor)
+        return self.weight * total
+
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        """Per layer Σ f, Σ f fᵀ and the count over the window's centre: the moments' sufficient statistics."""
+        sums = {}
+        for layer in self.targets:
+            feats = features[layer].float()[0]
+            vectors = feats.reshape(feats.shape[0], -1).t()
+            if self.mask is not None:
+                # The same positions as the whole image's ``positions`` keeps.
+                stride = vgg19_stride(layer)
+                whole = (self.mask.shape[-2] // stride, self.mask.shape[-1] // stride)
+                rows, cols = window.on(layer)
+                weights = F.interpolate(self.mask.float(), size=whole, mode="area")[..., rows, cols]
+                vectors = vectors[weights.reshape(-1) >= 0.5]
+            sums[f"{layer}/sum"] = vectors.sum(dim=0)
+            sums[f"{layer}/outer"] = vectors.t() @ vectors
+            sums[f"{layer}/count"] = torch.tensor(float(vectors.shape[0]))
+        return sums
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros(())
+        for layer, (target_mean, target_cov_trace, target_factor) in self.targets.items():
+            count = statistics[f"{layer}/count"]
+            if float(count.detach()) == 0:
+                continue
+            mean = statistics[f"{layer}/sum"].double() / count
+            cov = statistics[f"{layer}/outer"].double() / count - torch.outer(mean, mean)
+            distance = gaussian_w2_of_moments(mean, cov, target_mean, target_cov_trace, target_factor)
+            total = total + self.layer_weights[layer] * distance
         return self.weight * total

@@ -165,8 +165,8 @@ class TiledLossTerms:
             if not tileable(term):
                 raise BrushworkError(
                     f"this size needs the network in tiles, and the {name} term cannot be tiled "
-                    "(only sums over positions can: the gram style loss, content): give a smaller size or the "
-                    "gram style loss"
+                    "(only sums over positions can: the gram and w2 style losses, content): give a smaller size or "
+                    "the gram or w2 style loss"
                 )
         self.tile = tile
         self.autocast_dtype = autocast_dtype

@@ -33,6 +33,8 @@ from .schema import Settings, setting
 MAX_STYLE_SCALE = 4.0
 MAX_STYLE_PIXELS = 4_000_000  # a style image enlarged past this for a coarse level is refused as too narrow
 STYLE_LOSSES = ("gram", "sliced", "histogram", "w2")
+# Functions of sums over positions (Σ f fᵀ; W2 also Σ f and the count), which tiles can add up.
+TILEABLE_STYLE_LOSSES = ("gram", "w2")
 # The distribution losses' default weight per layer (their losses are per dimension, so one weight
 # serves every layer). Sliced and histogram: so that, at the photo, the demo pair's style loss at
 # 256 px starts at the Gram loss's magnitude (measured: Gram 2.4e7; sliced, five layers, 4.6e4 at
@@ -233,10 +235,11 @@ class TransferSettings(Settings):
             self.detail_level()
         if self.style_blend is not None and sum(self.style_blend) <= 0:
             raise self.error("style_blend", "{name}: the weights must not all be zero")
-        if self.tile is not None and self.style_loss != "gram":
+        if self.tile is not None and self.style_loss not in TILEABLE_STYLE_LOSSES:
             raise self.error(
                 "tile",
-                f"{{name}} works with the gram style loss only ({self.style_loss} is not a sum over positions)",
+                f"{{name}} works with the gram and w2 style losses only ({self.style_loss} sorts positions: "
+                "no sum over tiles gives it)",
             )
 
     def validate(self, n_styles: int | None = None) -> None:

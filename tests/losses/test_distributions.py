@@ -12,8 +12,8 @@ from brushwork.losses.distributions import (
     positions,
     random_directions,
     resample_sorted,
+    root_factor,
     sliced_wasserstein,
-    sqrtm_psd,
 )
 from brushwork.settings import PRESETS
 from brushwork.techniques.transfer import stylize
@@ -32,7 +32,7 @@ def sorted_projections(vectors, directions=DIRECTIONS):
 def w2_against(vectors, target):
     mean, centred = target.mean(0), target - target.mean(0)
     cov = centred.t() @ centred / len(target)
-    return gaussian_w2(vectors, mean, cov, sqrtm_psd(cov))
+    return gaussian_w2(vectors, mean, cov.trace(), root_factor(cov))
 
 
 def test_identical_sets_are_at_distance_zero():
@@ -71,6 +71,43 @@ def test_w2_follows_the_gaussian_formula():
     root = scipy.linalg.sqrtm(c2)
     expected = ((m1 - m2) ** 2).sum() + np.trace(c1 + c2 - 2 * np.real(scipy.linalg.sqrtm(root @ c1 @ root)))
     assert float(w2_against(SET, other)) == pytest.approx(expected / 6, rel=1e-3)
+
+
+def test_w2_with_fewer_positions_than_channels_decomposes_the_small_matrix_exactly():
+    # 4 positions of 6 channels: the N x N form is taken; its value and gradient are the C x C form's.
+    few = SET[:4].clone().requires_grad_(True)
+    loss = w2_against(few, SET)
+    (grad,) = torch.autograd.grad(loss, few)
+    x, y = few.detach().double().numpy(), SET.double().numpy()
+    c1, c2 = np.cov(x.T, bias=True), np.cov(y.T, bias=True)
+    root = scipy.linalg.sqrtm(c2)
+    expected = ((x.mean(0) - y.mean(0)) ** 2).sum() + np.trace(
+        c1 + c2 - 2 * np.real(scipy.linalg.sqrtm(root @ c1 @ root))
+    )
+    assert float(loss.detach()) == pytest.approx(expected / 6, rel=1e-3)
+
+    mean, centred = SET.mean(0), SET - SET.mean(0)
+    cov = centred.t() @ centred / len(SET)
+    cov_sqrt = torch.from_numpy(np.real(scipy.linalg.sqrtm(cov.double().numpy())))
+    wide = few.detach().double().requires_grad_(True)
+    whitened = (wide - wide.mean(0)) @ cov_sqrt
+    middle = whitened.t() @ whitened / 4  # the C x C form, rank 3 of 6
+    root_trace = torch.linalg.eigvalsh(middle).clamp(min=1e-12).sqrt().sum()
+    centred_wide = wide - wide.mean(0)
+    direct = (wide.mean(0) - mean.double()).pow(2).sum() + centred_wide.pow(2).sum() / 4 + cov.trace() - 2 * root_trace
+    (direct_grad,) = torch.autograd.grad(direct / 6, wide)
+    assert torch.allclose(grad.double(), direct_grad, atol=1e-3 * float(direct_grad.abs().max()))
+
+
+def test_the_root_factor_keeps_the_numerical_rank():
+    basis = torch.randn(6, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    rank_three = basis @ basis.t()
+    factor = root_factor(rank_three)
+    assert factor.shape == (6, 3)
+    assert torch.allclose(factor @ factor.t(), rank_three, atol=1e-10)
+    # Fᵀ Σ F has the nonzero eigenvalues of Σ^½ Σ Σ^½ = Σ²: those of Σ, squared.
+    expected = torch.linalg.eigvalsh(rank_three)[-3:] ** 2
+    assert torch.allclose(torch.linalg.eigvalsh(factor.t() @ rank_three @ factor), expected, rtol=1e-8)
 
 
 def test_blends_are_barycentres_and_mixtures():

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from brushwork.layers import vgg19_reach
+from brushwork.losses.distributions import GaussianW2Loss
 from brushwork.losses.modules import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from brushwork.losses.tiled import TiledLossTerms, tile_windows
 from tests.conftest import smooth_image
@@ -11,12 +12,20 @@ from tests.conftest import smooth_image
 LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 
 
-def terms_for(encoder, height, width, masked):
+def style_loss_for(kind, style_features, weights, weight, mask, scale=1.0):
+    """The Gram loss, or the Gaussian W2 loss (both sums over positions), against scaled targets."""
+    if kind == "gram":
+        grams = StyleLoss.targets_from([style_features], [1.0])
+        return StyleLoss({k: v * scale for k, v in grams.items()}, weights, weight, mask)
+    moments = GaussianW2Loss.targets_from([style_features], [1.0])
+    return GaussianW2Loss({k: (m * scale, c * scale) for k, (m, c) in moments.items()}, weights, weight, mask)
+
+
+def terms_for(encoder, height, width, masked, kind="gram"):
     generator = torch.Generator().manual_seed(3)
     with torch.no_grad():
         content = encoder(smooth_image(height, width, seed=5), ["relu3_1"])["relu3_1"]
         style = encoder(torch.rand(1, 3, 60, 60, generator=generator), list(LAYERS))
-    grams = StyleLoss.targets_from([style], [1.0])
     weights = {layer: 1.0 + i for i, layer in enumerate(LAYERS)}
     if masked:
         mask = torch.zeros(1, 1, height, width)
@@ -24,12 +33,12 @@ def terms_for(encoder, height, width, masked):
         mask[..., height // 2 + 3 :, : width // 3] = 0.4
         style_term = RegionalStyleLoss(
             [
-                StyleLoss(grams, weights, 2.0, mask),
-                StyleLoss({k: v * 0.5 for k, v in grams.items()}, weights, 1.0, 1 - mask),
+                style_loss_for(kind, style, weights, 2.0, mask),
+                style_loss_for(kind, style, weights, 1.0, 1 - mask, scale=0.5),
             ]
         )
     else:
-        style_term = StyleLoss(grams, weights, 3.0)
+        style_term = style_loss_for(kind, style, weights, 3.0, None)
     return {"content": ContentLoss("relu3_1", content, 5.0), "style": style_term, "tv": TotalVariationLoss(0.7)}
 
 
@@ -40,11 +49,12 @@ def value_and_gradient(loss_terms, image):
     return {k: v.item() for k, v in values.items()}, image.grad
 
 
+@pytest.mark.parametrize("kind", ["gram", "w2"])
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("tile", [16, 40, 1000])
-def test_tiled_loss_and_gradient_equal_the_whole_images(random_encoder, tile, masked):
+def test_tiled_loss_and_gradient_equal_the_whole_images(random_encoder, tile, masked, kind):
     height, width = 75, 101  # not multiples of any stride: the last tiles are ragged
-    terms = terms_for(random_encoder, height, width, masked)
+    terms = terms_for(random_encoder, height, width, masked, kind)
     image = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(7))
     whole_values, whole_gradient = value_and_gradient(LossTerms(random_encoder, terms), image)
     tiled = TiledLossTerms(random_encoder, terms, tile=tile)
