@@ -100,6 +100,8 @@ def _root_trace(middle: torch.Tensor) -> torch.Tensor:
     # The decomposition in float64: float32's eigh (which the gradient needs, unlike eigvalsh) puts
     # the small eigenvalues 100x further off than the matrix's own rounding, and cost only 1.15x
     # float32's for a 512x512 matrix on a CPU, forward and backward.
+    if middle.numel() == 0:  # a style whose layer is all zeros: Σₛ has rank 0
+        return middle.sum()
     values = torch.linalg.eigvalsh(((middle + middle.t()) / 2).double())
     floor = ROOT_EIGENVALUE_FLOOR * values.detach().max().clamp(min=1e-30)
     return torch.where(values > floor, values.clamp(min=floor).sqrt(), 0.0).sum().to(middle.dtype)

@@ -269,6 +269,7 @@ PRESETS: dict[str, TransferSettings] = {
         content_layer="relu4_2",
         style_layers=GATYS_STYLE_LAYERS,
         style_layer_weights=None,
+        style_loss="gram",
         content_weight=1.0,
         style_weight=1.0,
         tv_weight=0.0,

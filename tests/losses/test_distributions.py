@@ -110,6 +110,14 @@ def test_the_root_factor_keeps_the_numerical_rank():
     assert torch.allclose(torch.linalg.eigvalsh(factor.t() @ rank_three @ factor), expected, rtol=1e-8)
 
 
+def test_w2_against_a_style_layer_of_zeros_is_the_output_moments():
+    # Σₛ = 0 has rank 0: W2² is then ‖μ‖² + tr Σ.
+    zeros = torch.zeros(50, 6)
+    mean, centred = SET.mean(0), SET - SET.mean(0)
+    expected = (mean.pow(2).sum() + centred.pow(2).sum() / len(SET)) / 6
+    assert float(w2_against(SET, zeros)) == pytest.approx(float(expected), rel=1e-5)
+
+
 def test_blends_are_barycentres_and_mixtures():
     a = {"l": torch.zeros(1, 1, 4, 4)}
     b = {"l": torch.full((1, 1, 4, 4), 2.0)}
