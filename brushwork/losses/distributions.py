@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..layers import vgg19_stride
+from .functional import mean_and_covariance
 
 if TYPE_CHECKING:
     from .tiled import Window
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 def positions(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """(1, C, H, W) features as (N, C) vectors, float32; with a mask, only the positions where it is >= 0.5."""
-    feats = features.float()[0]
-    flat = feats.reshape(feats.shape[0], -1).t()
+    # A reshape, not ``[0]``: a select's backward fills a zero tensor of the features' size and copies.
+    flat = features.float().reshape(features.shape[1], -1).t()
     if mask is None:
         return flat
     weights = F.interpolate(mask.float(), size=features.shape[-2:], mode="area").reshape(-1)
@@ -113,18 +114,24 @@ def gaussian_w2(
     """W2² between the Gaussian of (N, C) ``vectors`` and the target's, divided by C:
     ‖μ − μₛ‖² + tr Σ + tr Σₛ − 2 tr((Σₛ^½ Σ Σₛ^½)^½), with ``target_factor`` the style's ``root_factor``.
 
-    With X the centred vectors and Y = X F (N x r), Σₛ^½ Σ Σₛ^½ has the nonzero eigenvalues of YᵀY / N
-    (r x r) and of YYᵀ / N (N x N): the smaller is decomposed. A coarse level's deep layers have
-    fewer positions than channels (40 at relu5_1 for a 128 px level, against 512 channels).
+    With X the centred vectors and F the factor (C x r), Σₛ^½ Σ Σₛ^½ has the nonzero eigenvalues of
+    Fᵀ (XᵀX / N) F (r x r) and of X F Fᵀ Xᵀ / N (N x N): the smaller is decomposed. A coarse level's
+    deep layers have fewer positions than channels (40 at relu5_1 for a 128 px level, against 512
+    channels). With more positions, Σ is formed first (``mean_and_covariance``, one matmul each way,
+    as the Gram loss costs), where X F and its r x r product cost twice that.
     """
     count, channels = vectors.shape
     if count == 0:
         return vectors.sum() * 0.0
-    mean = vectors.mean(dim=0)
-    centred = vectors - mean
-    whitened = centred @ target_factor
-    middle = (whitened @ whitened.t() if count < whitened.shape[1] else whitened.t() @ whitened) / count
-    cov_trace = centred.pow(2).sum() / count
+    if count < target_factor.shape[1]:
+        mean = vectors.mean(dim=0)
+        whitened = (vectors - mean) @ target_factor
+        middle = whitened @ whitened.t() / count
+        cov_trace = (vectors - mean).pow(2).sum() / count
+    else:
+        mean, cov = mean_and_covariance(vectors.t())
+        middle = target_factor.t() @ cov @ target_factor
+        cov_trace = cov.trace()
     distance = (mean - target_mean).pow(2).sum() + cov_trace + target_cov_trace - 2 * _root_trace(middle)
     return distance / channels
 

@@ -58,6 +58,42 @@ def outer_product_sum(features: torch.Tensor) -> torch.Tensor:
         return _Gram.apply(flat, torch.ones((), device=flat.device))
 
 
+class _MeanAndCovariance(torch.autograd.Function):
+    """The mean μ and covariance Σ = Xc Xcᵀ / n of (C, n) columns, Xc = X − μ 1ᵀ, with a one-matmul
+    backward: ∂/∂X = ((G + Gᵀ) X + (g_μ − (G + Gᵀ) μ) 1ᵀ) / n for the gradients g_μ and G of μ and Σ.
+
+    Autograd through the centring would materialise several (C, n) temporaries (the mean's and the
+    subtraction's backward, two matmuls' gradients added up): 2.7x the Gram loss's time at relu1_1.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        count = flat.shape[1]
+        mean = flat.mean(dim=1)
+        # Centred before the product: Σ = X Xᵀ / n − μ μᵀ would cancel in float32.
+        centred = flat - mean[:, None]
+        ctx.save_for_backward(flat, mean)
+        return mean, centred @ centred.t() / count
+
+    @staticmethod
+    def backward(ctx: Any, grad_mean: torch.Tensor | None, grad_cov: torch.Tensor | None) -> torch.Tensor:
+        flat, mean = ctx.saved_tensors
+        count = flat.shape[1]
+        shift = torch.zeros_like(mean) if grad_mean is None else grad_mean
+        if grad_cov is None:
+            return (shift / count)[:, None].expand_as(flat)
+        symmetric = (grad_cov + grad_cov.t()) / count
+        # In place on the product: one (C, n) temporary, as the Gram's backward has.
+        return (symmetric @ flat).add_((shift / count - symmetric @ mean)[:, None])
+
+
+def mean_and_covariance(columns: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (C,) and covariance (C, C) of the n columns of a (C, n) tensor, in float32 (see ``_MeanAndCovariance``)."""
+    with torch.autocast(columns.device.type, enabled=False):
+        mean, cov = _MeanAndCovariance.apply(_float32(columns))
+        return mean, cov
+
+
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared feature difference."""
     with torch.autocast(features.device.type, enabled=False):

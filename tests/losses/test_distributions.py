@@ -73,29 +73,33 @@ def test_w2_follows_the_gaussian_formula():
     assert float(w2_against(SET, other)) == pytest.approx(expected / 6, rel=1e-3)
 
 
-def test_w2_with_fewer_positions_than_channels_decomposes_the_small_matrix_exactly():
-    # 4 positions of 6 channels: the N x N form is taken; its value and gradient are the C x C form's.
-    few = SET[:4].clone().requires_grad_(True)
-    loss = w2_against(few, SET)
-    (grad,) = torch.autograd.grad(loss, few)
-    x, y = few.detach().double().numpy(), SET.double().numpy()
-    c1, c2 = np.cov(x.T, bias=True), np.cov(y.T, bias=True)
-    root = scipy.linalg.sqrtm(c2)
-    expected = ((x.mean(0) - y.mean(0)) ** 2).sum() + np.trace(
-        c1 + c2 - 2 * np.real(scipy.linalg.sqrtm(root @ c1 @ root))
-    )
-    assert float(loss.detach()) == pytest.approx(expected / 6, rel=1e-3)
-
-    mean, centred = SET.mean(0), SET - SET.mean(0)
-    cov = centred.t() @ centred / len(SET)
+def direct_w2_and_gradient(vectors, target):
+    """W2² / C from its C x C form in float64 (Σₛ^½ by scipy), and its gradient by autograd."""
+    mean, centred = target.mean(0), target - target.mean(0)
+    cov = centred.t() @ centred / len(target)
     cov_sqrt = torch.from_numpy(np.real(scipy.linalg.sqrtm(cov.double().numpy())))
-    wide = few.detach().double().requires_grad_(True)
+    wide = vectors.detach().double().requires_grad_(True)
+    count, channels = wide.shape
     whitened = (wide - wide.mean(0)) @ cov_sqrt
-    middle = whitened.t() @ whitened / 4  # the C x C form, rank 3 of 6
+    middle = whitened.t() @ whitened / count
     root_trace = torch.linalg.eigvalsh(middle).clamp(min=1e-12).sqrt().sum()
     centred_wide = wide - wide.mean(0)
-    direct = (wide.mean(0) - mean.double()).pow(2).sum() + centred_wide.pow(2).sum() / 4 + cov.trace() - 2 * root_trace
-    (direct_grad,) = torch.autograd.grad(direct / 6, wide)
+    direct = (
+        (wide.mean(0) - mean.double()).pow(2).sum() + centred_wide.pow(2).sum() / count + cov.trace() - 2 * root_trace
+    ) / channels
+    (gradient,) = torch.autograd.grad(direct, wide)
+    return float(direct), gradient
+
+
+@pytest.mark.parametrize("count", [4, 200], ids=["fewer positions than channels", "more positions"])
+def test_w2_value_and_gradient_equal_the_direct_form(count):
+    # 4 positions of 6 channels: the N x N form is taken; 200: Σ first (mean_and_covariance's backward).
+    vectors = SET[:count].clone().requires_grad_(True)
+    other = torch.randn(300, 6, generator=torch.Generator().manual_seed(5)) @ torch.randn(6, 6, generator=generator)
+    loss = w2_against(vectors, other)
+    (grad,) = torch.autograd.grad(loss, vectors)
+    value, direct_grad = direct_w2_and_gradient(vectors, other)
+    assert float(loss.detach()) == pytest.approx(value, rel=1e-3)
     assert torch.allclose(grad.double(), direct_grad, atol=1e-3 * float(direct_grad.abs().max()))
 
 

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from brushwork.losses import content_loss, gram_loss, gram_matrix, total_variation
+from brushwork.losses.functional import mean_and_covariance
 
 
 def test_gram_matrix_matches_its_definition():
@@ -74,3 +75,27 @@ def test_gram_gradient_matches_autograd_of_the_definition():
     flat = feats.reshape(2, 4, 15)
     (torch.bmm(flat, flat.transpose(1, 2)) / 15 * weights).sum().backward()
     torch.testing.assert_close(ours, feats.grad)
+
+
+def test_mean_and_covariance_match_numpy_and_their_gradient_autograd_of_the_definition():
+    columns = (torch.randn(5, 40, dtype=torch.float64) * 3 + 2).float()
+    mean, cov = mean_and_covariance(columns)
+    np.testing.assert_allclose(mean.numpy(), columns.double().mean(1).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(cov.numpy(), np.cov(columns.double().numpy(), bias=True), rtol=1e-4, atol=1e-5)
+
+    weights = torch.randn(5, 5)  # not symmetric: the backward must symmetrise
+    shift = torch.randn(5)
+
+    def objective(mean: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
+        return (weights * cov).sum() + (shift * mean).sum() + mean.pow(2).sum()
+
+    x = columns.clone().requires_grad_(True)
+    (fast,) = torch.autograd.grad(objective(*mean_and_covariance(x)), x)
+    y = columns.clone().requires_grad_(True)
+    centred = y - y.mean(1, keepdim=True)
+    (direct,) = torch.autograd.grad(objective(y.mean(1), centred @ centred.t() / 40), y)
+    torch.testing.assert_close(fast, direct, rtol=1e-4, atol=1e-5)
+    # Only the covariance used: the mean's gradient is absent, not zero-filled by the caller.
+    (cov_only,) = torch.autograd.grad((weights * mean_and_covariance(x)[1]).sum(), x)
+    (cov_direct,) = torch.autograd.grad((weights * (centred @ centred.t() / 40)).sum(), y)
+    torch.testing.assert_close(cov_only, cov_direct, rtol=1e-4, atol=1e-5)
