@@ -75,7 +75,7 @@ def test_info_prints_what_made_an_output(tmp_path):
     result = run_cli("info", out)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("made by brushwork 0.1.0: transfer\n  content: cat.png\n")
-    assert "  iterations = 100 60 30\n" in result.stdout and "  style_blend = 0.25 0.75\n" in result.stdout
+    assert "  iterations = 150 30 60\n" in result.stdout and "  style_blend = 0.25 0.75\n" in result.stdout
     as_json = run_cli("info", out, "--json")
     assert json.loads(as_json.stdout) == read_record(out)
     assert describe(read_record(out)) == result.stdout

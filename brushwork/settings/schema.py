@@ -21,7 +21,8 @@ from typing import Any, ClassVar, TypeVar
 from ..errors import BrushworkError
 
 # Bumped when a setting is renamed or its meaning changes; from_dict() refuses newer documents.
-SCHEMA_VERSION = 1
+# 2: transfer's default style loss became W2 (issue 16); see ``Settings.earlier_defaults``.
+SCHEMA_VERSION = 2
 SCHEMA_VERSION_KEY = "schema_version"
 
 
@@ -70,6 +71,13 @@ class Spec:
 def setting(default: Any, help: str, **spec: Any) -> Any:
     """A settings field: its default and everything the front ends need to know about it."""
     return dataclasses.field(default=default, metadata={"setting": Spec(help=help, **spec)})
+
+
+def redeclared(owner: type, name: str, default: Any) -> Any:
+    """``owner``'s setting ``name`` declared again with another default, for a subclass: the same help,
+    bounds and spelling, so the setting stays declared once."""
+    (declared,) = [f for f in dataclasses.fields(owner) if f.name == name]
+    return dataclasses.field(default=default, metadata=declared.metadata)
 
 
 def spec_of(field: dataclasses.Field[Any]) -> Spec:
@@ -139,6 +147,10 @@ class Settings:
     # When a change sets the key but not the value, the value goes back to its default (e.g. new style
     # layers make explicit per-layer weights meaningless).
     resets: ClassVar[Mapping[str, str]] = {}
+    # Defaults that a schema version changed: {the version that changed them: {setting: its default
+    # before, as JSON}}. A document of an older version that leaves such a setting out meant the old
+    # default, so it is read with that, and an old picture's settings still make the same picture.
+    earlier_defaults: ClassVar[Mapping[int, Mapping[str, Any]]] = {}
 
     # ------------------------------------------------------------------ construction
 
@@ -193,6 +205,10 @@ class Settings:
                 f"settings schema version {version!r} is not one this brushwork reads (1..{SCHEMA_VERSION}); "
                 "upgrade brushwork"
             )
+        for changed_in, defaults in cls.earlier_defaults.items():
+            if version < changed_in:
+                for name, value in defaults.items():
+                    values.setdefault(name, value)
         changes = {}
         for name, value in values.items():
             field = cls._field(name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..layers import validate_layers
-from .schema import setting
+from .schema import redeclared, setting
 from .transfer import PRESETS as TRANSFER_PRESETS
 from .transfer import TransferSettings
 
@@ -22,6 +22,12 @@ class VideoSettings(TransferSettings):
     from the previous painted frame warped by the optical flow, held there by a temporal loss."""
 
     technique: ClassVar[str] = "video"
+
+    # Video keeps the Gram loss and the first frame's schedule: the temporal weight, the frame depth
+    # and the frame steps below were measured with them (issue 15), before W2 and 80-20-40 became the
+    # still image's defaults (issue 16).
+    style_loss: str = redeclared(TransferSettings, "style_loss", "gram")
+    iterations: tuple[int, ...] = redeclared(TransferSettings, "iterations", (150, 30, 30))
 
     # bench/video.py, vtest.avi at 256 px (then with 30 steps to relu3_1 per frame): the warping error
     # was 0.08x that of painting each frame alone at 2e4 (the warped start does most of it), 0.06x at 1e6
@@ -72,7 +78,15 @@ class VideoSettings(TransferSettings):
 
 
 def _video(transfer: TransferSettings) -> VideoSettings:
-    return VideoSettings(**{f.name: getattr(transfer, f.name) for f in dataclasses.fields(TransferSettings)})
+    """A transfer preset as a video preset: what the preset changes from the transfer defaults, on top of
+    the video defaults."""
+    defaults = TransferSettings()
+    changed = {
+        f.name: getattr(transfer, f.name)
+        for f in dataclasses.fields(TransferSettings)
+        if getattr(transfer, f.name) != getattr(defaults, f.name)
+    }
+    return VideoSettings().replace(**changed)
 
 
 PRESETS: dict[str, VideoSettings] = {name: _video(preset) for name, preset in TRANSFER_PRESETS.items()}

@@ -112,6 +112,30 @@ def test_from_dict_keeps_what_it_is_not_given_from_the_base():
     assert changed == quality.replace(size=256)
 
 
+def test_a_version_1_document_that_leaves_out_a_changed_default_meant_the_old_one():
+    old = TransferSettings.from_dict({"schema_version": 1, "size": 300})
+    assert (old.style_loss, old.iterations) == ("gram", (150, 30, 30))
+    assert TransferSettings.from_dict({"schema_version": 1, "style_loss": "w2"}).style_loss == "w2"
+    current = TransferSettings.from_dict({"size": 300})
+    assert (current.style_loss, current.iterations) == ("w2", (80, 20, 40))
+    assert TransferSettings.from_dict(current.to_dict()) == current
+
+
+def test_video_keeps_the_gram_loss_and_schedule_it_was_measured_with():
+    from brushwork.settings.video import PRESETS as VIDEO_PRESETS
+    from brushwork.settings.video import VideoSettings
+
+    assert (VideoSettings().style_loss, VideoSettings().iterations) == ("gram", (150, 30, 30))
+    assert VIDEO_PRESETS["default"] == VideoSettings()
+    # A preset's own changes still apply on top of video's defaults.
+    assert VIDEO_PRESETS["quality"].iterations == PRESETS["quality"].iterations
+    assert VIDEO_PRESETS["gatys2016"].scales == (1.0,)
+    # The redeclared fields keep the transfer declaration's help and bounds.
+    fields = {f.name: f for f in dataclasses.fields(VideoSettings)}
+    transfer_fields = {f.name: f for f in dataclasses.fields(TransferSettings)}
+    assert spec_of(fields["style_loss"]) == spec_of(transfer_fields["style_loss"])
+
+
 def test_messages_name_the_setting_as_the_user_spelled_it():
     with pytest.raises(SettingError) as error:
         TransferSettings(style_weight=-2.0).validate()
@@ -157,7 +181,7 @@ def test_every_setting_has_its_generated_option(path, settings):
 
 def test_help_shows_the_preset_default_and_per_model_defaults():
     transfer = _options(build_parser(), "transfer")
-    assert transfer["iterations"].help.endswith("(default preset: 150 30 30)")
+    assert transfer["iterations"].help.endswith("(default preset: 80 20 40)")
     assert transfer["detail_depth"].help.endswith("none: every layer at every scale (default preset: relu3_1)")
     classify = _options(build_parser(), "lab", "classify")
     assert classify["epochs"].help.endswith("(default: svm 1, mlp 30, lenet 20, efficientnet 20)")
