@@ -204,7 +204,8 @@ def test_a_tiled_w2_run_takes_the_untiled_runs_steps(random_encoder):
     settings = SMALL.replace(style_loss="w2", iterations=(2, 2))
     _, whole, _ = run(random_encoder, settings)
     _, tiled, seen = run(random_encoder, settings.replace(tile=16))
-    assert [p.total for p in seen if p.level == 1][-1] < [p.total for p in seen if p.level == 1][0]
+    finest = [p.total for p in seen if p.level == 1]
+    assert finest[-1] < finest[0]
     assert (tiled - whole).abs().max() < 1e-5
 
 
