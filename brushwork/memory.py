@@ -63,15 +63,27 @@ def shortfall(need: int) -> tuple[float, float] | None:
 
 # L-BFGS keeps up to this many (step, gradient-change) pairs of the image's size (optim/loop.py).
 LBFGS_HISTORY = 50
+# At large sizes that history is most of the memory (2 x 40 image-sized vectors at 2048 px: 2.7 GB), so
+# a tight budget shortens it rather than cut the network into small tiles, down to this many pairs.
+MIN_LBFGS_HISTORY = 5
+# Tiles smaller than this cost much more per pixel (their halo is read again each time): a budget gives
+# up L-BFGS history to keep tiles at least this large.
+PREFERRED_TILE = 256
 # Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and the
 # pyramid's copies, about this many image-sized float32 buffers at a level.
 _IMAGE_BUFFERS = 12
 
 
-def image_bytes(height: int, width: int, iterations: int, channels: int = 3) -> int:
-    """What a level holds at the image's size, whatever the network does: L-BFGS's history and the buffers."""
-    vectors = 2 * min(LBFGS_HISTORY, iterations) + _IMAGE_BUFFERS
+def image_bytes(height: int, width: int, iterations: int, channels: int = 3, history: int = LBFGS_HISTORY) -> int:
+    """What a level holds at the image's size, whatever the network does: L-BFGS's history of at most
+    ``history`` pairs (one a step, so at most ``iterations``) and the buffers."""
+    vectors = 2 * min(history, iterations) + _IMAGE_BUFFERS
     return vectors * channels * height * width * 4
+
+
+def history_that_fits(height: int, width: int, room: int, channels: int = 3) -> int:
+    """How many L-BFGS pairs of an image this size fit in ``room`` bytes beside the level's buffers."""
+    return max(0, room - image_bytes(height, width, 0, channels)) // (2 * channels * height * width * 4)
 
 
 def tile_halo(layers: Sequence[str]) -> int:

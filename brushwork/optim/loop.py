@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from ..errors import BrushworkError
+from ..memory import LBFGS_HISTORY
 from ..signals import raise_if_stopped, signal_number
 
 OPTIMIZERS = ("lbfgs", "adam", "normalized")
@@ -100,7 +101,9 @@ class NormalizedGradientDescent(torch.optim.Optimizer):
         return loss
 
 
-def _make_optimizer(name: str, params: list[torch.Tensor], lr: float | None) -> torch.optim.Optimizer:
+def _make_optimizer(
+    name: str, params: list[torch.Tensor], lr: float | None, history: int = LBFGS_HISTORY
+) -> torch.optim.Optimizer:
     if name not in OPTIMIZERS:
         raise BrushworkError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
     lr = DEFAULT_LEARNING_RATES[name] if lr is None else lr
@@ -109,7 +112,9 @@ def _make_optimizer(name: str, params: list[torch.Tensor], lr: float | None) -> 
         # callback sees every one; the curvature history persists across step() calls.
         # Its tolerances are turned off: they compare absolute gradients and loss changes, so a
         # loss normalised to order 1 (feature inversion) would end the run at the first step.
-        return torch.optim.LBFGS(params, lr=lr, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0)
+        return torch.optim.LBFGS(
+            params, lr=lr, max_iter=1, history_size=history, tolerance_grad=0.0, tolerance_change=0.0
+        )
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     return NormalizedGradientDescent(params, lr=lr)
@@ -138,20 +143,22 @@ def optimize(
     lr: float | None = None,
     callback: Callable[[Progress], None] | None = None,
     project: Callable[[torch.Tensor], None] | None = None,
+    history: int = LBFGS_HISTORY,
 ) -> OptimizationResult:
     """Minimise ``sum(loss_terms(parameter).values())`` over ``parameter`` for ``iterations`` steps.
 
     ``parameter`` is optimised in place (a leaf tensor; its requires_grad is set here).
     ``project`` (optional) is applied to the parameter in place after each step, e.g. a clamp,
     except under L-BFGS, which runs unconstrained because clamping would corrupt its curvature
-    history; so every technique can pass its projection whatever the optimiser.
+    history; so every technique can pass its projection whatever the optimiser. ``history`` is how many
+    pairs L-BFGS keeps, each two parameter-sized vectors (a memory plan may shorten it at large sizes).
     """
     if iterations < 0:
         raise BrushworkError(f"iterations must be >= 0, not {iterations}")
     parameter.requires_grad_(True)
-    opt = _make_optimizer(optimizer, [parameter], lr)
+    opt = _make_optimizer(optimizer, [parameter], lr, history)
     state = _LoopState(best_parameter=parameter.detach().clone())
-    history: list[dict[str, float]] = []
+    losses_seen: list[dict[str, float]] = []
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
@@ -181,7 +188,7 @@ def optimize(
             if project is not None and optimizer != "lbfgs":
                 with torch.no_grad():
                     project(parameter)
-            history.append(dict(state.latest_losses, total=state.latest_total))
+            losses_seen.append(dict(state.latest_losses, total=state.latest_total))
             if callback is not None:
                 callback(Progress(iteration, iterations, state.latest_losses, state.latest_total, parameter.detach()))
     except KeyboardInterrupt as stop:
@@ -191,6 +198,6 @@ def optimize(
         parameter.requires_grad_(False)
 
     if iterations == 0:
-        return OptimizationResult(parameter.detach().clone(), math.nan, {}, history)
+        return OptimizationResult(parameter.detach().clone(), math.nan, {}, losses_seen)
     # The parameter after the last step has not been evaluated; the best evaluated one is returned.
-    return OptimizationResult(state.best_parameter, state.best_total, state.best_losses, history)
+    return OptimizationResult(state.best_parameter, state.best_total, state.best_losses, losses_seen)

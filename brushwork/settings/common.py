@@ -7,13 +7,25 @@ and bounds wherever it appears; a technique only chooses its default.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .. import memory
 from ..constants import GATYS_STYLE_LAYERS, IMAGE_OPTIMIZERS, POOLINGS, PRECISIONS
 from ..geometry import long_edge_for
 from ..layers import deepest_layer, min_side, validate_layers
-from ..memory import BASELINE_BYTES, image_bytes, largest_tile, shortfall, tiled_bytes, vgg19_bytes
+from ..memory import (
+    BASELINE_BYTES,
+    LBFGS_HISTORY,
+    MIN_LBFGS_HISTORY,
+    PREFERRED_TILE,
+    history_that_fits,
+    image_bytes,
+    largest_tile,
+    shortfall,
+    tiled_bytes,
+    vgg19_bytes,
+)
 from .schema import Settings, setting
 
 MAX_SEED = 2**63 - 1
@@ -129,47 +141,90 @@ def memory_budget(settings: Settings) -> int | None:
     return None if available is None else int(0.8 * available) - BASELINE_BYTES
 
 
-def plan_tiles(
+@dataclass(frozen=True)
+class LevelPlan:
+    """How a level runs within the memory budget."""
+
+    tile: int | None  # tiles of this many pixels a side; None: the whole image at once
+    history: int  # L-BFGS's (step, gradient-change) pairs
+
+
+def plan_levels(
     settings: Settings,
     sizes: Sequence[tuple[int, int]],
     layers: Sequence[Sequence[str]],
     iterations: Sequence[int],
-) -> list[int | None]:
-    """Each level's tile size (None: the whole image at once), or a one-line refusal of what cannot fit.
+) -> list[LevelPlan]:
+    """Each level's tiles and L-BFGS history within the budget, or a one-line refusal of what cannot fit.
 
     A level is tiled when ``tile`` says so and it is larger, or when its whole pass would not fit the
-    budget; its tile is then the largest that does.
+    budget; its tile is then the largest that fits. Where that tile would be smaller than
+    ``PREFERRED_TILE`` beside L-BFGS's full history, the history is shortened (to ``MIN_LBFGS_HISTORY``
+    at the least) to make room for tiles that large.
     """
     budget = memory_budget(settings)
     forced = getattr(settings, "tile", None)
-    plan: list[int | None] = []
-    for (height, width), level_layers, level_iterations in zip(sizes, layers, iterations, strict=True):
-        held = image_bytes(height, width, level_iterations)
-        room = None if budget is None else budget - held
-        if room is not None and room <= 0:
-            raise settings.error(
-                "size",
-                f"at {{name}} {getattr(settings, 'size', '?')} the image alone needs about {held / 1e9:.1f} GB "
-                f"and the budget is {(budget or 0) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
-            )
-        tile = forced if forced is not None and max(height, width) > forced else None
-        if tile is None and room is not None and vgg19_bytes(height, width, level_layers) > room:
-            tile = largest_tile(height, width, level_layers, room)
-            if tile is None:
-                raise settings.error(
-                    "size",
-                    f"at {{name}} {getattr(settings, 'size', '?')} even the smallest tiles need "
-                    f"{(held + tiled_bytes(height, width, level_layers, 16)) / 1e9:.1f} GB and the budget is "
-                    f"{(budget or 0) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
-                )
-        if tile is not None and room is not None and tiled_bytes(height, width, level_layers, tile) > room:
+    return [
+        _plan_level(settings, budget, forced, height, width, level_layers, level_iterations)
+        for (height, width), level_layers, level_iterations in zip(sizes, layers, iterations, strict=True)
+    ]
+
+
+def _plan_level(
+    settings: Settings,
+    budget: int | None,
+    forced: int | None,
+    height: int,
+    width: int,
+    layers: Sequence[str],
+    iterations: int,
+) -> LevelPlan:
+    full = max(1, min(LBFGS_HISTORY, iterations))
+    least = min(full, MIN_LBFGS_HISTORY)
+    tile = forced if forced is not None and max(height, width) > forced else None
+    if budget is None:
+        return LevelPlan(tile, full)
+
+    def held(history: int) -> int:
+        return image_bytes(height, width, iterations, history=history)
+
+    def whole_fits(history: int) -> bool:
+        return vgg19_bytes(height, width, layers) <= budget - held(history)
+
+    if budget - held(least) <= 0:
+        raise settings.error(
+            "size",
+            f"at {{name}} {getattr(settings, 'size', '?')} the image alone needs about {held(least) / 1e9:.1f} GB "
+            f"and the budget is {budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+        )
+    if tile is not None:
+        history = min(full, history_that_fits(height, width, budget - tiled_bytes(height, width, layers, tile)))
+        if history < least:
             raise settings.error(
                 "tile",
-                f"{{name}} {tile} needs {(held + tiled_bytes(height, width, level_layers, tile)) / 1e9:.1f} GB at "
-                f"{width}x{height}, over the budget of {(budget or 0) / 1e9:.1f} GB: give a smaller {{name}}",
+                f"{{name}} {tile} needs {(held(least) + tiled_bytes(height, width, layers, tile)) / 1e9:.1f} GB at "
+                f"{width}x{height}, over the budget of {budget / 1e9:.1f} GB: give a smaller {{name}}",
             )
-        plan.append(tile)
-    return plan
+        return LevelPlan(tile, history)
+    if whole_fits(full):
+        return LevelPlan(None, full)
+    tile = largest_tile(height, width, layers, budget - held(full))
+    if tile is not None and tile >= PREFERRED_TILE:
+        return LevelPlan(tile, full)
+    history = min(full, history_that_fits(height, width, budget - tiled_bytes(height, width, layers, PREFERRED_TILE)))
+    if history >= least:
+        return LevelPlan(
+            None if whole_fits(history) else largest_tile(height, width, layers, budget - held(history)), history
+        )
+    tile = largest_tile(height, width, layers, budget - held(least))
+    if tile is None:
+        raise settings.error(
+            "size",
+            f"at {{name}} {getattr(settings, 'size', '?')} even the smallest tiles need "
+            f"{(held(least) + tiled_bytes(height, width, layers, 16)) / 1e9:.1f} GB and the budget is "
+            f"{budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+        )
+    return LevelPlan(tile, least)
 
 
 def check_memory(settings: Settings, sizes: Sequence[tuple[int, int]], layers: Sequence[Sequence[str]]) -> None:

@@ -64,6 +64,8 @@ class CoarseToFine:
     project: Callable[[torch.Tensor], None] | None = PixelImage.clamp
     # Carry the latest parameter rather than the best evaluated one (DeepDream: its loss has no minimum).
     keep_latest: bool = False
+    # L-BFGS's history at each level (a memory plan's); None: the loop's default everywhere.
+    lbfgs_history: Sequence[int] | None = None
 
     def _rgb_at(self, level: Level, parameter: torch.Tensor) -> torch.Tensor:
         return self.to_rgb(parameter, level)
@@ -104,6 +106,7 @@ class CoarseToFine:
                         callback, level.index, level.count, level.size, functools.partial(self._rgb_at, level)
                     ),
                     project=self.project,
+                    **({} if self.lbfgs_history is None else {"history": self.lbfgs_history[level.index]}),
                 )
             except Interrupted as stop:
                 assert stop.best is not None

@@ -22,7 +22,7 @@ from ..losses.distributions import GaussianW2Loss, SlicedWassersteinLoss, random
 from ..losses.modules import LossTerm
 from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE
-from ..settings.common import plan_tiles
+from ..settings.common import plan_levels
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .levels import CoarseToFine, Level, LevelStore
 from .progress import LevelProgress
@@ -200,7 +200,7 @@ def stylize(
     settings.check_geometry(photo, [(s.shape[-2], s.shape[-1]) for s in styles])
     sizes = settings.level_sizes(*photo)
     level_settings = settings.level_settings()
-    tiles = plan_tiles(
+    plans = plan_levels(
         settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings], settings.iterations
     )
     if settings.init == "image" and init_image is None:
@@ -242,13 +242,19 @@ def stylize(
         )
         if extra_terms is not None:
             terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
-        tile = tiles[level.index]
+        tile = plans[level.index].tile
         if tile is not None:  # the same loss and gradient, one tile's activations at a time
             terms = TiledLossTerms(vgg, terms.terms, tile, autocast)
         return lambda p: terms(at(level).network_input(p))
 
     schedule = CoarseToFine(
-        start, carry, objective, lambda p, level: at(level).to_rgb(p), optimizer=settings.optimizer, lr=settings.lr
+        start,
+        carry,
+        objective,
+        lambda p, level: at(level).to_rgb(p),
+        optimizer=settings.optimizer,
+        lr=settings.lr,
+        lbfgs_history=[plan.history for plan in plans],
     )
     parameter, last = schedule.run(sizes, settings.iterations, callback, level_store)
     return at(last).to_rgb(parameter)

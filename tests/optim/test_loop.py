@@ -81,3 +81,21 @@ def test_projection_applies_after_each_step():
         torch.zeros(3), quadratic(torch.full((3,), 5.0)), 20, optimizer="adam", lr=1.0, project=lambda p: p.clamp_(0, 1)
     )
     assert result.parameter.max() <= 1.0
+
+
+def test_l_bfgs_keeps_no_more_pairs_than_its_history(monkeypatch):
+    made = []
+    lbfgs = torch.optim.LBFGS
+
+    def recording(*args, **kwargs):
+        made.append(lbfgs(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(torch.optim, "LBFGS", recording)
+    parameter = torch.zeros(3, 4)
+    target = torch.randn(3, 4)
+    quartic = lambda p: {"distance": ((p - target) ** 4).sum()}  # unlike a quadratic, no two steps solve it
+    optimize(parameter, quartic, 12, history=4)
+    (optimizer,) = made
+    state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+    assert len(state["old_dirs"]) == 4  # 12 steps made more pairs; the oldest were dropped

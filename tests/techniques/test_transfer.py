@@ -216,3 +216,21 @@ def test_tiling_is_refused_for_a_style_loss_that_is_not_a_sum_over_positions():
         "tile works with the gram and w2 style losses only (sliced sorts positions: no sum over tiles gives it)"
     )
     SMALL.replace(tile=64, style_loss="w2").validate()
+
+
+def test_each_level_runs_with_the_l_bfgs_history_its_memory_plan_gives(random_encoder, monkeypatch):
+    import brushwork.techniques.levels as levels
+    import brushwork.techniques.transfer as transfer
+    from brushwork.settings.common import LevelPlan
+
+    monkeypatch.setattr(transfer, "plan_levels", lambda *args: [LevelPlan(None, 7), LevelPlan(None, 3)])
+    histories = []
+    optimize = levels.optimize
+
+    def spy(*args, **kwargs):
+        histories.append(kwargs.get("history"))
+        return optimize(*args, **kwargs)
+
+    monkeypatch.setattr(levels, "optimize", spy)
+    run(random_encoder)
+    assert histories == [7, 3]
