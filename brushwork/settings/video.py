@@ -24,7 +24,7 @@ class VideoSettings(TransferSettings):
     technique: ClassVar[str] = "video"
 
     # Video keeps the Gram loss and the first frame's schedule: the temporal weight, the frame depth
-    # and the frame steps below were measured with them (issue 15), before W2 and 80-20-40 became the
+    # and the frame steps below were measured with them (issue 15), before W2 and 60-20-35 became the
     # still image's defaults (issue 16).
     style_loss: str = redeclared(TransferSettings, "style_loss", "gram")
     iterations: tuple[int, ...] = redeclared(TransferSettings, "iterations", (150, 30, 30))

@@ -117,7 +117,7 @@ def test_a_version_1_document_that_leaves_out_a_changed_default_meant_the_old_on
     assert (old.style_loss, old.iterations) == ("gram", (150, 30, 30))
     assert TransferSettings.from_dict({"schema_version": 1, "style_loss": "w2"}).style_loss == "w2"
     current = TransferSettings.from_dict({"size": 300})
-    assert (current.style_loss, current.iterations) == ("w2", (80, 20, 40))
+    assert (current.style_loss, current.iterations) == ("w2", (60, 20, 35))
     assert TransferSettings.from_dict(current.to_dict()) == current
 
 
@@ -181,7 +181,7 @@ def test_every_setting_has_its_generated_option(path, settings):
 
 def test_help_shows_the_preset_default_and_per_model_defaults():
     transfer = _options(build_parser(), "transfer")
-    assert transfer["iterations"].help.endswith("(default preset: 80 20 40)")
+    assert transfer["iterations"].help.endswith("(default preset: 60 20 35)")
     assert transfer["detail_depth"].help.endswith("none: every layer at every scale (default preset: relu3_1)")
     classify = _options(build_parser(), "lab", "classify")
     assert classify["epochs"].help.endswith("(default: svm 1, mlp 30, lenet 20, efficientnet 20)")

@@ -113,7 +113,7 @@ def test_detail_level_keeps_the_shallow_style_layers_and_moves_a_deep_content_la
         layer: 1e3 / n**2 for layer, n in (("relu1_1", 64), ("relu2_1", 128), ("relu3_1", 256))
     }
     w2 = TransferSettings(style_loss="w2").detail_level()
-    assert w2.layer_weights() == dict.fromkeys(("relu1_1", "relu2_1", "relu3_1"), 250.0)
+    assert w2.layer_weights() == dict.fromkeys(("relu1_1", "relu2_1", "relu3_1"), 125.0)
 
 
 def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
