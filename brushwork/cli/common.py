@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..jobs import Job
     from ..jobs.eta import Eta
     from ..jobs.runner import Picture
-    from ..techniques.progress import LevelProgress
+    from ..techniques.progress import LevelProgress, TileProgress
 
 S = TypeVar("S", bound=Settings)
 
@@ -65,24 +65,26 @@ class ProgressBar:
         self.bar: tqdm[Any] | None = None
         self.level: int | None = None
         self.eta = eta  # the whole run's time left (tqdm's own ETA is the level's)
+        self.postfix: dict[str, str] = {}
+
+    def _show_level(self, level: int, levels: int, size: tuple[int, int], iterations: int) -> None:
+        from tqdm import tqdm
+
+        if self.level != level:
+            height, width = size
+            with signals_held():
+                self.close()
+                self.level = level
+                self.postfix = {}
+                self.bar = tqdm(
+                    total=iterations, desc=f"{self.kind} {level + 1}/{levels} {width}x{height}", unit="it", leave=True
+                )
 
     def __call__(self, progress: LevelProgress) -> None:
         """Use the bar itself as a technique's callback."""
         if not self.enabled:
             return
-        from tqdm import tqdm
-
-        if self.level != progress.level:
-            height, width = progress.size
-            with signals_held():
-                self.close()
-                self.level = progress.level
-                self.bar = tqdm(
-                    total=progress.iterations,
-                    desc=f"{self.kind} {progress.level + 1}/{progress.levels} {width}x{height}",
-                    unit="it",
-                    leave=True,
-                )
+        self._show_level(progress.level, progress.levels, progress.size, progress.iterations)
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
@@ -90,8 +92,18 @@ class ProgressBar:
         if seconds_left is not None and progress.levels > 1:
             postfix["all levels left"] = format_duration(seconds_left)
         assert self.bar is not None
+        self.postfix = postfix
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(1)
+
+    def tile(self, progress: TileProgress) -> None:
+        """Within an iteration of a tiled level (seconds to minutes at a print size), the tiles done."""
+        if not self.enabled:
+            return
+        self._show_level(progress.level, progress.levels, progress.size, progress.iterations)
+        assert self.bar is not None
+        tiles = {"tile": f"{progress.tile}/{progress.tiles}"} if progress.tile < progress.tiles else {}
+        self.bar.set_postfix({**tiles, **self.postfix}, refresh=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -142,15 +154,31 @@ def use_threads(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
 
 
+class RunReporter:
+    """What a run reports to: each iteration (the bar, ``--save-every``) and each tile of a tiled level."""
+
+    def __init__(self, bar: ProgressBar, on_iteration: Callable[[LevelProgress], None] | None):
+        self.bar = bar
+        self.on_iteration = on_iteration
+
+    def __call__(self, progress: LevelProgress) -> None:
+        self.bar(progress)
+        if self.on_iteration is not None:
+            self.on_iteration(progress)
+
+    def tile(self, progress: TileProgress) -> None:
+        self.bar.tile(progress)
+
+
 def run_and_save(
-    work: Callable[[Callable[[LevelProgress], None]], Picture],
+    work: Callable[[RunReporter], Picture],
     args: argparse.Namespace,
     save: Callable[[Picture, str], object],
     kind: str = "level",
     on_iteration: Callable[[LevelProgress], None] | None = None,
     eta: Eta | None = None,
 ) -> int:
-    """Run ``work(callback)`` with a progress bar, then ``save(image, status)``.
+    """Run ``work(reporter)`` with a progress bar, then ``save(image, status)``.
 
     On Ctrl-C (or SIGTERM, SIGHUP) the technique raises ``Interrupted`` with its best result so far;
     that is saved instead and the exit code is 128 + the signal, so nothing computed is lost.
@@ -159,14 +187,8 @@ def run_and_save(
 
     use_threads(args)
     bar = ProgressBar(enabled=not args.quiet, kind=kind, eta=eta)
-
-    def callback(progress: LevelProgress) -> None:
-        bar(progress)
-        if on_iteration is not None:
-            on_iteration(progress)
-
     try:
-        result = work(callback)
+        result = work(RunReporter(bar, on_iteration))
     except Interrupted as stop:
         bar.close()
         how = describe(stop.signum)
@@ -208,7 +230,7 @@ def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") ->
     job.validate()
     saver = intermediate_saver(args) if hasattr(args, "save_every") else None
     return run_and_save(
-        lambda callback: run_job(job, callback).image,
+        lambda reporter: run_job(job, reporter, on_tile=reporter.tile).image,
         args,
         save=lambda image, status: save_job_output(job, image, args.output, args.overwrite, status),
         kind=kind,

@@ -18,7 +18,7 @@ from ..optim import Interrupted
 from ..provenance import record
 from ..settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
 from ..techniques.levels import LevelStore
-from ..techniques.progress import LevelProgress
+from ..techniques.progress import LevelProgress, TileProgress
 from .job import Job
 
 ProgressCallback = Callable[[LevelProgress], None]
@@ -35,6 +35,7 @@ class RunContext:
     callback: ProgressCallback
     level_store: LevelStore | None = None
     vgg19: Callable[[str, str], VGG19Encoder] | None = None
+    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer)
 
     def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
         return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)
@@ -74,6 +75,7 @@ def _run_transfer(job: Job, run: RunContext) -> Picture:
         encoder=run.encoder(settings.pooling),
         callback=run.callback,
         level_store=run.level_store,
+        on_tile=run.on_tile,
     )
 
 
@@ -137,11 +139,12 @@ def run_job(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> JobResult:
     """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback``.
 
     On Ctrl-C (or a callback raising KeyboardInterrupt) raises ``Interrupted`` whose ``best`` is
-    the picture so far, ready to save. ``level_store`` and ``vgg19``: see ``RunContext``.
+    the picture so far, ready to save. ``level_store``, ``vgg19`` and ``on_tile``: see ``RunContext``.
     """
     job.validate()
     last: dict[str, float] = {}
@@ -154,7 +157,7 @@ def run_job(
 
     started = time.perf_counter()
     try:
-        image = RUNNERS[job.technique](job, RunContext(report, level_store, vgg19))
+        image = RUNNERS[job.technique](job, RunContext(report, level_store, vgg19, on_tile))
     except MemoryError:
         raise BrushworkError("ran out of memory; give a smaller size") from None
     except RuntimeError as exc:

@@ -17,7 +17,7 @@ L-BFGS sees one objective: to it this is an ordinary differentiable function of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -157,6 +157,7 @@ class TiledLossTerms:
         terms: Mapping[str, Any],
         tile: int,
         autocast_dtype: torch.dtype | None = None,
+        on_tile: Callable[[int, int], None] | None = None,
     ):
         self.encoder = encoder
         self.terms = dict(terms)
@@ -170,6 +171,8 @@ class TiledLossTerms:
                 )
         self.tile = tile
         self.autocast_dtype = autocast_dtype
+        # Told (done, total) after each tile of both passes: an iteration at a print size takes long.
+        self.on_tile = on_tile
         self.layers = sorted({layer for term in self.feature_terms.values() for layer in term.layers})
 
     def windows(self, image: torch.Tensor) -> list[Window]:
@@ -187,18 +190,25 @@ class TiledLossTerms:
     def sums(self, image: torch.Tensor) -> dict[str, Statistics]:
         """Pass 1: every feature term's sums over the whole image, tile by tile, without gradients."""
         totals: dict[str, Statistics] = {name: {} for name in self.feature_terms}
+        windows = self.windows(image)
         with torch.no_grad():
-            for window in self.windows(image):
+            for done, window in enumerate(windows, start=1):
                 features = self._centre_features(window.crop(image), window)
                 for name, term in self.feature_terms.items():
                     for key, value in term.statistics(features, window).items():
                         totals[name][key] = totals[name][key] + value if key in totals[name] else value
+                self._tile_done(done, 2 * len(windows))
         return totals
+
+    def _tile_done(self, done: int, total: int) -> None:
+        if self.on_tile is not None:
+            self.on_tile(done, total)
 
     def pull_back(self, image: torch.Tensor, grads: Mapping[str, Statistics]) -> torch.Tensor:
         """Pass 2: the image's gradient, each tile back-propagating ⟨∂L/∂S, S_tile⟩."""
         gradient = torch.zeros_like(image)
-        for window in self.windows(image):
+        windows = self.windows(image)
+        for done, window in enumerate(windows, start=len(windows) + 1):
             tile_image = window.crop(image).detach().requires_grad_()
             with torch.enable_grad():
                 features = self._centre_features(tile_image, window)
@@ -208,6 +218,7 @@ class TiledLossTerms:
                         surrogate = surrogate + (grads[name][key] * value).sum()
                 (tile_grad,) = torch.autograd.grad(surrogate, tile_image)
             window.crop(gradient).add_(tile_grad)
+            self._tile_done(done, 2 * len(windows))
         return gradient
 
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:

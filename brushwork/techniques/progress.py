@@ -1,4 +1,5 @@
-"""What every technique reports to its callback: one iteration of one level (scale, octave, layer)."""
+"""What every technique reports to its callback: one iteration of one level (scale, octave, layer); and,
+where a level runs in tiles, each tile of an iteration."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ class LevelProgress:
     def image(self) -> torch.Tensor:
         """The current image as RGB in [0, 1] at this level's size (computed on demand)."""
         return self._render()
+
+
+@dataclass(frozen=True)
+class TileProgress:
+    """A tile done within an iteration of a tiled level: an iteration runs every tile twice (the sums, then
+    the gradient), so ``tile`` counts to ``tiles``, twice the number of tiles."""
+
+    level: int
+    levels: int
+    size: tuple[int, int]
+    iterations: int
+    tile: int  # 1-based
+    tiles: int
 
 
 def level_reporter(

@@ -25,7 +25,7 @@ from ..render.param import PIXEL_SCALE
 from ..settings.common import plan_levels
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
 from .levels import CoarseToFine, Level, LevelStore
-from .progress import LevelProgress
+from .progress import LevelProgress, TileProgress
 
 __all__ = [
     "GATYS_STYLE_LAYERS",
@@ -184,6 +184,7 @@ def stylize(
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
     extra_terms: Callable[[TransferLevel], Mapping[str, LossTerm]] | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -193,7 +194,7 @@ def stylize(
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     With ``level_store``, each finished level is kept there and a run starts after the last one kept.
     ``extra_terms(level)`` adds loss terms of a technique built on this one (video's temporal loss) to
-    each level's; they see the network's input image.
+    each level's; they see the network's input image. ``on_tile`` hears of each tile of a tiled level.
     """
     settings.validate(len(styles))
     photo = (content.shape[-2], content.shape[-1])
@@ -244,7 +245,12 @@ def stylize(
             terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
         tile = plans[level.index].tile
         if tile is not None:  # the same loss and gradient, one tile's activations at a time
-            terms = TiledLossTerms(vgg, terms.terms, tile, autocast)
+
+            def tile_done(done: int, total: int) -> None:
+                if on_tile is not None:
+                    on_tile(TileProgress(level.index, level.count, level.size, level.iterations, done, total))
+
+            terms = TiledLossTerms(vgg, terms.terms, tile, autocast, on_tile=tile_done)
         return lambda p: terms(at(level).network_input(p))
 
     schedule = CoarseToFine(

@@ -196,3 +196,30 @@ def test_durations_read_as_people_write_them():
     from brushwork.cli.common import format_duration
 
     assert [format_duration(s) for s in (0.2, 42, 187, 3725)] == ["0s", "42s", "3m07s", "1h02m"]
+
+
+def test_the_bar_shows_the_tiles_of_a_tiled_level(tmp_path, images, real_weights):
+    result = brushwork(
+        "transfer", *images, "-o", tmp_path / "o.png", "--size", "64", "--scales", "0.5", "1", "--iterations", "2", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tile=" not in result.stderr
+    tiled = brushwork(
+        "transfer",
+        *images,
+        "-o",
+        tmp_path / "t.png",
+        "--size",
+        "64",
+        "--scales",
+        "0.5",
+        "1",
+        "--iterations",
+        "2",
+        "2",
+        "--tile",
+        "32",
+    )
+    assert tiled.returncode == 0, tiled.stderr
+    # 64x43 in 32 px tiles: 2 x 2 tiles, each run twice an iteration; shown on the full-size level's bar.
+    assert "level 2/2 64x43" in tiled.stderr and "tile=1/8" in tiled.stderr and "tile=7/8" in tiled.stderr

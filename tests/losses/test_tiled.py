@@ -76,3 +76,13 @@ def test_tiles_partition_the_image_on_the_pooling_grid_with_a_sufficient_halo():
         assert w.outer_bottom - w.bottom >= min(75 - w.bottom, vgg19_reach("relu4_1"))
     assert bool((covered == 1).all())
     assert len(windows) > 4
+
+
+def test_each_tile_of_both_passes_is_reported(random_encoder):
+    terms = terms_for(random_encoder, 75, 101, masked=False)
+    reports = []
+    tiled = TiledLossTerms(random_encoder, terms, tile=40, on_tile=lambda done, total: reports.append((done, total)))
+    value_and_gradient(tiled, torch.rand(1, 3, 75, 101, generator=torch.Generator().manual_seed(7)))
+    count = len(tiled.windows(torch.zeros(1, 3, 75, 101)))
+    assert count > 1
+    assert reports == [(done, 2 * count) for done in range(1, 2 * count + 1)]
