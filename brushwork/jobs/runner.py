@@ -35,7 +35,7 @@ class RunContext:
     callback: ProgressCallback
     level_store: LevelStore | None = None
     vgg19: Callable[[str, str], VGG19Encoder] | None = None
-    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer)
+    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture)
 
     def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
         return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)
@@ -90,6 +90,7 @@ def _run_texture(job: Job, run: RunContext) -> Picture:
         encoder=run.encoder(settings.pooling, settings.padding_mode),
         callback=run.callback,
         level_store=run.level_store,
+        on_tile=run.on_tile,
     )
 
 

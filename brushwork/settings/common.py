@@ -170,6 +170,12 @@ def plan_levels(
     ]
 
 
+def _size_words(settings: Settings) -> str:
+    """``size`` as a message writes it: 2048, or 4096x4096 for a texture's (height, width)."""
+    size = getattr(settings, "size", "?")
+    return f"{size[1]}x{size[0]}" if isinstance(size, tuple) else str(size)
+
+
 def _plan_level(
     settings: Settings,
     budget: int | None,
@@ -194,7 +200,7 @@ def _plan_level(
     if budget - held(least) <= 0:
         raise settings.error(
             "size",
-            f"at {{name}} {getattr(settings, 'size', '?')} the image alone needs about {held(least) / 1e9:.1f} GB "
+            f"at {{name}} {_size_words(settings)} the image alone needs about {held(least) / 1e9:.1f} GB "
             f"and the budget is {budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
         )
     if tile is not None:
@@ -220,7 +226,7 @@ def _plan_level(
     if tile is None:
         raise settings.error(
             "size",
-            f"at {{name}} {getattr(settings, 'size', '?')} even the smallest tiles need "
+            f"at {{name}} {_size_words(settings)} even the smallest tiles need "
             f"{(held(least) + tiled_bytes(height, width, layers, 16)) / 1e9:.1f} GB and the budget is "
             f"{budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
         )

@@ -11,6 +11,7 @@ from .common import (
     MAX_SIZE_LIMIT,
     iterations_field,
     lr_field,
+    max_memory_field,
     optimizer_field,
     pooling_field,
     precision_field,
@@ -18,6 +19,7 @@ from .common import (
     seed_field,
     style_layer_weights_field,
     style_layers_field,
+    tile_field,
     tv_weight_field,
 )
 from .schema import Settings, setting
@@ -64,6 +66,8 @@ class TextureSettings(Settings):
     # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
     # 512 px for (150, 80, 40), with no visible loss).
     iterations: tuple[int, ...] = iterations_field((200, 60, 25))
+    max_memory: float | None = max_memory_field()
+    tile: int | None = tile_field()
     precision: str = precision_field()
     seed: int = seed_field()
 
@@ -76,6 +80,8 @@ class TextureSettings(Settings):
             raise self.error(
                 "size", f"a tileable texture needs sides divisible by {TILE_MULTIPLE} in {{name}}, not {width}x{height}"
             )
+        if self.tileable and self.tile is not None:
+            raise self.error("tile", "a tileable texture wraps around its edges, which tiles do not: leave out {name}")
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
         check_schedule(self, self.scales, self.iterations)
         need = self.min_side()

@@ -20,7 +20,7 @@ import torch
 from ..image.pyramid import resize
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
-from .progress import LevelProgress, level_reporter
+from .progress import LevelProgress, TileProgress, level_reporter
 
 Size = tuple[int, int]
 LossFunction = Callable[[torch.Tensor], Mapping[str, torch.Tensor]]
@@ -119,6 +119,14 @@ class CoarseToFine:
                 store.save(level.index, parameter.detach())
         assert parameter is not None and previous is not None
         return parameter, previous
+
+
+def tile_reporter(on_tile: Callable[[TileProgress], None] | None, level: Level) -> Callable[[int, int], None] | None:
+    """``TiledLossTerms``'s (done, total) as a ``TileProgress`` of ``level``, for a technique's ``on_tile``."""
+    if on_tile is None:
+        return None
+    report = on_tile
+    return lambda done, total: report(TileProgress(level.index, level.count, level.size, level.iterations, done, total))
 
 
 def _resumable(saved: tuple[int, torch.Tensor], levels: Sequence[Level]) -> bool:

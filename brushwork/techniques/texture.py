@@ -17,11 +17,12 @@ from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
 from ..losses import LossTerms, StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
+from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE, PixelImage
-from ..settings.common import check_memory
+from ..settings.common import plan_levels
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
-from .levels import CoarseToFine, Level, LevelStore
-from .progress import LevelProgress
+from .levels import CoarseToFine, Level, LevelStore, tile_reporter
+from .progress import LevelProgress, TileProgress
 
 __all__ = ["TILE_MULTIPLE", "TextureSettings", "synthesize"]
 
@@ -33,11 +34,22 @@ def synthesize(
     encoder: VGG19Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
-    """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``."""
+    """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``.
+
+    A level too large for the memory budget runs in tiles (``TiledLossTerms``: the same loss and
+    gradient), whose progress goes to ``on_tile``; a tileable texture cannot, as tiles do not wrap.
+    """
     settings.validate()
     sizes = settings.level_sizes()
-    check_memory(settings, sizes, [settings.style_layers] * len(sizes))
+    plans = plan_levels(settings, sizes, [settings.style_layers] * len(sizes), settings.iterations)
+    if settings.tileable and any(plan.tile is not None for plan in plans):
+        raise settings.error(
+            "size",
+            f"at {{name}} {settings.size[1]}x{settings.size[0]} the network needs more than the memory budget, and "
+            "a tileable texture cannot run in tiles (they do not wrap around): give a smaller {name} or more memory",
+        )
     if encoder is None:
         encoder = load_vgg19(settings.style_layers, pooling=settings.pooling, padding_mode=settings.padding_mode)
     vgg = encoder
@@ -57,7 +69,12 @@ def synthesize(
         terms: dict[str, LossTerm] = {"style": StyleLoss(targets, settings.layer_weights())}
         if settings.tv_weight > 0:
             terms["tv"] = TotalVariationLoss(settings.tv_weight, circular=settings.tileable)
-        loss_terms = LossTerms(vgg, terms, autocast_dtype=autocast)
+        tile = plans[level.index].tile
+        loss_terms: LossTerms | TiledLossTerms = (
+            LossTerms(vgg, terms, autocast_dtype=autocast)
+            if tile is None
+            else TiledLossTerms(vgg, terms, tile, autocast, on_tile=tile_reporter(on_tile, level))
+        )
         return lambda p: loss_terms(PixelImage.image(p))
 
     schedule = CoarseToFine(
@@ -68,6 +85,7 @@ def synthesize(
         resample=resample,
         optimizer=settings.optimizer,
         lr=settings.lr,
+        lbfgs_history=[plan.history for plan in plans],
     )
     parameter, _ = schedule.run(sizes, settings.iterations, callback, level_store)
     return PixelImage.to_rgb(parameter)

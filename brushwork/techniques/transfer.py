@@ -24,7 +24,7 @@ from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE
 from ..settings.common import plan_levels
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
-from .levels import CoarseToFine, Level, LevelStore
+from .levels import CoarseToFine, Level, LevelStore, tile_reporter
 from .progress import LevelProgress, TileProgress
 
 __all__ = [
@@ -245,12 +245,7 @@ def stylize(
             terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
         tile = plans[level.index].tile
         if tile is not None:  # the same loss and gradient, one tile's activations at a time
-
-            def tile_done(done: int, total: int) -> None:
-                if on_tile is not None:
-                    on_tile(TileProgress(level.index, level.count, level.size, level.iterations, done, total))
-
-            terms = TiledLossTerms(vgg, terms.terms, tile, autocast, on_tile=tile_done)
+            terms = TiledLossTerms(vgg, terms.terms, tile, autocast, on_tile=tile_reporter(on_tile, level))
         return lambda p: terms(at(level).network_input(p))
 
     schedule = CoarseToFine(

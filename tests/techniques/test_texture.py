@@ -79,3 +79,36 @@ def test_tileable_texture_wraps_seamlessly(real_weights):
     # The same run without --tileable has real seams, so the measure can tell them apart.
     plain_seam, plain_interior = _seam_and_interior(synthesize(style, settings))
     assert plain_seam > 1.8 * plain_interior
+
+
+@pytest.fixture(scope="module")
+def reflect_encoder():
+    return VGG19Encoder(random_vgg_weights(), pooling="avg", last_layer="relu3_1", padding_mode="reflect")
+
+
+def test_a_tiled_texture_takes_the_untiled_ones_steps(reflect_encoder):
+    # Tiles read with a halo as wide as the network's reach see what the whole image sees, borders
+    # (reflect padding) included: the same loss and gradient, so the same steps.
+    settings = SMALL.replace(size=(48, 64), iterations=(2, 2))
+    source = smooth_image(40, 50)
+    whole_seen, tiled_seen, tiles = [], [], []
+    whole = synthesize(source, settings, encoder=reflect_encoder, callback=whole_seen.append)
+    tiled = synthesize(
+        source, settings.replace(tile=24), encoder=reflect_encoder, callback=tiled_seen.append, on_tile=tiles.append
+    )
+    assert [p.total for p in tiled_seen] == pytest.approx([p.total for p in whole_seen], rel=1e-4)
+    assert (tiled - whole).abs().max() < 1e-3
+    assert {(t.level, t.tiles) for t in tiles} == {(0, 4), (1, 12)}  # 1 x 2 and 2 x 3 tiles, twice an iteration
+    # (Over more steps L-BFGS's first curvature pair grows float32 rounding into another path.)
+
+
+def test_a_tileable_texture_is_not_tiled():
+    with pytest.raises(BrushworkError) as error:
+        SMALL.replace(size=(64, 64), tileable=True, tile=32).validate()
+    assert str(error.value) == "a tileable texture wraps around its edges, which tiles do not: leave out tile"
+    with pytest.raises(BrushworkError) as error:
+        synthesize(smooth_image(40, 50), SMALL.replace(size=(4096, 4096), tileable=True, max_memory=8.0))
+    assert str(error.value) == (
+        "at size 4096x4096 the network needs more than the memory budget, and a tileable texture cannot run in "
+        "tiles (they do not wrap around): give a smaller size or more memory"
+    )
