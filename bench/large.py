@@ -38,16 +38,20 @@ photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), 
 content = torch.from_numpy(__import__("numpy").asarray(photo).copy()).permute(2, 0, 1)[None].float() / 255
 settings = PRESETS["default"].replace(size=size, tile=None if tile == "none" else int(tile),
                                       max_memory=None if max_memory == "none" else float(max_memory))
-stamps = []
+import resource
+stamps, peaks = [], []
 def callback(progress):
     stamps.append((progress.level, progress.iteration, time.perf_counter()))
+    if progress.iteration == progress.iterations:  # the peak RSS so far, as each level ends
+        peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9)
 started = time.perf_counter()
 image = stylize(content, [load_image("brushwork/assets/starry_night.jpg")], settings, callback=callback)
 wall = time.perf_counter() - started
 save_image(image, out, overwrite=True)
 last = [t for level, _, t in stamps if level == stamps[-1][0]]
 per_iteration = (last[-1] - last[0]) / max(1, len(last) - 1)
-print(json.dumps({"wall_s": wall, "full_size_iteration_s": per_iteration, "shape": list(image.shape[-2:])}))
+print(json.dumps({"wall_s": wall, "full_size_iteration_s": per_iteration, "shape": list(image.shape[-2:]),
+                  "peak_rss_gb_by_level": peaks}))
 """
 
 

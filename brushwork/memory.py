@@ -70,8 +70,10 @@ MIN_LBFGS_HISTORY = 5
 # up L-BFGS history to keep tiles at least this large.
 PREFERRED_TILE = 256
 # Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and the
-# pyramid's copies, about this many image-sized float32 buffers at a level.
-_IMAGE_BUFFERS = 12
+# pyramid's copies, the network's input and its gradient, L-BFGS's direction and gradient copies, a
+# tiled pass's gradient: image-sized float32 buffers at a level. 12 undercounted: a 2048 px run
+# planned for 3.0 GB peaked at 3.66 GB, about 20 image-sized buffers more (bench/large.py).
+_IMAGE_BUFFERS = 32
 
 
 def image_bytes(height: int, width: int, iterations: int, channels: int = 3, history: int = LBFGS_HISTORY) -> int:

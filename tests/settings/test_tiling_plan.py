@@ -44,7 +44,7 @@ def test_a_tight_budget_shortens_the_history_before_the_tiles_get_small():
 
 
 def test_at_the_shortest_history_the_tiles_get_smaller():
-    plan = plan_levels(TransferSettings(size=2048, max_memory=1.6), SIZES, LAYERS, ITERATIONS)[2]
+    plan = plan_levels(TransferSettings(size=2048, max_memory=2.2), SIZES, LAYERS, ITERATIONS)[2]
     assert plan.history == memory.MIN_LBFGS_HISTORY
     assert plan.tile is not None and plan.tile < memory.PREFERRED_TILE
 

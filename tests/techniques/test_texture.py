@@ -107,7 +107,7 @@ def test_a_tileable_texture_is_not_tiled():
         SMALL.replace(size=(64, 64), tileable=True, tile=32).validate()
     assert str(error.value) == "a tileable texture wraps around its edges, which tiles do not: leave out tile"
     with pytest.raises(BrushworkError) as error:
-        synthesize(smooth_image(40, 50), SMALL.replace(size=(4096, 4096), tileable=True, max_memory=8.0))
+        synthesize(smooth_image(40, 50), SMALL.replace(size=(4096, 4096), tileable=True, max_memory=12.0))
     assert str(error.value) == (
         "at size 4096x4096 the network needs more than the memory budget, and a tileable texture cannot run in "
         "tiles (they do not wrap around): give a smaller size or more memory"
