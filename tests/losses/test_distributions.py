@@ -88,7 +88,7 @@ def direct_w2_and_gradient(vectors, target):
         (wide.mean(0) - mean.double()).pow(2).sum() + centred_wide.pow(2).sum() / count + cov.trace() - 2 * root_trace
     ) / channels
     (gradient,) = torch.autograd.grad(direct, wide)
-    return float(direct), gradient
+    return float(direct.detach()), gradient
 
 
 @pytest.mark.parametrize("count", [4, 200], ids=["fewer positions than channels", "more positions"])
