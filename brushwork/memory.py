@@ -71,8 +71,10 @@ MIN_LBFGS_HISTORY = 5
 PREFERRED_TILE = 256
 # Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and the
 # pyramid's copies, the network's input and its gradient, L-BFGS's direction and gradient copies, a
-# tiled pass's gradient: image-sized float32 buffers at a level. 12 undercounted: a 2048 px run
-# planned for 3.0 GB peaked at 3.66 GB, about 20 image-sized buffers more (bench/large.py).
+# tiled pass's gradient: image-sized float32 buffers at a level. Measured (bench/large.py, 2048 px,
+# --max-memory 3): counting 12, the run peaked at 3.66 GB; counting 32, at 3.27 GB; counting 40 (a
+# shorter history), at 3.38 GB. So the rest is not these buffers: the likely cause is the full-size
+# level's targets, whose network pass runs untiled (issue 14).
 _IMAGE_BUFFERS = 32
 
 
