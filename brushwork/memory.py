@@ -63,7 +63,7 @@ def shortfall(need: int) -> tuple[float, float] | None:
 
 # L-BFGS keeps up to this many (step, gradient-change) pairs of the image's size (optim/loop.py).
 LBFGS_HISTORY = 50
-# At large sizes that history is most of the memory (2 x 40 image-sized vectors at 2048 px: 2.7 GB), so
+# At large sizes that history is most of the memory (2 x 35 image-sized vectors at 2048 px: 2.3 GB), so
 # a tight budget shortens it rather than cut the network into small tiles, down to this many pairs.
 MIN_LBFGS_HISTORY = 5
 # Tiles smaller than this cost much more per pixel (their halo is read again each time): a budget gives

@@ -125,9 +125,10 @@ def gaussian_w2(
         return vectors.sum() * 0.0
     if count < target_factor.shape[1]:
         mean = vectors.mean(dim=0)
-        whitened = (vectors - mean) @ target_factor
+        centred = vectors - mean
+        whitened = centred @ target_factor
         middle = whitened @ whitened.t() / count
-        cov_trace = (vectors - mean).pow(2).sum() / count
+        cov_trace = centred.pow(2).sum() / count
     else:
         mean, cov = mean_and_covariance(vectors.t())
         middle = target_factor.t() @ cov @ target_factor

@@ -18,6 +18,7 @@ from typing import Protocol
 import torch
 
 from ..image.pyramid import resize
+from ..memory import LBFGS_HISTORY
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
 from .progress import LevelProgress, TileProgress, level_reporter
@@ -64,7 +65,7 @@ class CoarseToFine:
     project: Callable[[torch.Tensor], None] | None = PixelImage.clamp
     # Carry the latest parameter rather than the best evaluated one (DeepDream: its loss has no minimum).
     keep_latest: bool = False
-    # L-BFGS's history at each level (a memory plan's); None: the loop's default everywhere.
+    # L-BFGS's history at each level (a memory plan's); None: the full history everywhere.
     lbfgs_history: Sequence[int] | None = None
 
     def _rgb_at(self, level: Level, parameter: torch.Tensor) -> torch.Tensor:
@@ -106,7 +107,7 @@ class CoarseToFine:
                         callback, level.index, level.count, level.size, functools.partial(self._rgb_at, level)
                     ),
                     project=self.project,
-                    **({} if self.lbfgs_history is None else {"history": self.lbfgs_history[level.index]}),
+                    history=LBFGS_HISTORY if self.lbfgs_history is None else self.lbfgs_history[level.index],
                 )
             except Interrupted as stop:
                 assert stop.best is not None
