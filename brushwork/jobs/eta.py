@@ -20,12 +20,12 @@ class Eta:
         self.started: float | None = None
         self.done_at_start = 0.0
 
-    def done(self, level: int, iteration: int) -> float:
-        """Work done by the end of ``iteration`` (1-based) of ``level``."""
+    def done(self, level: int, iteration: float) -> float:
+        """Work done by the end of ``iteration`` (1-based; a fraction partway through a tiled one) of ``level``."""
         finished = sum(c * n for c, n in zip(self.costs[:level], self.iterations[:level]))
         return finished + self.costs[level] * iteration
 
-    def seconds_left(self, level: int, iteration: int) -> float | None:
+    def seconds_left(self, level: int, iteration: float) -> float | None:
         if not 0 <= level < len(self.costs):
             return None
         now, done = self.clock(), self.done(level, iteration)

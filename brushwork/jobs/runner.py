@@ -195,6 +195,7 @@ def run_job_recorded(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> JobOutcome:
     """``run_job`` that never raises for a job's own failure: bad input, a stop and a bug become an outcome.
 
@@ -203,7 +204,7 @@ def run_job_recorded(
     from ..crashes import write_crash_log
 
     try:
-        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19))
+        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19, on_tile=on_tile))
     except BrushworkError as exc:
         return JobOutcome("refused", error=str(exc))
     except Interrupted as stop:

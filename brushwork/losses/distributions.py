@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from ..layers import vgg19_stride
 from .functional import mean_and_covariance
+from .moments import Moments, layer_moments
 
 if TYPE_CHECKING:
     from .tiled import Window
@@ -66,13 +67,6 @@ def random_directions(channels: int, count: int, generator: torch.Generator) -> 
     """(C, K) directions drawn uniformly on the unit sphere."""
     directions = torch.randn(channels, count, generator=generator)
     return directions / directions.norm(dim=0, keepdim=True)
-
-
-def gaussian(vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean (C,) and covariance (C, C) of (N, C) vectors."""
-    mean = vectors.mean(dim=0)
-    centred = vectors - mean
-    return mean, centred.t() @ centred / max(1, vectors.shape[0])
 
 
 def root_factor(matrix: torch.Tensor, relative_floor: float = 1e-6) -> torch.Tensor:
@@ -231,13 +225,23 @@ class GaussianW2Loss:
     def targets_from(
         features_per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]
     ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        return GaussianW2Loss.targets_from_moments([layer_moments(f) for f in features_per_style], blend)
+
+    @staticmethod
+    def targets_from_moments(
+        moments_per_style: Sequence[Mapping[str, Moments]], blend: Sequence[float]
+    ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Per layer the mean and covariance of the styles' blended feature distribution (a mixture)."""
         total = float(sum(blend))
         targets = {}
-        for layer in features_per_style[0]:
-            stats = [gaussian(positions(f[layer])) for f in features_per_style]
-            mean = sum((b / total * m for b, (m, _) in zip(blend, stats)), torch.zeros(()))
-            second = sum((b / total * (c + torch.outer(m, m)) for b, (m, c) in zip(blend, stats)), torch.zeros(()))
-            targets[layer] = (mean, second - torch.outer(mean, mean))
+        for layer in moments_per_style[0]:
+            parts = [(b / total, m[layer]) for b, m in zip(blend, moments_per_style)]
+            mean = sum((w * m.mean for w, m in parts), torch.zeros((), dtype=torch.float64))
+            second = sum(
+                (w * (m.scatter / max(1, m.count) + torch.outer(m.mean, m.mean)) for w, m in parts),
+                torch.zeros((), dtype=torch.float64),
+            )
+            targets[layer] = (mean.float(), (second - torch.outer(mean, mean)).float())
         return targets
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:

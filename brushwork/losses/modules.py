@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from ..layers import vgg19_stride
-from .functional import content_loss, gram_loss, gram_matrix, outer_product_sum, total_variation
+from .functional import content_loss, gram_loss, outer_product_sum, total_variation
+from .moments import Moments, layer_moments
 
 if TYPE_CHECKING:
     from .tiled import Window
@@ -77,11 +78,17 @@ class StyleLoss:
         features_per_style: Sequence[Mapping[str, torch.Tensor]], blend: Sequence[float]
     ) -> dict[str, torch.Tensor]:
         """Blended target Grams from the features of one or more style images."""
+        return StyleLoss.targets_from_moments([layer_moments(f) for f in features_per_style], blend)
+
+    @staticmethod
+    def targets_from_moments(
+        moments_per_style: Sequence[Mapping[str, Moments]], blend: Sequence[float]
+    ) -> dict[str, torch.Tensor]:
+        """Blended target Grams from the moments of one or more style images (gathered whole or in tiles)."""
         total = float(sum(blend))
-        layers = features_per_style[0].keys()
         return {
-            layer: sum((b / total * gram_matrix(f[layer]) for b, f in zip(blend, features_per_style)), torch.zeros(()))
-            for layer in layers
+            layer: sum((b / total * m[layer].gram for b, m in zip(blend, moments_per_style)), torch.zeros(()))
+            for layer in moments_per_style[0]
         }
 
     def _mask_at(self, features: torch.Tensor) -> torch.Tensor | None:

@@ -7,12 +7,15 @@ Every term is minimised by the shared loop, so terms that *maximise* something r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
 from .functional import alpha_norm, feature_reconstruction_loss
 from .modules import SingleLayerTerm
+
+if TYPE_CHECKING:
+    from .tiled import Window
 
 
 def _select(features: torch.Tensor, channels: Sequence[int] | None) -> torch.Tensor:
@@ -40,6 +43,14 @@ class ActivationObjective:
         selected = _select(features[self.layer], self.channels).float()
         return -self.weight * selected.pow(self.power).mean()
 
+    # Tiled (``losses.tiled``): a mean is a sum over positions over their count.
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        selected = _select(features[self.layer], self.channels).float()
+        return {"sum": selected.pow(self.power).sum(), "count": torch.tensor(float(selected.numel()))}
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return -self.weight * statistics["sum"] / statistics["count"]
+
 
 class GuidedObjective:
     """DeepDream with a guide image: each position is pulled towards the guide's best-matching feature.
@@ -63,8 +74,20 @@ class GuidedObjective:
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
         x = _select(features[self.layer], self.channels).float().flatten(2)  # (B, C, P)
-        similarity = torch.einsum("bcp,cq->bpq", x, self.guide)
-        return -self.weight * similarity.max(dim=2).values.mean() / x.shape[1]
+        return -self.weight * self._best_matches(x).mean() / x.shape[1]
+
+    def _best_matches(self, x: torch.Tensor) -> torch.Tensor:
+        """Each position's similarity to the guide feature it matches best, (B, P)."""
+        return torch.einsum("bcp,cq->bpq", x, self.guide).max(dim=2).values
+
+    # Tiled: the mean over positions is a sum over positions over their count.
+    def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
+        x = _select(features[self.layer], self.channels).float().flatten(2)
+        best = self._best_matches(x)
+        return {"sum": best.sum(), "count": torch.tensor(float(best.numel()))}
+
+    def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return -self.weight * statistics["sum"] / statistics["count"] / float(self.guide.shape[0])
 
 
 class ClassObjective:

@@ -17,7 +17,7 @@ L-BFGS sees one objective: to it this is an ordinary differentiable function of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from ..encoders.precision import network_autocast
 from ..errors import BrushworkError
 from ..layers import deepest_layer, vgg19_stride
 from ..memory import tile_halo
+from .moments import LayerMoments, layer_moments, merge
 
 Statistics = dict[str, torch.Tensor]
 
@@ -107,6 +108,66 @@ def tile_windows(height: int, width: int, tile: int, layers: Sequence[str]) -> l
     ]
 
 
+def centre_features(
+    encoder: Encoder,
+    tile_image: torch.Tensor,
+    window: Window,
+    layers: Sequence[str],
+    autocast_dtype: torch.dtype | None,
+) -> dict[str, torch.Tensor]:
+    """The network's features of a halo'd tile, cut to the tile's centre."""
+    with network_autocast(autocast_dtype, tile_image.device.type):
+        features = encoder(tile_image, layers)
+    centre = {}
+    for layer, feature in features.items():
+        rows, cols = window.local(layer)
+        centre[layer] = feature[..., rows, cols]
+    return centre
+
+
+def _whole_or_tiles(
+    encoder: Encoder, image: torch.Tensor, layers: Sequence[str], tile: int | None, autocast_dtype: torch.dtype | None
+) -> Iterator[tuple[Window | None, dict[str, torch.Tensor]]]:
+    """Features without gradients: of the whole image at once (``tile`` None), or of each tile's centre."""
+    with torch.no_grad():
+        if tile is None:
+            with network_autocast(autocast_dtype, image.device.type):
+                yield None, dict(encoder(image, layers))
+            return
+        for window in tile_windows(image.shape[-2], image.shape[-1], tile, layers):
+            yield window, centre_features(encoder, window.crop(image), window, layers, autocast_dtype)
+
+
+def feature_maps(
+    encoder: Encoder, image: torch.Tensor, layers: Sequence[str], tile: int | None, autocast_dtype: torch.dtype | None
+) -> dict[str, torch.Tensor]:
+    """The whole image's feature maps at ``layers``, without gradients: at once, or put together from the
+    centres of tiles of ``tile`` px (a content target at a print size: one tile's pass in memory at a time)."""
+    maps: dict[str, torch.Tensor] = {}
+    for window, features in _whole_or_tiles(encoder, image, layers, tile, autocast_dtype):
+        if window is None:
+            return features
+        for layer, feature in features.items():
+            if layer not in maps:
+                stride = vgg19_stride(layer)
+                shape = (*feature.shape[:2], image.shape[-2] // stride, image.shape[-1] // stride)
+                maps[layer] = feature.new_empty(shape)
+            maps[layer][(..., *window.on(layer))] = feature
+    return maps
+
+
+def feature_moments(
+    encoder: Encoder, image: torch.Tensor, layers: Sequence[str], tile: int | None, autocast_dtype: torch.dtype | None
+) -> LayerMoments:
+    """Each layer's moments of the image's features (what a Gram or W2 style target reads): at once, or
+    merged over tiles of ``tile`` px, so that a style image at a print size needs one tile's pass."""
+    moments: LayerMoments | None = None
+    for _, features in _whole_or_tiles(encoder, image, layers, tile, autocast_dtype):
+        moments = merge(moments, layer_moments(features))
+    assert moments is not None  # an image has at least one tile
+    return moments
+
+
 def tileable(term: Any) -> bool:
     """Whether ``term`` is a function of sums over positions (a region term: all of its regions)."""
     regions = getattr(term, "regions", None)
@@ -179,13 +240,7 @@ class TiledLossTerms:
         return tile_windows(image.shape[-2], image.shape[-1], self.tile, self.layers)
 
     def _centre_features(self, tile_image: torch.Tensor, window: Window) -> dict[str, torch.Tensor]:
-        with network_autocast(self.autocast_dtype, tile_image.device.type):
-            features = self.encoder(tile_image, self.layers)
-        centre = {}
-        for layer, feature in features.items():
-            rows, cols = window.local(layer)
-            centre[layer] = feature[..., rows, cols]
-        return centre
+        return centre_features(self.encoder, tile_image, window, self.layers, self.autocast_dtype)
 
     def sums(self, image: torch.Tensor) -> dict[str, Statistics]:
         """Pass 1: every feature term's sums over the whole image, tile by tile, without gradients."""

@@ -68,7 +68,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     from ..jobs.eta import Eta
     from ..jobs.resume import LevelFile
     from ..jobs.runner import run_job_recorded, save_job_output
-    from ..techniques.progress import LevelProgress
+    from ..techniques.progress import LevelProgress, TileProgress
     from .uploads import THUMBNAIL_EDGE, write_jpeg
 
     job_id = task["id"]
@@ -83,36 +83,52 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
         write_jpeg(to_pil(progress.image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True)
         frames += 1
 
+    # The last iteration reported: a tile's message repeats its losses (a tiled iteration takes seconds).
+    latest: dict[str, Any] = {"level": -1, "iteration": 0, "total": 0.0, "losses": {}}
+
     def on_progress(progress: LevelProgress) -> None:
         nonlocal last_progress, last_frame
         if stop.is_set():
             raise KeyboardInterrupt  # the loop keeps the best image so far
         now = time.monotonic()
-        seconds_left = eta.seconds_left(progress.level, progress.iteration)
         first_of_level = progress.iteration == 1
+        latest.update(level=progress.level, iteration=progress.iteration, total=progress.total, losses=progress.losses)
         if now - last_frame >= FRAME_EVERY or first_of_level or progress.iteration == progress.iterations:
             write_frame(progress)
             last_frame = now
         if now - last_progress >= PROGRESS_EVERY or first_of_level or progress.iteration == progress.iterations:
             last_progress = now
-            send(
-                "progress",
-                {
-                    "id": job_id,
-                    "level": progress.level,
-                    "levels": progress.levels,
-                    "size": list(progress.size),
-                    "iteration": progress.iteration,
-                    "iterations": progress.iterations,
-                    "total": progress.total,
-                    "losses": progress.losses,
-                    "eta": seconds_left,
-                    "frame": frames,
-                },
-            )
+            send("progress", message(progress.level, progress.levels, progress.size, progress.iterations))
+
+    def on_tile(progress: TileProgress) -> None:
+        nonlocal last_progress
+        if stop.is_set():
+            raise KeyboardInterrupt  # at a print size an iteration is long: stop within a tile
+        now = time.monotonic()
+        if now - last_progress >= PROGRESS_EVERY:
+            last_progress = now
+            within = progress.tile / progress.tiles
+            payload = message(progress.level, progress.levels, progress.size, progress.iterations, within)
+            send("progress", payload | {"tile": progress.tile, "tiles": progress.tiles})
+
+    def message(level: int, levels: int, size: tuple[int, int], iterations: int, within: float = 0.0) -> dict[str, Any]:
+        """A progress message for the page; ``within``: how far into the next iteration its tiles are."""
+        iteration = latest["iteration"] if latest["level"] == level else 0
+        return {
+            "id": job_id,
+            "level": level,
+            "levels": levels,
+            "size": list(size),
+            "iteration": iteration,
+            "iterations": iterations,
+            "total": latest["total"],
+            "losses": latest["losses"],
+            "eta": eta.seconds_left(level, iteration + within),
+            "frame": frames,
+        }
 
     started = time.perf_counter()
-    outcome = run_job_recorded(job, on_progress, level_store=level_file, vgg19=vgg19)
+    outcome = run_job_recorded(job, on_progress, level_store=level_file, vgg19=vgg19, on_tile=on_tile)
     seconds = time.perf_counter() - started
     done: dict[str, Any] = {"id": job_id, "seconds": seconds, "error": outcome.error, "losses": {}}
     picture = outcome.result.image if outcome.result is not None else outcome.best

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from ..constants import GATYS_STYLE_LAYERS, MIN_SIZE
-from ..encoders.precision import autocast_dtype, network_autocast
+from ..encoders.precision import autocast_dtype
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
 from ..image import color
@@ -20,10 +20,11 @@ from ..image.pyramid import high_frequencies, resize
 from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
 from ..losses.distributions import GaussianW2Loss, SlicedWassersteinLoss, random_directions
 from ..losses.modules import LossTerm
-from ..losses.tiled import TiledLossTerms
+from ..losses.moments import LayerMoments
+from ..losses.tiled import TiledLossTerms, feature_maps, feature_moments
 from ..render.param import PIXEL_SCALE
 from ..settings.common import plan_levels
-from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TransferSettings
+from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TILEABLE_STYLE_LOSSES, TransferSettings
 from .levels import CoarseToFine, Level, LevelStore, tile_reporter
 from .progress import LevelProgress, TileProgress
 
@@ -105,21 +106,25 @@ class TransferLevel:
 
 def style_term(
     settings: TransferSettings,
-    features_per_style: Sequence[Mapping[str, torch.Tensor]],
+    styles: Sequence[torch.Tensor],
     blend: Sequence[float],
     mask: torch.Tensor | None,
+    read: StyleReader,
 ) -> LossTerm:
-    """The style loss ``settings.style_loss`` names, for one region of the output.
+    """The style loss ``settings.style_loss`` names, for one region of the output, against ``styles``
+    (network inputs), which ``read`` turns into features or moments.
 
     The sliced loss's directions are drawn once per level from the seed: L-BFGS keeps a curvature
     history that assumes one fixed objective, which redrawing them at every evaluation would break.
     """
     layer_weights = settings.layer_weights()
     if settings.style_loss == "gram":
-        return StyleLoss(StyleLoss.targets_from(features_per_style, blend), layer_weights, settings.style_weight, mask)
+        grams = StyleLoss.targets_from_moments([read.moments(style) for style in styles], blend)
+        return StyleLoss(grams, layer_weights, settings.style_weight, mask)
     if settings.style_loss == "w2":
-        moments = GaussianW2Loss.targets_from(features_per_style, blend)
+        moments = GaussianW2Loss.targets_from_moments([read.moments(style) for style in styles], blend)
         return GaussianW2Loss(moments, layer_weights, settings.style_weight, mask)
+    features_per_style = [read.features(style) for style in styles]
     generator = torch.Generator().manual_seed(settings.seed)
     directions = {}
     for layer in settings.style_layers:
@@ -133,6 +138,24 @@ def style_term(
     return SlicedWassersteinLoss(directions, targets, layer_weights, settings.style_weight, mask)
 
 
+@dataclass(frozen=True)
+class StyleReader:
+    """How a level reads its style images' targets: whole, or (at a print size) one tile at a time."""
+
+    encoder: VGG19Encoder
+    layers: Sequence[str]
+    tile: int | None
+    autocast: torch.dtype | None
+
+    def moments(self, style: torch.Tensor) -> LayerMoments:
+        return feature_moments(self.encoder, style, self.layers, self.tile, self.autocast)
+
+    def features(self, style: torch.Tensor) -> dict[str, torch.Tensor]:
+        # Only sums over positions can be gathered over tiles: sorted projections need every position.
+        assert self.tile is None, "a level in tiles has only tileable style losses"
+        return feature_maps(self.encoder, style, self.layers, None, self.autocast)
+
+
 def level_loss_terms(
     encoder: VGG19Encoder,
     level: TransferLevel,
@@ -140,27 +163,27 @@ def level_loss_terms(
     regions: Sequence[StyleRegion],
     settings: TransferSettings,
     autocast: torch.dtype | None,
+    tile: int | None = None,
 ) -> LossTerms:
-    """Content, style (per region) and TV terms for one level; targets are computed once here, without gradients."""
-    with torch.no_grad(), network_autocast(autocast):
-        content_target = encoder(level.network_input(level.content_input), [settings.content_layer])[
-            settings.content_layer
-        ]
-        style_features = []
-        for style in styles:
-            style_input = level.from_rgb(
-                resize(style, settings.style_size(level.size, (style.shape[-2], style.shape[-1])))
-            )
-            if level.luminance_only:
-                style_input = color.match_luminance(style_input, level.content_input)
-            style_features.append(encoder(level.network_input(style_input), settings.style_layers))
-
+    """Content, style (per region) and TV terms for one level; targets are computed once here, without
+    gradients, and with ``tile`` one tile's network pass at a time (the same targets)."""
+    content_target = feature_maps(
+        encoder, level.network_input(level.content_input), [settings.content_layer], tile, autocast
+    )[settings.content_layer]
+    style_inputs = []
+    for style in styles:
+        style_input = level.from_rgb(resize(style, settings.style_size(level.size, (style.shape[-2], style.shape[-1]))))
+        if level.luminance_only:
+            style_input = color.match_luminance(style_input, level.content_input)
+        style_inputs.append(level.network_input(style_input))
+    read = StyleReader(encoder, settings.style_layers, tile, autocast)
     style_terms = [
         style_term(
             settings,
-            [style_features[i] for i in region.styles],
+            [style_inputs[i] for i in region.styles],
             region.blend,
             None if region.mask is None else resize(region.mask, level.size).clamp(0, 1),
+            read,
         )
         for region in regions
     ]
@@ -204,6 +227,13 @@ def stylize(
     plans = plan_levels(
         settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings], settings.iterations
     )
+    if settings.style_loss not in TILEABLE_STYLE_LOSSES and any(plan.tile is not None for plan in plans):
+        raise settings.error(
+            "style_loss",
+            f"at {settings.size} px the network needs more than the memory budget, and {{name}} "
+            f"{settings.style_loss} cannot run in tiles (it sorts positions): give {{name}} gram or w2, a smaller "
+            "size or more memory",
+        )
     if settings.init == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
     regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles), photo)
@@ -238,12 +268,12 @@ def stylize(
         return parameter
 
     def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
+        tile = plans[level.index].tile
         terms: LossTerms | TiledLossTerms = level_loss_terms(
-            vgg, at(level), styles, regions, level_settings[level.index], autocast
+            vgg, at(level), styles, regions, level_settings[level.index], autocast, tile
         )
         if extra_terms is not None:
             terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
-        tile = plans[level.index].tile
         if tile is not None:  # the same loss and gradient, one tile's activations at a time
             terms = TiledLossTerms(vgg, terms.terms, tile, autocast, on_tile=tile_reporter(on_tile, level))
         return lambda p: terms(at(level).network_input(p))

@@ -6,7 +6,8 @@ import torch
 from brushwork.layers import vgg19_reach
 from brushwork.losses.distributions import GaussianW2Loss
 from brushwork.losses.modules import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, TotalVariationLoss
-from brushwork.losses.tiled import TiledLossTerms, tile_windows
+from brushwork.losses.moments import layer_moments
+from brushwork.losses.tiled import TiledLossTerms, feature_maps, feature_moments, tile_windows
 from tests.conftest import smooth_image
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
@@ -86,3 +87,22 @@ def test_each_tile_of_both_passes_is_reported(random_encoder):
     count = len(tiled.windows(torch.zeros(1, 3, 75, 101)))
     assert count > 1
     assert reports == [(done, 2 * count) for done in range(1, 2 * count + 1)]
+
+
+@pytest.mark.parametrize("tile", [16, 40])
+def test_targets_read_in_tiles_are_the_whole_images(random_encoder, tile):
+    """A print size's content map and style moments, gathered one tile at a time, are the whole image's."""
+    image = smooth_image(75, 101, seed=2)
+    with torch.no_grad():
+        whole = random_encoder(image, list(LAYERS))
+    maps = feature_maps(random_encoder, image, list(LAYERS), tile, None)
+    moments = feature_moments(random_encoder, image, list(LAYERS), tile, None)
+    assert len(tile_windows(75, 101, tile, list(LAYERS))) > 1
+    for layer, feature in whole.items():
+        assert maps[layer].shape == feature.shape
+        torch.testing.assert_close(maps[layer], feature, rtol=1e-4, atol=1e-4 * float(feature.abs().max()))
+        expected = layer_moments(whole)[layer]
+        assert moments[layer].count == expected.count
+        for tiled, direct in [(moments[layer].gram, expected.gram), (moments[layer].covariance, expected.covariance)]:
+            torch.testing.assert_close(tiled, direct, rtol=0, atol=1e-5 * float(direct.abs().max()))
+    assert feature_maps(random_encoder, image, ["relu2_1"], None, None)["relu2_1"].equal(whole["relu2_1"])

@@ -75,3 +75,19 @@ def test_a_job_whose_input_vanished_fails_in_one_line_and_the_worker_goes_on(stu
         "an input image of this job (p.png) is no longer in the studio; upload it again",
     )
     assert studio.wait_for(fine["id"], lambda j: j["status"] not in ("queued", "running"))["status"] == "finished"
+
+
+def test_a_tiled_job_reports_its_tiles_and_stops_within_an_iteration(studio):
+    job = studio.add_transfer({"size": 256, "tile": 32, "iterations": [2, 2, 40]})
+    # --tile tiles every level larger than it; the full-size level has the most tiles.
+    seen = studio.wait_for(
+        job["id"], lambda j: (j["progress"] or {}).get("tile") is not None and j["progress"]["level"] == 2, timeout=90
+    )
+    progress = seen["progress"]
+    assert 1 <= progress["tile"] <= progress["tiles"]
+    # Both passes over every tile of the 256x170 image: 8 x 6 tiles of 32 px, twice.
+    assert progress["tiles"] == 2 * 8 * 6
+    assert progress["iteration"] < 40
+    studio.json("POST", f"/api/jobs/{job['id']}/stop")
+    stopped = studio.wait_for(job["id"], lambda j: j["status"] not in ("queued", "running"), timeout=30)
+    assert stopped["status"] == "stopped"

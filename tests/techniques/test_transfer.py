@@ -5,7 +5,15 @@ from brushwork.encoders.vgg import VGG19_LAYERS, deepest_layer
 from brushwork.errors import BrushworkError
 from brushwork.image import color
 from brushwork.optim import Interrupted
-from brushwork.techniques.transfer import PRESETS, TransferSettings, stylize
+from brushwork.settings.common import plan_levels
+from brushwork.techniques.transfer import (
+    PRESETS,
+    TransferLevel,
+    TransferSettings,
+    level_loss_terms,
+    style_regions,
+    stylize,
+)
 from tests.conftest import smooth_image
 
 SMALL = TransferSettings(
@@ -207,6 +215,40 @@ def test_a_tiled_w2_run_takes_the_untiled_runs_steps(random_encoder):
     finest = [p.total for p in seen if p.level == 1]
     assert finest[-1] < finest[0]
     assert (tiled - whole).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("style_loss", ["gram", "w2"])
+def test_a_tiled_level_reads_the_targets_in_tiles_and_gets_the_same_losses(random_encoder, style_loss, monkeypatch):
+    import brushwork.losses.tiled as tiled
+
+    settings = SMALL.replace(style_loss=style_loss, tv_weight=0.5).level_settings()[-1]
+    content, style = smooth_image(40, 60, seed=0), torch.rand(1, 3, 50, 50, generator=torch.Generator().manual_seed(1))
+    level = TransferLevel(content, luminance_only=False)
+    regions = style_regions(1, None, (1.0,), (40, 60))
+    whole = level_loss_terms(random_encoder, level, [style], regions, settings, None)
+    passes = []
+    real_centre_features = tiled.centre_features
+    monkeypatch.setattr(tiled, "centre_features", lambda *a: passes.append(a[1].shape) or real_centre_features(*a))
+    in_tiles = level_loss_terms(random_encoder, level, [style], regions, settings, None, tile=16)
+    # The content and style images were read in tiles of 16 px and their halos, never whole.
+    assert passes and all(shape[-1] < 60 for shape in passes)
+    image = torch.rand(1, 3, 40, 60, generator=torch.Generator().manual_seed(2)) * 255
+    expected = {name: value.item() for name, value in whole(image).items()}
+    for name, value in in_tiles(image).items():
+        assert value.item() == pytest.approx(expected[name], rel=1e-4), name
+
+
+def test_a_budget_that_needs_tiles_refuses_a_style_loss_that_cannot_tile(random_encoder):
+    # The baseline and 5 MB: room for 96 px of image and relu1_1 in tiles, not for a whole 96 px pass (6.3 MB).
+    shallow = {"content_layer": "relu1_1", "style_layers": ("relu1_1",), "scales": (1.0,), "iterations": (4,)}
+    settings = SMALL.replace(**shallow, size=96, style_loss="sliced", max_memory=0.605)
+    assert plan_levels(settings.replace(style_loss="w2"), [(64, 96)], [["relu1_1"]], [4])[0].tile is not None
+    with pytest.raises(BrushworkError) as refused:
+        run(random_encoder, settings)
+    assert str(refused.value) == (
+        "at 96 px the network needs more than the memory budget, and style_loss sliced cannot run in tiles "
+        "(it sorts positions): give style_loss gram or w2, a smaller size or more memory"
+    )
 
 
 def test_tiling_is_refused_for_a_style_loss_that_is_not_a_sum_over_positions():

@@ -351,7 +351,8 @@ function renderLive() {
   const p = running.progress;
   if (p && p.iteration !== undefined) {
     $("live-status").textContent =
-      `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations} · about ${duration(p.eta)} left`;
+      `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations}` +
+      (p.tile ? ` · tile ${p.tile}/${p.tiles}` : "") + ` · about ${duration(p.eta)} left`;
     $("live-losses").textContent = `total ${number(p.total)} · ` +
       Object.entries(p.losses).map(([k, v]) => `${k} ${number(v)}`).join(" · ");
     const key = `${running.id}:${p.frame}`;
