@@ -35,7 +35,7 @@ class RunContext:
     callback: ProgressCallback
     level_store: LevelStore | None = None
     vgg19: Callable[[str, str], VGG19Encoder] | None = None
-    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture)
+    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture, dream)
 
     def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
         return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)
@@ -102,7 +102,15 @@ def _run_dream(job: Job, run: RunContext) -> Picture:
     photo = load_image(job.inputs["image"])
     guide = load_image(job.inputs["guide"]) if job.inputs.get("guide") else None
     encoder = run.encoder(settings.pooling) if settings.network == "vgg19" else None
-    return dream(photo, settings, guide=guide, encoder=encoder, callback=run.callback, level_store=run.level_store)
+    return dream(
+        photo,
+        settings,
+        guide=guide,
+        encoder=encoder,
+        callback=run.callback,
+        level_store=run.level_store,
+        on_tile=run.on_tile,
+    )
 
 
 def _run_invert(job: Job, run: RunContext) -> Picture:

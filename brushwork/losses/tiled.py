@@ -27,7 +27,7 @@ from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from ..errors import BrushworkError
 from ..layers import deepest_layer, vgg19_stride
-from ..memory import tile_halo
+from ..memory import release_freed_memory, tile_halo
 from .moments import LayerMoments, layer_moments, merge
 
 Statistics = dict[str, torch.Tensor]
@@ -274,6 +274,7 @@ class TiledLossTerms:
                 (tile_grad,) = torch.autograd.grad(surrogate, tile_image)
             window.crop(gradient).add_(tile_grad)
             self._tile_done(done, 2 * len(windows))
+        release_freed_memory()  # the tiles' freed activations, which would stay resident (a tiled level is tight)
         return gradient
 
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -19,6 +19,7 @@ from ..memory import (
     LBFGS_HISTORY,
     MIN_LBFGS_HISTORY,
     PREFERRED_TILE,
+    feature_map_bytes,
     history_that_fits,
     image_bytes,
     largest_tile,
@@ -154,8 +155,11 @@ def plan_levels(
     sizes: Sequence[tuple[int, int]],
     layers: Sequence[Sequence[str]],
     iterations: Sequence[int],
+    held_maps: Sequence[Sequence[str]] | None = None,
 ) -> list[LevelPlan]:
     """Each level's tiles and L-BFGS history within the budget, or a one-line refusal of what cannot fit.
+
+    ``held_maps``: per level, the layers whose whole feature maps it holds throughout (a content target).
 
     A level is tiled when ``tile`` says so and it is larger, or when its whole pass would not fit the
     budget; its tile is then the largest that fits. Where that tile would be smaller than
@@ -164,9 +168,12 @@ def plan_levels(
     """
     budget = memory_budget(settings)
     forced = getattr(settings, "tile", None)
+    maps = held_maps if held_maps is not None else [[] for _ in sizes]
     return [
-        _plan_level(settings, budget, forced, height, width, level_layers, level_iterations)
-        for (height, width), level_layers, level_iterations in zip(sizes, layers, iterations, strict=True)
+        _plan_level(settings, budget, forced, height, width, level_layers, level_iterations, level_maps)
+        for (height, width), level_layers, level_iterations, level_maps in zip(
+            sizes, layers, iterations, maps, strict=True
+        )
     ]
 
 
@@ -184,12 +191,15 @@ def _plan_level(
     width: int,
     layers: Sequence[str],
     iterations: int,
+    maps: Sequence[str],
 ) -> LevelPlan:
     full = max(1, min(LBFGS_HISTORY, iterations))
     least = min(full, MIN_LBFGS_HISTORY)
     tile = forced if forced is not None and max(height, width) > forced else None
     if budget is None:
         return LevelPlan(tile, full)
+    held_maps = feature_map_bytes(height, width, maps)
+    budget -= held_maps  # what is left beside the maps, for the image's buffers and the network
 
     def held(history: int) -> int:
         return image_bytes(height, width, iterations, history=history)
@@ -198,18 +208,20 @@ def _plan_level(
         return vgg19_bytes(height, width, layers) <= budget - held(history)
 
     if budget - held(least) <= 0:
+        what = "the image and its content target need" if held_maps else "the image alone needs"
         raise settings.error(
             "size",
-            f"at {{name}} {_size_words(settings)} the image alone needs about {held(least) / 1e9:.1f} GB "
-            f"and the budget is {budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+            f"at {{name}} {_size_words(settings)} {what} about {(held(least) + held_maps) / 1e9:.1f} GB "
+            f"and the budget is {(budget + held_maps) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
         )
     if tile is not None:
         history = min(full, history_that_fits(height, width, budget - tiled_bytes(height, width, layers, tile)))
         if history < least:
+            need = held(least) + held_maps + tiled_bytes(height, width, layers, tile)
             raise settings.error(
                 "tile",
-                f"{{name}} {tile} needs {(held(least) + tiled_bytes(height, width, layers, tile)) / 1e9:.1f} GB at "
-                f"{width}x{height}, over the budget of {budget / 1e9:.1f} GB: give a smaller {{name}}",
+                f"{{name}} {tile} needs {need / 1e9:.1f} GB at {width}x{height}, over the budget of "
+                f"{(budget + held_maps) / 1e9:.1f} GB: give a smaller {{name}}",
             )
         return LevelPlan(tile, history)
     if whole_fits(full):
@@ -227,8 +239,8 @@ def _plan_level(
         raise settings.error(
             "size",
             f"at {{name}} {_size_words(settings)} even the smallest tiles need "
-            f"{(held(least) + tiled_bytes(height, width, layers, 16)) / 1e9:.1f} GB and the budget is "
-            f"{budget / 1e9:.1f} GB: give a smaller {{name}} or more memory",
+            f"{(held(least) + held_maps + tiled_bytes(height, width, layers, 16)) / 1e9:.1f} GB and the budget is "
+            f"{(budget + held_maps) / 1e9:.1f} GB: give a smaller {{name}} or more memory",
         )
     return LevelPlan(tile, least)
 

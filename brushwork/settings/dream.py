@@ -12,9 +12,11 @@ from .common import (
     MAX_ITERATIONS,
     MAX_SIZE_LIMIT,
     check_photo_fits,
+    max_memory_field,
     pooling_field,
     precision_field,
     seed_field,
+    tile_field,
 )
 from .schema import Settings, setting
 from .words import channel_list, show_channel_list
@@ -67,6 +69,8 @@ class DreamSettings(Settings):
     jitter: int = setting(32, "random shift in pixels", minimum=0, cap=1024)
     # Max pooling gives the crisper, classic dream structures.
     pooling: str = pooling_field("max", "VGG19's pooling (VGG19 only)")
+    max_memory: float | None = max_memory_field()
+    tile: int | None = tile_field()
     precision: str = precision_field()
     seed: int = seed_field()
 
@@ -78,6 +82,10 @@ class DreamSettings(Settings):
         self.about("layer", validate_network_layers, self.network, [self.dream_layer])
         if self.channels is not None:
             self.about("channels", check_channels, self.network, self.dream_layer, self.channels)
+        if self.tile is not None and self.network != "vgg19":
+            raise self.error(
+                "tile", f"{{name}} works with vgg19 only, whose receptive fields are known, not {self.network}"
+            )
 
     def validate(self, image_size: tuple[int, int] | None = None) -> None:
         """Check the settings, and with ``image_size`` (height, width) that they fit that photo."""

@@ -8,7 +8,7 @@ that no pixel grid pattern builds up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import torch
 
@@ -18,12 +18,13 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize
 from ..losses import ActivationObjective, GuidedObjective, LossTerms
+from ..losses.tiled import TiledLossTerms
 from ..render.param import PixelImage
 from ..render.transforms import Jitter
-from ..settings.common import check_memory
+from ..settings.common import plan_levels
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
-from .levels import CoarseToFine, Level, LevelStore
-from .progress import LevelProgress
+from .levels import CoarseToFine, Level, LevelStore, tile_reporter
+from .progress import LevelProgress, TileProgress
 
 __all__ = ["DEFAULT_LAYERS", "DreamSettings", "dream"]
 
@@ -51,17 +52,35 @@ def dream(
     encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
-    """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features."""
+    """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features.
+
+    An octave too large for the memory budget runs in tiles (VGG19 only), whose progress goes to ``on_tile``.
+    """
     settings.validate((image.shape[-2], image.shape[-1]))
     sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
-    if settings.network == "vgg19":
-        check_memory(settings, sizes, [[settings.dream_layer]] * len(sizes))
+    # VGG19's octaves too large for the memory budget run in tiles (the same objective and gradient).
+    # The normalised-gradient steps keep no history: one pair is counted.
+    tiles = (
+        [plan.tile for plan in plan_levels(settings, sizes, [[settings.dream_layer]] * len(sizes), [1] * len(sizes))]
+        if settings.network == "vgg19"
+        else [None] * len(sizes)
+    )
     if encoder is None:
         encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
     autocast = autocast_dtype(settings.precision)
-    loss_terms = LossTerms(encoder, {"dream": _objective(settings, encoder, guide, autocast)}, autocast_dtype=autocast)
+    terms = {"dream": _objective(settings, encoder, guide, autocast)}
     jitter = Jitter(settings.jitter, torch.Generator().manual_seed(settings.seed))
+
+    def objective(octave: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
+        tile = tiles[octave.index]
+        loss_terms: LossTerms | TiledLossTerms = (
+            LossTerms(encoder, terms, autocast_dtype=autocast)
+            if tile is None
+            else TiledLossTerms(encoder, terms, tile, autocast, on_tile=tile_reporter(on_tile, octave))
+        )
+        return lambda p: loss_terms(jitter(PixelImage.image(p)))
 
     def detail_of(parameter: torch.Tensor, octave: Level) -> torch.Tensor:
         """What the dream added to the photo at an octave: carried up to the next one."""
@@ -74,7 +93,7 @@ def dream(
     octaves = CoarseToFine(
         start=lambda octave: PixelImage(resize(image, octave.size).clamp(0, 1)).parameter,
         carry=carry,
-        objective=lambda octave: lambda p: loss_terms(jitter(PixelImage.image(p))),
+        objective=objective,
         to_rgb=lambda parameter, octave: PixelImage.to_rgb(parameter),
         optimizer="normalized",
         lr=settings.step,

@@ -225,7 +225,11 @@ def stylize(
     sizes = settings.level_sizes(*photo)
     level_settings = settings.level_settings()
     plans = plan_levels(
-        settings, sizes, [[level.content_layer, *level.style_layers] for level in level_settings], settings.iterations
+        settings,
+        sizes,
+        [[level.content_layer, *level.style_layers] for level in level_settings],
+        settings.iterations,
+        held_maps=[[level.content_layer] for level in level_settings],
     )
     if settings.style_loss not in TILEABLE_STYLE_LOSSES and any(plan.tile is not None for plan in plans):
         raise settings.error(

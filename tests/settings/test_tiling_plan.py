@@ -44,7 +44,7 @@ def test_a_tight_budget_shortens_the_history_before_the_tiles_get_small():
 
 
 def test_at_the_shortest_history_the_tiles_get_smaller():
-    plan = plan_levels(TransferSettings(size=2048, max_memory=2.2), SIZES, LAYERS, ITERATIONS)[2]
+    plan = plan_levels(TransferSettings(size=2048, max_memory=1.6), SIZES, LAYERS, ITERATIONS)[2]
     assert plan.history == memory.MIN_LBFGS_HISTORY
     assert plan.tile is not None and plan.tile < memory.PREFERRED_TILE
 
@@ -88,3 +88,13 @@ def test_a_batch_workers_memory_share_scales_what_it_may_plan_with(monkeypatch):
     for nonsense in ("0", "-1", "2", "lots"):
         monkeypatch.setenv(memory.MEMORY_SHARE_ENV_VAR, nonsense)
         assert memory.memory_share() == 1.0
+
+
+def test_a_content_target_the_level_holds_takes_its_share_of_the_budget():
+    # relu3_1 at 2048x1366: 256 channels at a quarter of each side, float32.
+    assert memory.feature_map_bytes(1366, 2048, ["relu3_1"]) == 256 * 341 * 512 * 4
+    maps = [["relu4_2"], ["relu4_2"], ["relu3_1"]]
+    held = plan_levels(TransferSettings(size=2048, max_memory=3.0), SIZES, LAYERS, ITERATIONS, held_maps=maps)
+    less = 3.0 - memory.feature_map_bytes(1366, 2048, ["relu3_1"]) / 1e9
+    assert held[2] == plan_levels(TransferSettings(size=2048, max_memory=less), SIZES, LAYERS, ITERATIONS)[2]
+    assert held[2] != plan_levels(TransferSettings(size=2048, max_memory=3.0), SIZES, LAYERS, ITERATIONS)[2]

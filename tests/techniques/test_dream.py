@@ -55,3 +55,29 @@ def test_bad_settings(change, message):
     with pytest.raises(BrushworkError) as error:
         SMALL.replace(**change).validate((48, 64))
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("guided", [False, True])
+def test_a_dream_in_tiles_takes_the_whole_dreams_steps(max_encoder, guided):
+    photo, guide = smooth_image(56, 72), (smooth_image(40, 40, seed=4) if guided else None)
+    settings = SMALL.replace(channels=(1, 2, 5))
+    whole_seen, tiled_seen, tiles = [], [], []
+    whole = dream(photo, settings, guide=guide, encoder=max_encoder, callback=whole_seen.append)
+    tiled = dream(
+        photo,
+        settings.replace(tile=16),
+        guide=guide,
+        encoder=max_encoder,
+        callback=tiled_seen.append,
+        on_tile=tiles.append,
+    )
+    assert tiles and {t.level for t in tiles} == {0, 1}
+    # The same objective at every step, to float32 rounding; each step moves by the normalised gradient.
+    assert [p.total for p in tiled_seen] == pytest.approx([p.total for p in whole_seen], rel=1e-4)
+    assert (tiled - whole).abs().max() < 1e-3
+
+
+def test_tiles_are_refused_for_a_network_whose_reach_is_unknown():
+    with pytest.raises(BrushworkError) as refused:
+        DreamSettings(network="efficientnet-lite0", tile=64).validate()
+    assert str(refused.value) == "tile works with vgg19 only, whose receptive fields are known, not efficientnet-lite0"

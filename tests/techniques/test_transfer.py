@@ -265,7 +265,7 @@ def test_each_level_runs_with_the_l_bfgs_history_its_memory_plan_gives(random_en
     import brushwork.techniques.transfer as transfer
     from brushwork.settings.common import LevelPlan
 
-    monkeypatch.setattr(transfer, "plan_levels", lambda *args: [LevelPlan(None, 7), LevelPlan(None, 3)])
+    monkeypatch.setattr(transfer, "plan_levels", lambda *args, **kwargs: [LevelPlan(None, 7), LevelPlan(None, 3)])
     histories = []
     optimize = levels.optimize
 
