@@ -103,7 +103,13 @@ class ProgressBar:
         self._show_level(progress.level, progress.levels, progress.size, progress.iterations)
         assert self.bar is not None
         tiles = {"tile": f"{progress.tile}/{progress.tiles}"} if progress.tile < progress.tiles else {}
-        self.bar.set_postfix({**tiles, **self.postfix}, refresh=True)
+        postfix = {**tiles, **self.postfix}
+        # The ETA moves within an iteration too: at 4096 px one takes most of a minute.
+        within = self.bar.n + progress.tile / progress.tiles
+        seconds_left = None if self.eta is None else self.eta.seconds_left(progress.level, within)
+        if seconds_left is not None and progress.levels > 1:
+            postfix["all levels left"] = format_duration(seconds_left)
+        self.bar.set_postfix(postfix, refresh=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from brushwork.cli.common import format_duration
 from brushwork.jobs import Job
 from brushwork.jobs.eta import Eta
 from brushwork.jobs.job import level_plan
@@ -44,3 +45,20 @@ def test_the_plan_comes_from_the_settings_and_the_photo():
     assert level_plan(transfer, (300, 451)) == [((21, 32), 5), ((43, 64), 6), ((85, 128), 7)]
     texture = Job("texture", TextureSettings(size=(64, 96), iterations=(1, 2, 3)), {"style": "a"})
     assert level_plan(texture, None)[-1] == ((64, 96), 3)
+
+
+def test_the_bar_moves_the_eta_within_a_tiled_iteration():
+    from brushwork.cli.common import ProgressBar
+    from brushwork.techniques.progress import TileProgress
+
+    eta, clock = eta_with_clock([((10, 10), 10), ((20, 20), 10)])
+    bar = ProgressBar(eta=eta)
+    shown = []
+    level = {"level": 1, "levels": 2, "size": (20, 20), "iterations": 10}
+    bar.tile(TileProgress(**level, tile=1, tiles=8))  # the clock starts here, 1/8 into level 1's first iteration
+    clock.now += 3.0  # half an iteration more: 200 pixel-iterations in 3 s
+    bar.bar.set_postfix = lambda postfix, refresh: shown.append(postfix)
+    bar.tile(TileProgress(**level, tile=5, tiles=8))
+    left = (5000 - 1000 - 400 * 5 / 8) / (200 / 3)
+    assert shown[-1] == {"tile": "5/8", "all levels left": format_duration(left)}
+    bar.close()
