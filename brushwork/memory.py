@@ -74,10 +74,10 @@ MIN_LBFGS_HISTORY = 5
 PREFERRED_TILE = 256
 # Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and its
 # network input, L-BFGS's direction and gradient copies, a tiled pass's gradient: image-sized float32
-# buffers at a level. Measured (bench/large.py's run, 2048 px, --max-memory 3, the tiled level trimmed
-# after each evaluation, see ``release_freed_memory``): the peak was 2.29 GB where the plan counted 2.10
-# GB without these buffers, so about 6 were alive at once; 12 are counted, for the allocator's slack.
-_IMAGE_BUFFERS = 12
+# buffers at a level. Measured (bench/large.py, 2048 px, --max-memory 3, the tiled level trimmed after
+# each evaluation, see ``release_freed_memory``): counting 12, the plan (280 px tiles, 22 steps of
+# history) peaked at 3.04 GB; 16 are counted, which costs that plan two steps of history.
+_IMAGE_BUFFERS = 16
 
 
 def image_bytes(height: int, width: int, iterations: int, channels: int = 3, history: int = LBFGS_HISTORY) -> int:
