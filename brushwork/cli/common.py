@@ -88,9 +88,7 @@ class ProgressBar:
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
-        seconds_left = None if self.eta is None else self.eta.seconds_left(progress.level, progress.iteration)
-        if seconds_left is not None and progress.levels > 1:
-            postfix["all levels left"] = format_duration(seconds_left)
+        postfix.update(self._all_levels_left(progress.level, progress.levels, progress.iteration))
         assert self.bar is not None
         self.postfix = postfix
         self.bar.set_postfix(postfix, refresh=False)
@@ -103,13 +101,15 @@ class ProgressBar:
         self._show_level(progress.level, progress.levels, progress.size, progress.iterations)
         assert self.bar is not None
         tiles = {"tile": f"{progress.tile}/{progress.tiles}"} if progress.tile < progress.tiles else {}
-        postfix = {**tiles, **self.postfix}
         # The ETA moves within an iteration too: at 4096 px one takes most of a minute.
         within = self.bar.n + progress.tile / progress.tiles
-        seconds_left = None if self.eta is None else self.eta.seconds_left(progress.level, within)
-        if seconds_left is not None and progress.levels > 1:
-            postfix["all levels left"] = format_duration(seconds_left)
+        postfix = {**tiles, **self.postfix, **self._all_levels_left(progress.level, progress.levels, within)}
         self.bar.set_postfix(postfix, refresh=True)
+
+    def _all_levels_left(self, level: int, levels: int, iteration: float) -> dict[str, str]:
+        """The whole run's time left, as the bar shows it (nothing before a rate is known, or for one level)."""
+        seconds_left = None if self.eta is None else self.eta.seconds_left(level, iteration)
+        return {} if seconds_left is None or levels <= 1 else {"all levels left": format_duration(seconds_left)}
 
     def close(self) -> None:
         if self.bar is not None:

@@ -237,10 +237,7 @@ class GaussianW2Loss:
         for layer in moments_per_style[0]:
             parts = [(b / total, m[layer]) for b, m in zip(blend, moments_per_style)]
             mean = sum((w * m.mean for w, m in parts), torch.zeros((), dtype=torch.float64))
-            second = sum(
-                (w * (m.scatter / max(1, m.count) + torch.outer(m.mean, m.mean)) for w, m in parts),
-                torch.zeros((), dtype=torch.float64),
-            )
+            second = sum((w * m.second_moment for w, m in parts), torch.zeros((), dtype=torch.float64))
             targets[layer] = (mean.float(), (second - torch.outer(mean, mean)).float())
         return targets
 

@@ -49,9 +49,14 @@ class Moments:
         return (self.scatter / max(1, self.count)).float()
 
     @property
+    def second_moment(self) -> torch.Tensor:
+        """E[f fᵀ] = Σ + μμᵀ, float64 (C, C): what a blend of styles mixes."""
+        return self.scatter / max(1, self.count) + torch.outer(self.mean, self.mean)
+
+    @property
     def gram(self) -> torch.Tensor:
-        """The Gram matrix F Fᵀ / n = Σ + μμᵀ, float32 (1, C, C) as ``functional.gram_matrix`` gives it."""
-        return (self.scatter / max(1, self.count) + torch.outer(self.mean, self.mean)).float()[None]
+        """The Gram matrix F Fᵀ / n (the second moment), float32 (1, C, C) as ``functional.gram_matrix`` gives it."""
+        return self.second_moment.float()[None]
 
 
 LayerMoments = dict[str, Moments]
