@@ -2,6 +2,7 @@
 bench/results/large.json.
 
   .venv/bin/python bench/large.py [--sizes 1024 2048 4096] [--budget 2048=3 4096=6] [--whole-up-to 1024]
+                                 [--schedules default 0.25,0.5,1:60-20-15] [--judge-at 1024]
 
 The photo is the bundled chelsea.png (451x300) enlarged with Lanczos to each size, so the photo itself
 has no detail finer than its original; the style is The Starry Night. Each size runs in a child
@@ -10,8 +11,9 @@ the size's memory budget (``--max-memory``: brushwork plans the tiles and L-BFGS
 tiled and whole results are compared where both ran. Reported: the plan of the full-size level, wall
 time, peak RSS (also as each level ends), seconds per full-size iteration against the whole run's
 per-pixel cost at the smallest size, the neutral evaluator's distances (EfficientNet-Lite0,
-bench/style_losses.py) and a seam measure: the mean |difference| across tile boundaries over that
-across every other column and row (1.0: no seam).
+bench/style_losses.py), at the output's size and shrunk to ``--judge-at`` px, and a seam measure:
+the mean |difference| across tile boundaries over that across every other column and row (1.0: no
+seam). ``--schedules`` runs each size with other scales and iteration counts, to choose the default's.
 """
 
 from __future__ import annotations
@@ -34,13 +36,17 @@ from PIL import Image
 from brushwork.image.io import load_image, save_image, to_pil
 from brushwork.settings import PRESETS
 from brushwork.techniques.transfer import stylize
-size, tile, max_memory, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+size, tile, max_memory, out, schedule = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 photo = Image.open("brushwork/assets/chelsea.png").convert("RGB")
 scale = size / max(photo.size)
 photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
 content = torch.from_numpy(__import__("numpy").asarray(photo).copy()).permute(2, 0, 1)[None].float() / 255
 settings = PRESETS["default"].replace(size=size, tile=None if tile == "none" else int(tile),
                                       max_memory=None if max_memory == "none" else float(max_memory))
+if schedule != "default":
+    scales, iterations = schedule.split(":")
+    settings = settings.replace(scales=tuple(map(float, scales.split(","))),
+                                iterations=tuple(map(int, iterations.split("-"))))
 from brushwork.settings.common import plan_levels
 sizes = settings.level_sizes(*content.shape[-2:])
 levels = settings.level_settings()
@@ -63,8 +69,8 @@ print(json.dumps({"wall_s": wall, "full_size_iteration_s": per_iteration, "shape
 """
 
 
-def run_child(size: int, tile: int | None, max_memory: float | None, out: Path) -> dict:
-    args = [sys.executable, "-c", CHILD, str(size), str(tile or "none"), str(max_memory or "none"), str(out)]
+def run_child(size: int, tile: int | None, max_memory: float | None, out: Path, schedule: str = "default") -> dict:
+    args = [sys.executable, "-c", CHILD, str(size), str(tile or "none"), str(max_memory or "none"), str(out), schedule]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     stdout, stderr = proc.stdout.read().decode(), proc.stderr.read().decode()  # type: ignore[union-attr]
@@ -101,6 +107,36 @@ def tile_step(tile: int) -> int:
     return max(align, tile // align * align)
 
 
+def run_and_judge(judge, size: int, budget: float | None, schedule: str, judge_at: int, folder: Path) -> dict:
+    """One run in a child process; the evaluator's distances at its own size and at ``judge_at`` px."""
+    from brushwork.geometry import fit_long_edge
+    from brushwork.image.io import load_image
+    from brushwork.image.pyramid import resize
+
+    out = folder / f"{size}-{budget}-{schedule}.png"
+    started = time.perf_counter()
+    row = {"size": size, "max_memory_gb": budget, "schedule": schedule, **run_child(size, None, budget, out, schedule)}
+    row["measured_s"] = time.perf_counter() - started
+    if "error" in row:
+        return row
+    result = load_image(out)
+    content = load_image(ROOT / "brushwork/assets/chelsea.png")
+    style = load_image(ROOT / "brushwork/assets/starry_night.jpg")
+    row["style_distance"], row["content_distance"] = judge.distances(result, content, style)
+    shrunk = resize(result, fit_long_edge(*result.shape[-2:], judge_at))
+    row[f"style_distance_at_{judge_at}"], row[f"content_distance_at_{judge_at}"] = judge.distances(
+        shrunk, content, style
+    )
+    full_size_tile = row["plan"][-1][0]
+    if full_size_tile is not None:
+        row["seam_ratio"] = seam_ratio(out, tile_step(full_size_tile))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}"
+    keep = RESULTS / (name + ("" if schedule == "default" else "-" + schedule.replace(":", "_")) + ".png")
+    keep.write_bytes(out.read_bytes())
+    return row
+
+
 def parse_budgets(pairs: list[str]) -> dict[int, float]:
     return {int(size): float(gb) for size, gb in (pair.split("=") for pair in pairs)}
 
@@ -116,12 +152,24 @@ def main() -> None:
         help="the --max-memory of each size's budgeted run (the issue's targets: 3 GB at 2048, 6 GB at 4096)",
     )
     parser.add_argument("--whole-up-to", type=int, default=1024, help="run untiled (no budget) only up to this size")
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["default"],
+        metavar="SCALES:ITERATIONS",
+        help="schedules to compare, e.g. 0.25,0.5,1:60-20-35 (default: the default preset's)",
+    )
+    parser.add_argument(
+        "--judge-at",
+        type=int,
+        default=1024,
+        help="also judge each result shrunk to this long edge (the style image is enlarged to the judged size's "
+        "pixel count, so at sizes far above its own the evaluator compares against a blurred painting)",
+    )
     args = parser.parse_args()
     budgets = parse_budgets(args.budget)
     sys.path.insert(0, str(ROOT / "bench"))
     from style_losses import Judge
-
-    from brushwork.image.io import load_image
 
     judge = Judge()
     rows = []
@@ -129,27 +177,13 @@ def main() -> None:
         for size in args.sizes:
             runs = ([None] if size <= args.whole_up_to else []) + ([budgets[size]] if size in budgets else [])
             for budget in runs:
-                out = Path(folder) / f"{size}-{budget}.png"
-                started = time.perf_counter()
-                row = {"size": size, "max_memory_gb": budget, **run_child(size, None, budget, out)}
-                row["measured_s"] = time.perf_counter() - started
-                if "error" not in row:
-                    result = load_image(out)
-                    content = load_image(ROOT / "brushwork/assets/chelsea.png")
-                    style = load_image(ROOT / "brushwork/assets/starry_night.jpg")
-                    row["style_distance"], row["content_distance"] = judge.distances(result, content, style)
-                    full_size_tile = row["plan"][-1][0]
-                    if full_size_tile is not None:
-                        row["seam_ratio"] = seam_ratio(out, tile_step(full_size_tile))
-                    RESULTS.mkdir(parents=True, exist_ok=True)
-                    keep = RESULTS / f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}.png"
-                    keep.write_bytes(out.read_bytes())
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+                for schedule in args.schedules:
+                    rows.append(run_and_judge(judge, size, budget, schedule, args.judge_at, Path(folder)))
+                    print(json.dumps(rows[-1]), flush=True)
     smallest_whole = next((r for r in rows if r["max_memory_gb"] is None and "error" not in r), None)
     print(
         f"\n{'size':>5} {'budget':>6} {'tile,hist':>10} {'wall':>7} {'peak RSS':>9} {'s/it full':>10} {'vs px':>6} "
-        f"{'style':>6} {'content':>8} {'seams':>6}"
+        f"{'style':>6} {'content':>8} {f'at {args.judge_at}':>13} {'seams':>6}  schedule"
     )
     for row in rows:
         budget = "-" if row["max_memory_gb"] is None else f"{row['max_memory_gb']:g}GB"
@@ -165,7 +199,9 @@ def main() -> None:
             f"{row['size']:>5} {budget:>6} {f'{tile or 0},{history}':>10} {row['wall_s']:>6.0f}s "
             f"{row['peak_rss_gb']:>7.2f}GB {row['full_size_iteration_s']:>9.2f}s "
             f"{row.get('iteration_vs_pixels', float('nan')):>5.2f}x {row['style_distance']:>6.3f} "
-            f"{row['content_distance']:>8.3f} {row.get('seam_ratio', float('nan')):>6.2f}"
+            f"{row['content_distance']:>8.3f} {row[f'style_distance_at_{args.judge_at}']:>6.3f} "
+            f"{row[f'content_distance_at_{args.judge_at}']:>6.3f} {row.get('seam_ratio', float('nan')):>6.2f}  "
+            f"{row['schedule']}"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "large.json").write_text(json.dumps(rows, indent=2) + "\n")

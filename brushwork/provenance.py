@@ -7,6 +7,7 @@ record (PNG or JSON) or a bare settings object, so any result can be made again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import BrushworkError, one_line
-from .settings.schema import Settings
+from .settings.schema import Settings, settings_class, spec_of
 
 PNG_KEY = "brushwork"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -136,8 +137,13 @@ def describe(data: Mapping[str, Any]) -> str:
         )
         lines.append(f"  {role}: {shown}")
     settings = data.get("settings", data)
+    cls = settings_class(str(data.get("technique")))
+    declared = {f.name: spec_of(f) for f in dataclasses.fields(cls)} if cls is not None else {}  # type: ignore[arg-type]
     lines.append("settings:")
     for key, value in settings.items():
-        shown = " ".join(map(str, value)) if isinstance(value, list) else ("none" if value is None else str(value))
+        if value is None:  # in the setting's own word for it: "auto", "none"
+            shown = declared[key].none_word or "none" if key in declared else "none"
+        else:
+            shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
         lines.append(f"  {key} = {shown}")
     return "\n".join(one_line(line) for line in lines) + "\n"

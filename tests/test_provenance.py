@@ -79,6 +79,8 @@ def test_info_prints_what_made_an_output(tmp_path):
     as_json = run_cli("info", out, "--json")
     assert json.loads(as_json.stdout) == read_record(out)
     assert describe(read_record(out)) == result.stdout
+    auto = describe(record("transfer", TransferSettings(), INPUTS))
+    assert "  iterations = auto\n" in auto and "  tile = none\n" in auto
     plain = tmp_path / "plain.png"
     Image.new("RGB", (4, 4)).save(plain)
     assert_error(run_cli("info", plain), f"{plain}: carries no brushwork settings (not written by brushwork?)")

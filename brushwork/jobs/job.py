@@ -177,7 +177,7 @@ def level_plan(job: Job, photo_size: tuple[int, int] | None) -> list[tuple[tuple
     (height, width) of the photo that sets the output's shape (none for a texture)."""
     settings = job.settings
     if isinstance(settings, TransferSettings) and photo_size is not None:
-        return list(zip(settings.level_sizes(*photo_size), settings.iterations))
+        return list(zip(settings.level_sizes(*photo_size), settings.level_iterations()))
     if isinstance(settings, TextureSettings):
         return list(zip(settings.level_sizes(), settings.iterations))
     if isinstance(settings, DreamSettings) and photo_size is not None:

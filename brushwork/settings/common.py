@@ -100,8 +100,8 @@ def scales_field() -> Any:
     )
 
 
-def iterations_field(default: tuple[int, ...]) -> Any:
-    return setting(default, "iterations at each scale", minimum=0, cap=MAX_ITERATIONS, metavar="N")
+def iterations_field(default: tuple[int, ...] | None, **spec: Any) -> Any:
+    return setting(default, "iterations at each scale", minimum=0, cap=MAX_ITERATIONS, metavar="N", **spec)
 
 
 def vgg19_layer_check() -> Any:

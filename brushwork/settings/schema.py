@@ -22,7 +22,8 @@ from ..errors import BrushworkError
 
 # Bumped when a setting is renamed or its meaning changes; from_dict() refuses newer documents.
 # 2: transfer's default style loss became W2 (issue 16); see ``Settings.earlier_defaults``.
-SCHEMA_VERSION = 2
+# 3: transfer's default iterations became "auto" (fewer at full size above 1536 px; issue 14).
+SCHEMA_VERSION = 3
 SCHEMA_VERSION_KEY = "schema_version"
 
 
@@ -137,6 +138,17 @@ def show_value(spec: Spec, value: Any) -> str:
 
 
 S = TypeVar("S", bound="Settings")
+
+
+def settings_class(technique: str) -> type[Settings] | None:
+    """The settings class of a technique by its name (``"transfer"``), or None if none has it."""
+    pending: list[type[Settings]] = [Settings]
+    while pending:
+        cls = pending.pop()
+        if cls.technique == technique:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
 
 
 class Settings:
@@ -373,9 +385,10 @@ def _property_schema(cls: type, field: dataclasses.Field[Any], default: Any) -> 
             schema["minItems"] = 1
     else:
         schema = item
+    none_word = spec.none_word or "none"
     if kind.optional:
-        schema = {"anyOf": [schema, {"type": "null"}]}
-    schema["description"] = spec.help + (f" (none: {spec.none_means})" if spec.none_means else "")
+        schema = {"anyOf": [schema, {"type": "null"}], "x-none-word": none_word}
+    schema["description"] = spec.help + (f" ({none_word}: {spec.none_means})" if spec.none_means else "")
     schema["default"] = default
     if isinstance(spec.maximum, str):
         schema["x-maximum-setting"] = spec.maximum

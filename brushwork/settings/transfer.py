@@ -73,13 +73,34 @@ def check_layer_weights(settings: Settings, layers: tuple[str, ...], weights: tu
         )
 
 
+# The automatic schedule (--iterations auto). The full-size (detail) level gets the most: on the
+# EfficientNet evaluator, W2's fine-scale style distances kept falling with its iterations (30 -> 60:
+# 0.29 -> 0.26 on the demo pair at 512 px), while the coarse levels' counts changed the distances by
+# under 0.01 between 60 and 150 (measured on two pairs). 60-20-35 takes less time than Gram's 150-30-30,
+# the default before W2. Above AUTO_LARGE_SIZE the full-size level gets fewer: see AUTO_LARGE_DETAIL_ITERATIONS.
+AUTO_COARSEST_ITERATIONS = 60
+AUTO_MIDDLE_ITERATIONS = 20
+AUTO_DETAIL_ITERATIONS = 35
+AUTO_LARGE_SIZE = 1536
+AUTO_LARGE_DETAIL_ITERATIONS = 15
+
+
+def auto_iterations(levels: int, size: int) -> tuple[int, ...]:
+    """The automatic schedule's iteration counts for ``levels`` scales of an output ``size`` px long."""
+    if levels == 1:
+        return (AUTO_COARSEST_ITERATIONS,)
+    detail = AUTO_LARGE_DETAIL_ITERATIONS if size > AUTO_LARGE_SIZE else AUTO_DETAIL_ITERATIONS
+    return (AUTO_COARSEST_ITERATIONS, *[AUTO_MIDDLE_ITERATIONS] * (levels - 2), detail)
+
+
 @dataclass(frozen=True)
 class TransferSettings(Settings):
     """Everything that shapes a style transfer, with the engine's defaults."""
 
     technique: ClassVar[str] = "transfer"
     earlier_defaults: ClassVar[Mapping[int, Mapping[str, Any]]] = {
-        2: {"style_loss": "gram", "iterations": [150, 30, 30]}
+        2: {"style_loss": "gram", "iterations": [150, 30, 30]},
+        3: {"iterations": [60, 20, 35]},
     }
     resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
 
@@ -111,12 +132,14 @@ class TransferSettings(Settings):
     )
     optimizer: str = optimizer_field()
     lr: float | None = lr_field()
-    # The full-size (detail) level gets the most: on the EfficientNet evaluator, W2's fine-scale style
-    # distances kept falling with its iterations (30 -> 60: 0.29 -> 0.26 on the demo pair at 512 px),
-    # while the coarse levels' counts changed the distances by under 0.01 between 60 and 150 (measured
-    # on two pairs). 60-20-35 takes less time than Gram's 150-30-30, the default before W2.
     scales: tuple[float, ...] = scales_field()
-    iterations: tuple[int, ...] = iterations_field((60, 20, 35))
+    iterations: tuple[int, ...] | None = iterations_field(
+        None,
+        none_word="auto",
+        none_means=f"{AUTO_COARSEST_ITERATIONS} at the coarsest scale, {AUTO_MIDDLE_ITERATIONS} at each one between, "
+        f"{AUTO_DETAIL_ITERATIONS} at full size ({AUTO_LARGE_DETAIL_ITERATIONS} where --size is above "
+        f"{AUTO_LARGE_SIZE})",
+    )
     content_detail: bool = setting(True, "add the photo's detail lost by upsampling back at each finer scale")
     # The coarse levels have already set the deep, large-scale statistics; at full size the layers
     # past relu3_1 are 69 % of VGG19's work. With W2, a full-size level to relu4_1 instead raised both
@@ -179,6 +202,10 @@ class TransferSettings(Settings):
             detail_depth=None,
         )
 
+    def level_iterations(self) -> tuple[int, ...]:
+        """Each level's iteration count: ``iterations``, or the automatic schedule's for these scales and size."""
+        return self.iterations if self.iterations is not None else auto_iterations(len(self.scales), self.size)
+
     def level_settings(self) -> list[TransferSettings]:
         """The settings each level of the schedule runs with (the last of several is the detail level)."""
         levels = [self] * len(self.scales)
@@ -238,7 +265,7 @@ class TransferSettings(Settings):
 
     def check(self) -> None:
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
-        check_schedule(self, self.scales, self.iterations)
+        check_schedule(self, self.scales, self.level_iterations())
         if self.detail_depth is not None and len(self.scales) > 1:
             self.detail_level()
         if self.style_blend is not None and sum(self.style_blend) <= 0:

@@ -4,8 +4,9 @@ what keeps the frames after it consistent. Declared once here, importable withou
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..layers import validate_layers
 from .schema import redeclared, setting
@@ -22,12 +23,16 @@ class VideoSettings(TransferSettings):
     from the previous painted frame warped by the optical flow, held there by a temporal loss."""
 
     technique: ClassVar[str] = "video"
+    # Version 3 changed the still image's iterations, not video's (its own default, below).
+    earlier_defaults: ClassVar[Mapping[int, Mapping[str, Any]]] = {
+        version: defaults for version, defaults in TransferSettings.earlier_defaults.items() if version <= 2
+    }
 
     # Video keeps the Gram loss and the first frame's schedule: the temporal weight, the frame depth
     # and the frame steps below were measured with them (issue 15), before W2 and 60-20-35 became the
     # still image's defaults (issue 16).
     style_loss: str = redeclared(TransferSettings, "style_loss", "gram")
-    iterations: tuple[int, ...] = redeclared(TransferSettings, "iterations", (150, 30, 30))
+    iterations: tuple[int, ...] | None = redeclared(TransferSettings, "iterations", (150, 30, 30))
 
     # bench/video.py, vtest.avi at 256 px (then with 30 steps to relu3_1 per frame): the warping error
     # was 0.08x that of painting each frame alone at 2e4 (the warped start does most of it), 0.06x at 1e6

@@ -228,7 +228,7 @@ def stylize(
         settings,
         sizes,
         [[level.content_layer, *level.style_layers] for level in level_settings],
-        settings.iterations,
+        settings.level_iterations(),
         held_maps=[[level.content_layer] for level in level_settings],
     )
     if settings.style_loss not in TILEABLE_STYLE_LOSSES and any(plan.tile is not None for plan in plans):
@@ -291,5 +291,5 @@ def stylize(
         lr=settings.lr,
         lbfgs_history=[plan.history for plan in plans],
     )
-    parameter, last = schedule.run(sizes, settings.iterations, callback, level_store)
+    parameter, last = schedule.run(sizes, settings.level_iterations(), callback, level_store)
     return at(last).to_rgb(parameter)

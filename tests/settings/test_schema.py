@@ -116,9 +116,17 @@ def test_a_version_1_document_that_leaves_out_a_changed_default_meant_the_old_on
     old = TransferSettings.from_dict({"schema_version": 1, "size": 300})
     assert (old.style_loss, old.iterations) == ("gram", (150, 30, 30))
     assert TransferSettings.from_dict({"schema_version": 1, "style_loss": "w2"}).style_loss == "w2"
-    current = TransferSettings.from_dict({"size": 300})
-    assert (current.style_loss, current.iterations) == ("w2", (60, 20, 35))
+    version_2 = TransferSettings.from_dict({"schema_version": 2, "size": 2048})
+    assert (version_2.style_loss, version_2.level_iterations()) == ("w2", (60, 20, 35))
+    current = TransferSettings.from_dict({"size": 2048})
+    assert (current.style_loss, current.iterations, current.level_iterations()) == ("w2", None, (60, 20, 15))
     assert TransferSettings.from_dict(current.to_dict()) == current
+
+
+def test_a_video_document_before_version_3_keeps_video_s_own_iterations():
+    from brushwork.settings.video import VideoSettings
+
+    assert VideoSettings.from_dict({"schema_version": 2}).iterations == (150, 30, 30)
 
 
 def test_video_keeps_the_gram_loss_and_schedule_it_was_measured_with():
@@ -181,7 +189,10 @@ def test_every_setting_has_its_generated_option(path, settings):
 
 def test_help_shows_the_preset_default_and_per_model_defaults():
     transfer = _options(build_parser(), "transfer")
-    assert transfer["iterations"].help.endswith("(default preset: 60 20 35)")
+    assert transfer["iterations"].help.endswith(
+        "auto: 60 at the coarsest scale, 20 at each one between, 35 at full size (15 where --size is above 1536) "
+        "(default preset: auto)"
+    )
     assert transfer["detail_depth"].help.endswith("none: every layer at every scale (default preset: relu3_1)")
     classify = _options(build_parser(), "lab", "classify")
     assert classify["epochs"].help.endswith("(default: svm 1, mlp 30, lenet 20, efficientnet 20)")

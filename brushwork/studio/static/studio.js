@@ -78,7 +78,7 @@ function makeField(name, wrapped, value) {
   input.dataset.nullable = nullable ? "1" : "";
   if (base === "array") input.dataset.items = (prop.items && propertyType(prop.items).base) || "string";
   setFieldValue(input, value);
-  input.placeholder = nullable ? "none" : "";
+  input.placeholder = nullable ? wrapped["x-none-word"] || "none" : "";
   const help = el("span", { className: "help", textContent: prop.description || "" });
   const error = el("div", { className: "error" });
   error.dataset.for = `settings.${name}`;
