@@ -5,7 +5,8 @@ bench/results/large.json.
                                  [--schedules default 0.25,0.5,1:60-20-15] [--judge-at 1024]
 
 The photo is the bundled chelsea.png (451x300) enlarged with Lanczos to each size, so the photo itself
-has no detail finer than its original; the style is The Starry Night. Each size runs in a child
+has no detail finer than its original; the style is The Starry Night (``--pair`` takes another of
+bench/style_losses.py's pairs). Each size runs in a child
 process (its peak RSS is that process's alone): whole (untiled) up to ``--whole-up-to``, and within
 the size's memory budget (``--max-memory``: brushwork plans the tiles and L-BFGS's history), so that
 tiled and whole results are compared where both ran. Reported: the plan of the full-size level, wall
@@ -36,8 +37,9 @@ from PIL import Image
 from brushwork.image.io import load_image, save_image, to_pil
 from brushwork.settings import PRESETS
 from brushwork.techniques.transfer import stylize
-size, tile, max_memory, out, schedule = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-photo = Image.open("brushwork/assets/chelsea.png").convert("RGB")
+size, tile, max_memory, out, schedule, photo_path, style_path = sys.argv[1:8]
+size = int(size)
+photo = Image.open(photo_path).convert("RGB")
 scale = size / max(photo.size)
 photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
 content = torch.from_numpy(__import__("numpy").asarray(photo).copy()).permute(2, 0, 1)[None].float() / 255
@@ -59,7 +61,7 @@ def callback(progress):
     if progress.iteration == progress.iterations:  # the peak RSS so far, as each level ends
         peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9)
 started = time.perf_counter()
-image = stylize(content, [load_image("brushwork/assets/starry_night.jpg")], settings, callback=callback)
+image = stylize(content, [load_image(style_path)], settings, callback=callback)
 wall = time.perf_counter() - started
 save_image(image, out, overwrite=True)
 last = [t for level, _, t in stamps if level == stamps[-1][0]]
@@ -69,8 +71,11 @@ print(json.dumps({"wall_s": wall, "full_size_iteration_s": per_iteration, "shape
 """
 
 
-def run_child(size: int, tile: int | None, max_memory: float | None, out: Path, schedule: str = "default") -> dict:
+def run_child(
+    size: int, tile: int | None, max_memory: float | None, out: Path, schedule: str, photo: Path, style: Path
+) -> dict:
     args = [sys.executable, "-c", CHILD, str(size), str(tile or "none"), str(max_memory or "none"), str(out), schedule]
+    args += [str(photo), str(style)]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     stdout, stderr = proc.stdout.read().decode(), proc.stderr.read().decode()  # type: ignore[union-attr]
@@ -124,32 +129,40 @@ def tile_step(tile: int) -> int:
     return max(align, tile // align * align)
 
 
-def run_and_judge(judge, size: int, budget: float | None, schedule: str, judge_at: int, folder: Path) -> dict:
+def run_and_judge(
+    judge, size: int, budget: float | None, schedule: str, judge_at: int, folder: Path, pair: str
+) -> dict:
     """One run in a child process; the evaluator's distances at its own size and at ``judge_at`` px."""
     from brushwork.geometry import fit_long_edge
     from brushwork.image.io import load_image
     from brushwork.image.pyramid import resize
 
     out = folder / f"{size}-{budget}-{schedule}.png"
+    photo, style = folder / "photo.png", folder / "style.png"
     started = time.perf_counter()
-    row = {"size": size, "max_memory_gb": budget, "schedule": schedule, **run_child(size, None, budget, out, schedule)}
+    row = {
+        "size": size,
+        "max_memory_gb": budget,
+        "schedule": schedule,
+        "pair": pair,
+        **run_child(size, None, budget, out, schedule, photo, style),
+    }
     row["measured_s"] = time.perf_counter() - started
     if "error" in row:
         return row
     result = load_image(out)
-    content = load_image(ROOT / "brushwork/assets/chelsea.png")
-    style = load_image(ROOT / "brushwork/assets/starry_night.jpg")
-    row["style_distance"], row["content_distance"] = judge.distances(result, content, style)
+    content, style_image = load_image(photo), load_image(style)
+    row["style_distance"], row["content_distance"] = judge.distances(result, content, style_image)
     shrunk = resize(result, fit_long_edge(*result.shape[-2:], judge_at))
     row[f"style_distance_at_{judge_at}"], row[f"content_distance_at_{judge_at}"] = judge.distances(
-        shrunk, content, style
+        shrunk, content, style_image
     )
     full_size_tile = row["plan"][-1][0]
     if full_size_tile is not None:
         row["seam_ratio"] = seam_ratio(out, tile_step(full_size_tile))
         row["seam_ratio_without_boundaries"] = seam_spread(out, tile_step(full_size_tile))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}"
+    name = ("" if pair == "chelsea" else f"{pair}-") + f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}"
     keep = RESULTS / (name + ("" if schedule == "default" else "-" + schedule.replace(":", "_")) + ".png")
     keep.write_bytes(out.read_bytes())
     return row
@@ -178,6 +191,11 @@ def main() -> None:
         help="schedules to compare, e.g. 0.25,0.5,1:60-20-35 (default: the default preset's)",
     )
     parser.add_argument(
+        "--pair",
+        default="chelsea",
+        help="photo and style, as bench/style_losses.py names them (default: chelsea x The Starry Night)",
+    )
+    parser.add_argument(
         "--judge-at",
         type=int,
         default=1024,
@@ -187,16 +205,20 @@ def main() -> None:
     args = parser.parse_args()
     budgets = parse_budgets(args.budget)
     sys.path.insert(0, str(ROOT / "bench"))
-    from style_losses import Judge
+    from style_losses import IMAGES, PAIRS, Judge
+
+    from brushwork.image.io import save_image
 
     judge = Judge()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
+        for role, name in zip(("photo", "style"), PAIRS[args.pair], strict=True):
+            save_image(IMAGES[name](), Path(folder) / f"{role}.png", overwrite=True)
         for size in args.sizes:
             runs = ([None] if size <= args.whole_up_to else []) + ([budgets[size]] if size in budgets else [])
             for budget in runs:
                 for schedule in args.schedules:
-                    rows.append(run_and_judge(judge, size, budget, schedule, args.judge_at, Path(folder)))
+                    rows.append(run_and_judge(judge, size, budget, schedule, args.judge_at, Path(folder), args.pair))
                     print(json.dumps(rows[-1]), flush=True)
     smallest_whole = next((r for r in rows if r["max_memory_gb"] is None and "error" not in r), None)
     print(
