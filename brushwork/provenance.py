@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import BrushworkError, one_line
-from .settings.schema import Settings, settings_class, spec_of
+from .settings.schema import Settings, settings_class, show_value, spec_of
 
 PNG_KEY = "brushwork"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -142,7 +142,7 @@ def describe(data: Mapping[str, Any]) -> str:
     lines.append("settings:")
     for key, value in settings.items():
         if value is None:  # in the setting's own word for it: "auto", "none"
-            shown = declared[key].none_word or "none" if key in declared else "none"
+            shown = show_value(declared[key], None) if key in declared else "none"
         else:
             shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
         lines.append(f"  {key} = {shown}")

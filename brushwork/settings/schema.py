@@ -385,7 +385,7 @@ def _property_schema(cls: type, field: dataclasses.Field[Any], default: Any) -> 
             schema["minItems"] = 1
     else:
         schema = item
-    none_word = spec.none_word or "none"
+    none_word = show_value(spec, None)
     if kind.optional:
         schema = {"anyOf": [schema, {"type": "null"}], "x-none-word": none_word}
     schema["description"] = spec.help + (f" ({none_word}: {spec.none_means})" if spec.none_means else "")
