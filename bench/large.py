@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from measure import RESULTS, ROOT
 
 CHILD = r"""
@@ -84,37 +85,39 @@ def run_child(
     return {**json.loads(stdout.strip().splitlines()[-1]), "peak_rss_gb": usage.ru_maxrss * 1024 / 1e9}
 
 
-def seam_ratio(path: Path, tile: int, phase: int = 4, offset: int = 0) -> float:
-    """Mean |Δ| across the tile boundaries over the mean |Δ| across the other lines of the same phase.
-
-    ``tile`` is the step between tile centres: ``losses.tiled.tile_windows`` rounds the planned tile down
-    to the deepest layer's stride, and the boundaries are where one centre ends and the next begins.
-    Only lines at the boundaries' position modulo ``phase`` (the stride, a multiple of 2) are compared:
-    each level starts from the one before enlarged 2x, which leaves |Δ| alternating between even and
-    odd lines (by ±5 % at 2048 px after 15 iterations), and the boundaries all fall on one of them.
-    ``offset`` shifts the grid of boundaries (``seam_spread``)."""
-    import numpy as np
+def line_differences(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Mean |Δ| between each column and the next, and between each row and the next."""
     from PIL import Image
 
     pixels = np.asarray(Image.open(path).convert("RGB")).astype(np.float32)
+    return np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2)), np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+
+
+def seam_ratio(differences: tuple[np.ndarray, np.ndarray], tile: int, phase: int = 4, offset: int = 0) -> float:
+    """Mean |Δ| across the tile boundaries over the mean |Δ| across the other lines of the same phase.
+
+    ``differences`` are ``line_differences`` of the result. ``tile`` is the step between tile centres:
+    ``losses.tiled.tile_windows`` rounds the planned tile down to the deepest layer's stride, and the
+    boundaries are where one centre ends and the next begins. Only lines at the boundaries' position
+    modulo ``phase`` (the stride, a multiple of 2) are compared: each level starts from the one before
+    enlarged 2x, which leaves |Δ| alternating between even and odd lines (by ±5 % at 2048 px after 15
+    iterations), and the boundaries all fall on one of them. ``offset`` shifts the grid of boundaries
+    (``seam_spread``)."""
     boundary_sum = rest_sum = 0.0
     boundaries = rest = 0
-    for axis in (1, 0):
-        across = np.abs(np.diff(pixels, axis=axis)).mean(axis=(0, 2) if axis == 1 else (1, 2))  # line i | i + 1
-        lines = set(range(offset % tile or tile, pixels.shape[axis], tile))
-        same_phase = set(range(phase + offset % phase, pixels.shape[axis], phase)) - lines
+    for across in differences:  # entry i: between line i and line i + 1
+        lines = set(range(offset % tile or tile, len(across) + 1, tile))
+        same_phase = set(range(phase + offset % phase, len(across) + 1, phase)) - lines
         boundary_sum += float(across[[x - 1 for x in sorted(lines)]].sum())
         rest_sum += float(across[[x - 1 for x in sorted(same_phase)]].sum())
         boundaries, rest = boundaries + len(lines), rest + len(same_phase)
     return (boundary_sum / boundaries) / (rest_sum / rest)
 
 
-def seam_spread(path: Path, tile: int, phase: int = 4) -> tuple[float, float]:
+def seam_spread(differences: tuple[np.ndarray, np.ndarray], tile: int, phase: int = 4) -> tuple[float, float]:
     """The 5th and 95th percentiles of ``seam_ratio`` over the same grid shifted by every multiple of
     ``phase``: how far from 1.0 the measure strays where there is no boundary at all."""
-    import numpy as np
-
-    shifted = [seam_ratio(path, tile, phase, offset) for offset in range(phase, tile, phase)]
+    shifted = [seam_ratio(differences, tile, phase, offset) for offset in range(phase, tile, phase)]
     low, high = np.percentile(shifted, [5, 95])
     return float(low), float(high)
 
@@ -159,8 +162,9 @@ def run_and_judge(
     )
     full_size_tile = row["plan"][-1][0]
     if full_size_tile is not None:
-        row["seam_ratio"] = seam_ratio(out, tile_step(full_size_tile))
-        row["seam_ratio_without_boundaries"] = seam_spread(out, tile_step(full_size_tile))
+        differences = line_differences(out)
+        row["seam_ratio"] = seam_ratio(differences, tile_step(full_size_tile))
+        row["seam_ratio_without_boundaries"] = seam_spread(differences, tile_step(full_size_tile))
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = ("" if pair == "chelsea" else f"{pair}-") + f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}"
     keep = RESULTS / (name + ("" if schedule == "default" else "-" + schedule.replace(":", "_")) + ".png")
