@@ -15,7 +15,7 @@ def register(commands: Any) -> None:
         "file", type=Path, metavar="FILE", help="a brushwork output (PNG, or an image with its .json sidecar)"
     )
     p.add_argument("--json", action="store_true", help="print the record as JSON (usable with --settings)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, needs_torch=False)
 
 
 def run(args: argparse.Namespace) -> int:

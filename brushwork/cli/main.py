@@ -17,7 +17,7 @@ from typing import NoReturn
 from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line
 from ..settings.schema import SettingError
-from ..signals import describe, exit_code, signal_number, stop_on_signals
+from ..signals import describe, exit_code, signal_number, signals_held, stop_on_signals
 from . import batch, dream, info, invert, lab, studio, texture, transfer, video, visualize
 
 SUBCOMMANDS = (transfer, batch, video, texture, invert, dream, visualize, info, lab, studio)
@@ -61,6 +61,11 @@ def _run(argv: list[str] | None) -> int:
     from ..runtime import keep_freed_memory
 
     keep_freed_memory()
+    if getattr(args, "needs_torch", True):
+        # torch's import runs C++ that calls back into Python: a stop raised there cannot unwind through
+        # it and aborts the process (SIGABRT, no message). Held, it is acted on once the import is done.
+        with signals_held():
+            import torch  # noqa: F401
     try:
         return int(args.run(args) or 0)
     except SettingError as exc:
