@@ -27,20 +27,25 @@ def record(
     settings: Settings | Mapping[str, Any],
     inputs: Mapping[str, Any] | None = None,
     status: str = "finished",
+    run: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The record written with an output. ``inputs`` are written by file name only (no folders).
 
     ``settings`` is a settings object, or for a command without one (``visualize filters``) its options.
+    ``run``: what the machine chose where the settings left it a choice (``encoders.precision.resolved_run``).
     """
     from . import __version__
 
-    return {
+    made = {
         "brushwork": __version__,
         "technique": technique,
         "status": status,
         "settings": settings.to_dict() if isinstance(settings, Settings) else dict(settings),
         "inputs": _file_names(dict(inputs or {})),
     }
+    if run:
+        made["run"] = dict(run)
+    return made
 
 
 def _file_names(value: Any) -> Any:
@@ -136,6 +141,9 @@ def describe(data: Mapping[str, Any]) -> str:
             else ", ".join(map(str, names))
         )
         lines.append(f"  {role}: {shown}")
+    run = data.get("run")
+    if isinstance(run, Mapping) and run:
+        lines.append("ran with: " + ", ".join(f"{key} {value}" for key, value in run.items()))
     settings = data.get("settings", data)
     cls = settings_class(str(data.get("technique")))
     declared = {f.name: spec_of(f) for f in dataclasses.fields(cls)} if cls is not None else {}  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
+from brushwork.encoders.precision import resolve_precision
 from brushwork.errors import BrushworkError
 from brushwork.image.io import save_image
 from brushwork.provenance import describe, read_record, record, settings_from_file
@@ -80,7 +81,7 @@ def test_info_prints_what_made_an_output(tmp_path):
     assert json.loads(as_json.stdout) == read_record(out)
     assert describe(read_record(out)) == result.stdout
     auto = describe(record("transfer", TransferSettings(), INPUTS))
-    assert "  iterations = auto\n" in auto and "  tile = none\n" in auto
+    assert "  iterations = auto\n" in auto and "  tile = none\n" in auto and "ran with" not in auto
     plain = tmp_path / "plain.png"
     Image.new("RGB", (4, 4)).save(plain)
     assert_error(run_cli("info", plain), f"{plain}: carries no brushwork settings (not written by brushwork?)")
@@ -122,6 +123,8 @@ def test_a_result_is_made_again_from_its_own_png(tmp_path, real_weights):
     assert again.returncode == 0, again.stderr
     assert read_record(tmp_path / "b.png")["settings"] == read_record(tmp_path / "a.png")["settings"]
     assert read_record(tmp_path / "a.png")["settings"]["content_weight"] == 2.0
+    # The CLI's record says what "auto" became on this machine (its settings keep "auto").
+    assert read_record(tmp_path / "a.png")["run"] == {"precision": resolve_precision("auto")}
     with Image.open(tmp_path / "a.png") as a, Image.open(tmp_path / "b.png") as b:
         assert a.tobytes() == b.tobytes()
     # Options given as well override the file.
@@ -130,3 +133,16 @@ def test_a_result_is_made_again_from_its_own_png(tmp_path, real_weights):
     )
     assert third.returncode == 0, third.stderr
     assert Image.open(tmp_path / "c.png").size == (48, 32)
+
+
+def test_the_record_says_what_auto_became_beside_the_settings_that_say_auto(tmp_path):
+    made = record("transfer", TransferSettings(), INPUTS, run={"precision": "bfloat16"})
+    assert made["settings"]["precision"] == "auto" and made["run"] == {"precision": "bfloat16"}
+    out = save_image(torch.rand(1, 3, 8, 8), tmp_path / "out.png", metadata=made)
+    shown = run_cli("info", out)
+    assert "  masks: 1: sky.png\nran with: precision bfloat16\nsettings:\n" in shown.stdout
+    assert json.loads(run_cli("info", out, "--json").stdout)["run"] == {"precision": "bfloat16"}
+    # --settings reads the settings, not what the machine chose: "auto" stays auto on the next machine.
+    assert settings_from_file(out, PRESETS["default"]).precision == "auto"
+    # A record's run of another shape (hand-edited, or from elsewhere) is not shown, and nothing breaks.
+    assert "ran with" not in describe({**made, "run": ["bfloat16"]})

@@ -219,11 +219,12 @@ def saving_with_record(
     inputs: Mapping[str, Any] | None = None,
 ) -> Callable[[Picture, str], object]:
     """A ``save`` for ``run_and_save`` that writes the record of what made the picture with it."""
+    from ..encoders.precision import resolved_run
     from ..image.io import save_image
     from ..provenance import record
 
     def save(image: Picture, status: str) -> object:
-        made_by = record(technique, settings, inputs, status)
+        made_by = record(technique, settings, inputs, status, run=resolved_run(settings))
         return save_image(image, args.output, overwrite=args.overwrite, metadata=made_by)
 
     return save

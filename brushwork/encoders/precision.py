@@ -1,12 +1,15 @@
 """Network precision: encoders may run under bfloat16 autocast; Gram matrices and losses stay float32.
 
-bfloat16 pays only on processors that compute it natively (AVX512-BF16 or AMX on x86). Elsewhere
-PyTorch emulates it, and a convolution is hundreds of times slower than in float32 (measured: 3.6 s
-against 0.013 s for one 64-channel 128² convolution on an AVX2 CPU). Most laptops are of that kind,
-so the default, "auto", asks the processor before choosing.
+bfloat16 can pay only on processors that compute it natively (AVX512-BF16 or AMX on x86). Elsewhere
+PyTorch emulates it, and a convolution is hundreds of times slower than in float32. Where it is native,
+"auto" chooses it only where it was measured to pay for the whole painting (bench/precision.py; the
+figures are in the README's "Precision" section): with AVX512-BF16 and no AMX. On an AMX CPU the one
+measurement found the whole run barely faster, so "auto" keeps float32 there until one shows otherwise.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import torch
 
@@ -19,19 +22,42 @@ def validate_precision(precision: str) -> None:
         raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
 
 
+def _cpu_reports(probe: str) -> bool:
+    # Private probes in torch.cpu; if a later torch drops them, "no" is the safe answer (float32).
+    return bool(getattr(torch.cpu, probe, lambda: False)())
+
+
 def cpu_has_native_bfloat16() -> bool:
     """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX tiles)."""
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    # Private probes in torch.cpu; if a later torch drops them, float32 is the safe answer.
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+    return cpu_has_avx512_bf16() or cpu_has_amx()
+
+
+def cpu_has_avx512_bf16() -> bool:
+    return _cpu_reports("_is_avx512_bf16_supported")
+
+
+def cpu_has_amx() -> bool:
+    return _cpu_reports("_is_amx_tile_supported")
+
+
+def auto_precision() -> str:
+    """What "auto" becomes on this CPU: bfloat16 where it was measured to pay (AVX512-BF16 without AMX)."""
+    return "bfloat16" if cpu_has_avx512_bf16() and not cpu_has_amx() else "float32"
 
 
 def resolve_precision(precision: str) -> str:
-    """ "auto" becomes "bfloat16" where the CPU has native bfloat16 and "float32" elsewhere."""
+    """ "auto" becomes ``auto_precision()``; "float32" and "bfloat16" stay as they are."""
     validate_precision(precision)
-    if precision == "auto":
-        return "bfloat16" if cpu_has_native_bfloat16() else "float32"
-    return precision
+    return auto_precision() if precision == "auto" else precision
+
+
+def resolved_run(settings: object) -> dict[str, str]:
+    """What the machine decided for a run where its settings left the choice: the precision "auto"
+    became. Written into a result's record (``run``), beside the settings that still say "auto"."""
+    precision = settings.get("precision") if isinstance(settings, Mapping) else getattr(settings, "precision", None)
+    if not isinstance(precision, str) or precision not in PRECISIONS:
+        return {}
+    return {"precision": resolve_precision(precision)}
 
 
 def autocast_dtype(precision: str) -> torch.dtype | None:

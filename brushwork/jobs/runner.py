@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from ..encoders.precision import resolved_run
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
 from ..image.io import load_image, save_image
@@ -181,9 +182,8 @@ def save_job_output(
     job: Job, image: Picture, path: str | Path, overwrite: bool = False, status: str = "finished"
 ) -> Path:
     """Write a job's picture with the record of what made it (``brushwork info`` reads it back)."""
-    return save_image(
-        image, path, overwrite=overwrite, metadata=record(job.technique, job.settings, job.inputs, status)
-    )
+    made_by = record(job.technique, job.settings, job.inputs, status, run=resolved_run(job.settings))
+    return save_image(image, path, overwrite=overwrite, metadata=made_by)
 
 
 @dataclass

@@ -45,7 +45,10 @@ def seed_field() -> Any:
     return setting(0, "random seed", minimum=0, maximum=MAX_SEED)
 
 
-def precision_field(help: str = "network precision (auto: bfloat16 where the CPU computes it natively)") -> Any:
+def precision_field(
+    help: str = "network precision (auto: bfloat16 on CPUs with AVX512-BF16 and no AMX, where it was measured "
+    "to pay; float32 elsewhere)",
+) -> Any:
     return setting("auto", help, choices=PRECISIONS)
 
 

@@ -185,6 +185,7 @@ def public_job(
         "seconds": row["seconds"],
         "attempts": row["attempts"],
         "losses": row["losses"],
+        "run": row["run"],  # what the machine chose: {"precision": "bfloat16"}
         "has_result": has_result,
         "has_frame": row["status"] == RUNNING and folders.frame(job_id).is_file(),
         "progress": dict(live) if live else None,

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..errors import BrushworkError
 
-SCHEMA_VERSION = 1
+# 2: jobs.run, what the machine chose for a job ({"precision": ...}).
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     seconds REAL,                -- time spent painting, over every attempt
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
-    losses TEXT NOT NULL DEFAULT '{}'
+    losses TEXT NOT NULL DEFAULT '{}',
+    run TEXT NOT NULL DEFAULT '{}'  -- what the machine chose where the settings left it ("auto"), as JSON
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, position);
 """
@@ -87,10 +89,13 @@ class Store:
             self._db.close()
             raise StoreError(f"{path}: not a studio database ({exc}); move it away to start afresh") from None
         version = self.meta("schema_version")
-        if version is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
+        if version is not None and int(version) > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer brushwork (schema {version}); upgrade brushwork")
+        if version is not None and int(version) < 2:
+            with self._transaction() as db:
+                db.execute("ALTER TABLE jobs ADD COLUMN run TEXT NOT NULL DEFAULT '{}'")
+        if version is None or int(version) < SCHEMA_VERSION:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -182,13 +187,20 @@ class Store:
             )
 
     def end(
-        self, job_id: int, status: str, *, error: str = "", seconds: float = 0.0, losses: Mapping[str, float] = {}
+        self,
+        job_id: int,
+        status: str,
+        *,
+        error: str = "",
+        seconds: float = 0.0,
+        losses: Mapping[str, float] = {},
+        run: Mapping[str, str] = {},
     ) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE jobs SET status = ?, ended = ?, error = ?, seconds = COALESCE(seconds, 0) + ?, losses = ? "
-                "WHERE id = ?",
-                (status, time.time(), error, seconds, json.dumps(dict(losses or {})), job_id),
+                "UPDATE jobs SET status = ?, ended = ?, error = ?, seconds = COALESCE(seconds, 0) + ?, losses = ?, "
+                "run = ? WHERE id = ?",
+                (status, time.time(), error, seconds, json.dumps(dict(losses or {})), json.dumps(dict(run)), job_id),
             )
 
     def requeue_running(self) -> list[int]:
@@ -233,6 +245,6 @@ class Store:
 
 def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
     job = dict(row)
-    for key in ("settings", "inputs", "losses"):
+    for key in ("settings", "inputs", "losses", "run"):
         job[key] = json.loads(job[key])
     return job

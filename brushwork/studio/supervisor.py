@@ -129,7 +129,14 @@ class Supervisor:
             job_id = data["id"]
             worker.job_id = None
             self.live.pop(job_id, None)
-            self.store.end(job_id, data["status"], error=data["error"], seconds=data["seconds"], losses=data["losses"])
+            self.store.end(
+                job_id,
+                data["status"],
+                error=data["error"],
+                seconds=data["seconds"],
+                losses=data["losses"],
+                run=data.get("run") or {},
+            )
             self.announce(job_id)
 
     def _on_death(self, worker: Worker) -> None:

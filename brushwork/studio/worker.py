@@ -63,6 +63,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     """Run one job; returns the ``done`` message. ``task`` has the job (with file paths) and where to write."""
     from PIL import Image
 
+    from ..encoders.precision import resolved_run
     from ..image.io import to_pil
     from ..jobs import Job
     from ..jobs.eta import Eta
@@ -130,7 +131,13 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     started = time.perf_counter()
     outcome = run_job_recorded(job, on_progress, level_store=level_file, vgg19=vgg19, on_tile=on_tile)
     seconds = time.perf_counter() - started
-    done: dict[str, Any] = {"id": job_id, "seconds": seconds, "error": outcome.error, "losses": {}}
+    done: dict[str, Any] = {
+        "id": job_id,
+        "seconds": seconds,
+        "error": outcome.error,
+        "losses": {},
+        "run": resolved_run(job.settings),
+    }
     picture = outcome.result.image if outcome.result is not None else outcome.best
     if outcome.result is not None:
         done["losses"] = outcome.result.losses

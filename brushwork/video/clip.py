@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..encoders.precision import resolved_run
 from ..errors import BrushworkError
 from ..files import check_writable, make_folder, write_atomically, write_text
 from ..geometry import fit_long_edge
@@ -267,7 +268,8 @@ def paint_clip(
         write_mp4(request.output, frames, info.fps / request.every, audio, overwrite=request.overwrite)
         shutil.rmtree(folder, ignore_errors=True)
     # The record of what made the clip (``brushwork info`` and ``--settings`` read it), with the report.
-    made_by = record("video", request.settings, {"clip": request.clip, "styles": list(request.styles)})
+    inputs = {"clip": request.clip, "styles": list(request.styles)}
+    made_by = record("video", request.settings, inputs, run=resolved_run(request.settings))
     text = json.dumps({**made_by, "report": report.to_dict()}, indent=2) + "\n"
     write_text(request.report_path, text, overwrite=True)
     return report

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
+from brushwork.encoders.precision import resolve_precision
 from brushwork.provenance import read_record
 from tests.studio.server import WATCHABLE, Studio
 
@@ -102,9 +103,12 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     expect(settings.locator("tr", has_text="iterations")).to_contain_text("30, 120, 120")
     expect(settings.locator("tr.changed")).to_have_count(2)  # size and iterations, as given
     expect(page.locator("#detail-title")).to_contain_text("my photo.png + starry_night.jpg")
+    # What "auto" became on this machine, in the view and in the picture's record.
+    expect(page.locator("#detail-status")).to_contain_text(f"painted in {resolve_precision('auto')}")
     screenshot(page, "studio-gallery.png", tmp_path)
     result = studio.data_dir / "results" / f"{job_id}.png"
     assert read_record(result)["settings"]["size"] == WATCHABLE["size"]
+    assert read_record(result)["run"] == {"precision": resolve_precision("auto")}
 
     page.click("#detail-reuse")  # the form takes the job's settings back
     expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))

@@ -60,7 +60,12 @@ def test_bad_settings(change, message):
 @pytest.mark.parametrize("guided", [False, True])
 def test_a_dream_in_tiles_takes_the_whole_dreams_steps(max_encoder, guided):
     photo, guide = smooth_image(56, 72), (smooth_image(40, 40, seed=4) if guided else None)
-    settings = SMALL.replace(channels=(1, 2, 5))
+    # One step an octave. Tiles add up in another order than the whole image, and each CPU rounds its
+    # own way: a pre-activation within rounding of zero can switch its ReLU, and the next normalised
+    # step then differs where it feeds. So after a few steps two runs part by far more than rounding
+    # (measured here: a 1e-7 change of the photo moved the third step's total by 2e-4 and the picture
+    # by 0.04), where one step from the same image differs by rounding alone.
+    settings = SMALL.replace(channels=(1, 2, 5), iterations=1)
     whole_seen, tiled_seen, tiles = [], [], []
     whole = dream(photo, settings, guide=guide, encoder=max_encoder, callback=whole_seen.append)
     tiled = dream(
@@ -72,7 +77,7 @@ def test_a_dream_in_tiles_takes_the_whole_dreams_steps(max_encoder, guided):
         on_tile=tiles.append,
     )
     assert tiles and {t.level for t in tiles} == {0, 1}
-    # The same objective at every step, to float32 rounding; each step moves by the normalised gradient.
+    # The same objective at each octave's step, to float32 rounding.
     assert [p.total for p in tiled_seen] == pytest.approx([p.total for p in whole_seen], rel=1e-4)
     assert (tiled - whole).abs().max() < 1e-3
 
