@@ -9,9 +9,18 @@ import re
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def printable(text: str) -> str:
+    """``text`` as any stream, file or database can take it: the bytes of a file name that were not
+    UTF-8 (which Python holds as lone surrogates) and any other lone surrogate as ``\\xNN``/``\\udNNN``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name's byte made (say "\ud800" from JSON)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def one_line(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``), and printable."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], printable(text))
 
 
 class BrushworkError(Exception):

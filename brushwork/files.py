@@ -10,10 +10,11 @@ the error says where.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +23,34 @@ from .errors import BrushworkError
 RESCUE_DIR_ENV_VAR = "BRUSHWORK_RESCUE_DIR"
 # The temporary name beside the target: short and fixed, so any name that fits the file system works.
 _TMP_PREFIX, _TMP_SUFFIX = ".bw-", ".tmp"
+
+
+# The longest file name most file systems take (ext4, XFS, APFS, NTFS in UTF-16 units), in bytes.
+NAME_MAX_BYTES = 255
+
+
+def name_bytes(name: str) -> int:
+    return len(name.encode("utf-8", "surrogateescape"))
+
+
+def fit_name(head: str, tail: str, limit: int = NAME_MAX_BYTES) -> str:
+    """``head + tail`` where it fits ``limit`` bytes; otherwise ``head`` cut at a character boundary, "~"
+    and a hash of the whole name, then ``tail`` (an extension, a tag): the same name always becomes the
+    same shorter one, and two names that differ anywhere get different ones."""
+    name = head + tail
+    if name_bytes(name) <= limit:
+        return name
+    mark = "~" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    room = limit - name_bytes(mark + tail)
+    if room < 0:
+        raise BrushworkError(f"{tail[:40]}...: the end of the file name alone is longer than {limit} bytes")
+    kept, used = [], 0
+    for char in head:
+        used += name_bytes(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + mark + tail
 
 
 def already_exists(path: Path) -> BrushworkError:
@@ -39,9 +68,29 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def check_writable(path: str | os.PathLike[str], overwrite: bool = False, expected_bytes: int = 0) -> Path:
-    """Refuse, before any work, a place a file cannot be written to (one line saying why)."""
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two names reach one file: the same path once links are followed, or (both there) the same
+    inode, as a hard link is."""
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def check_writable(
+    path: str | os.PathLike[str],
+    overwrite: bool = False,
+    expected_bytes: int = 0,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Refuse, before any work, a place a file cannot be written to (one line saying why), and one of
+    the ``inputs``: ``--overwrite`` replaces an earlier result, never the picture or clip it is made from."""
     path = Path(path)
+    for source in inputs:
+        if same_file(path, source):
+            raise BrushworkError(f"{path}: is an input of this run ({source}); write the result to another file")
     folder = _folder_of(path)
     # The name first: a name too long makes every other question about the path fail with ENAMETOOLONG.
     limit = _name_max(folder) if folder.is_dir() else 255

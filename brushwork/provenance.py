@@ -8,12 +8,12 @@ record (PNG or JSON) or a bare settings object, so any result can be made again.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .documents import MAX_DOCUMENT_BYTES, expect, parse_json, type_name
 from .errors import BrushworkError, one_line
 from .settings.schema import Settings, settings_class, show_value, spec_of
 
@@ -70,8 +70,7 @@ def needs_sidecar(path: Path) -> bool:
 def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The record of a brushwork output (PNG chunk, or the JSON sidecar of another format), or a JSON file."""
     path = Path(path)
-    if not path.is_file():
-        raise BrushworkError(f"{path}: no such file")
+    _check_regular_file(path)
     try:
         with path.open("rb") as f:
             head = f.read(8)
@@ -81,13 +80,32 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
         text = _png_text(path)
         if text is None:
             raise BrushworkError(f"{path}: carries no brushwork settings (not written by brushwork?)")
-        return _parse_json(text, path)
+        return _parse_record(text, path)
     if path.suffix.lower() == ".json":
-        return _parse_json(path.read_text(encoding="utf-8", errors="replace"), path)
+        return _parse_record(_read_document(path), path)
     sidecar = sidecar_path(path)
-    if sidecar.is_file():
-        return _parse_json(sidecar.read_text(encoding="utf-8", errors="replace"), sidecar)
+    if sidecar.exists():
+        _check_regular_file(sidecar)
+        return _parse_record(_read_document(sidecar), sidecar)
     raise BrushworkError(f"{path}: carries no brushwork settings and has no {sidecar.name} beside it")
+
+
+def _check_regular_file(path: Path) -> None:
+    """A FIFO or a device (/dev/zero) exists, but reading it would block or never end."""
+    if not path.exists():
+        raise BrushworkError(f"{path}: no such file")
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise BrushworkError(f"{path}: {kind}; give a brushwork image or a JSON file")
+
+
+def _read_document(path: Path) -> bytes:
+    """A JSON file's bytes, read no further than the documents' size bound (and one byte to tell)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise BrushworkError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _png_text(path: Path) -> str | None:
@@ -101,14 +119,14 @@ def _png_text(path: Path) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _parse_json(text: str, where: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BrushworkError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(data, dict):
-        raise BrushworkError(f"{where}: expected a JSON object, not {type(data).__name__}")
-    return data
+def _parse_record(data: str | bytes, where: Path) -> dict[str, Any]:
+    """A record or a settings object: a JSON object within the bounds of ``documents``; a record's
+    settings, inputs and run of the types a record has."""
+    document = expect(parse_json(data, str(where)), dict, f"{where}: the document")
+    for key, kind in (("settings", dict), ("inputs", dict), ("run", dict)):
+        if key in document and "technique" in document:
+            expect(document[key], kind, f"{where}: {key!r}")
+    return document
 
 
 def settings_from_file(path: str | os.PathLike[str], base: S) -> S:
@@ -117,7 +135,8 @@ def settings_from_file(path: str | os.PathLike[str], base: S) -> S:
     cls = type(base)
     if "settings" in data and "technique" in data:
         if data["technique"] != cls.technique:
-            raise BrushworkError(f"{path}: holds {data['technique']} settings, not {cls.technique} settings")
+            technique = data["technique"] if isinstance(data["technique"], str) else type_name(data["technique"])
+            raise BrushworkError(f"{path}: holds {technique[:40]} settings, not {cls.technique} settings")
         data = data["settings"]
     try:
         return cls.from_dict(data, base=base)
@@ -132,19 +151,20 @@ def describe(data: Mapping[str, Any]) -> str:
         + (f" ({data['status']})" if data.get("status") not in (None, "finished") else "")
     ]
     inputs = data.get("inputs") or {}
-    for role, names in inputs.items():
-        shown = (
-            names
-            if isinstance(names, str)
-            else ", ".join(f"{k}: {v}" for k, v in names.items())
-            if isinstance(names, dict)
-            else ", ".join(map(str, names))
-        )
+    for role, names in inputs.items() if isinstance(inputs, Mapping) else ():
+        if isinstance(names, Mapping):
+            shown = ", ".join(f"{k}: {v}" for k, v in names.items())
+        elif isinstance(names, list):
+            shown = ", ".join(map(str, names))
+        else:  # a name, or in a hand-made record anything else JSON holds
+            shown = str(names)
         lines.append(f"  {role}: {shown}")
     run = data.get("run")
     if isinstance(run, Mapping) and run:
         lines.append("ran with: " + ", ".join(f"{key} {value}" for key, value in run.items()))
     settings = data.get("settings", data)
+    if not isinstance(settings, Mapping):
+        settings = {}
     cls = settings_class(str(data.get("technique")))
     declared = {f.name: spec_of(f) for f in dataclasses.fields(cls)} if cls is not None else {}  # type: ignore[arg-type]
     lines.append("settings:")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from typing import Any, NoReturn
 
 from ..cli.options import add_settings_options, settings_changes
 from ..constants import IMAGE_SUFFIXES
+from ..documents import parse_json
 from ..errors import BrushworkError
 from ..settings import TransferSettings
 from ..settings.schema import field_type
@@ -90,7 +90,13 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, Any]]:
         if column not in FILE_COLUMNS and column.replace("-", "_") not in known:
             raise BrushworkError(f"{path}: column {column!r} is neither an input nor a transfer setting")
     rows: list[tuple[str, Any]] = []
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte
+            raise BrushworkError(f"{path}: not a CSV file brushwork reads ({exc})") from None
         origin = f"{path.name} line {reader.line_num}"
         if None in row:  # more cells than columns
             rows.append(
@@ -111,9 +117,10 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[str, Any]]:
             continue
         origin = f"{path.name} line {number}"
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rows.append((origin, BadRow(origin, "", f"not valid JSON ({exc.msg})")))
+            row = parse_json(line, origin)
+        except BrushworkError as exc:
+            # One bad line is one failed job, as a missing photo is: the message without the origin.
+            rows.append((origin, BadRow(origin, "", str(exc).removeprefix(f"{origin}: "))))
             continue
         if not isinstance(row, dict):
             rows.append((origin, BadRow(origin, "", "a row must be a JSON object")))
@@ -146,7 +153,11 @@ def _pair(
 
 def _row_file(folder: Path, name: str) -> Source:
     path = Path(name) if Path(name).is_absolute() else folder / name
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a name longer than the file system allows: no such file can exist
+        raise BrushworkError(f"{name[:60]}...: {exc.strerror or exc}") from None
+    if not found:
         raise BrushworkError(f"{name}: no such file")
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise BrushworkError(f"{name}: not an image file by its name ({', '.join(IMAGE_SUFFIXES)})")

@@ -5,7 +5,9 @@ or a Dask worker on another machine can carry one. Everything about a task is de
 and settings, never by the order of the listing or by when it runs:
 
 - the output's name is ``<photo stem>__<style stems>__<hash>.<ext>``, mirrored from the photo's folder
-  under the input, where ``hash`` is a short hash of the settings and the style files;
+  under the input, where ``hash`` is a short hash of the settings and the style files; a name over the
+  file system's 255 bytes keeps its start and ``__<hash>.<ext>``, with a hash of the whole name between;
+- folders and ``**`` globs do not enter folders reached through a link (one to a parent would loop);
 - the job's seed is drawn from the batch's seed, the settings and the inputs, so an engine's retry
   paints the same picture and writes the same file;
 - with ``random:K`` each photo's styles are drawn from the seed and the photo's own name, so adding
@@ -27,6 +29,7 @@ from typing import Any
 
 from ..constants import IMAGE_SUFFIXES
 from ..errors import BrushworkError
+from ..files import fit_name
 from ..jobs import Job
 from ..settings import TransferSettings
 from ..settings.common import MAX_SEED
@@ -61,7 +64,9 @@ def find_images(specs: Iterable[str], what: str = "input") -> Listing:
         path = Path(spec)
         if glob.has_magic(spec):
             root = _glob_root(spec)
-            matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
+            # pathlib's ** does not enter folders reached through a link, as glob.glob's does: a link to
+            # a parent folder made that loop, matching the same photo at ever deeper paths.
+            matches = sorted(p for p in root.glob(str(Path(spec).relative_to(root))) if p.is_file())
             if not matches:
                 raise BrushworkError(f"{what} {spec!r}: the pattern matches no file")
             found = [_source(p, root) for p in matches if not _hidden(p.relative_to(root))]
@@ -153,7 +158,8 @@ def output_name(pair: Pair, suffix: str) -> PurePosixPath:
     styles = "+".join(_stem(style.name) for style in pair.styles)
     identity = {"settings": pair.settings.to_dict(), "styles": [str(style.name) for style in pair.styles]}
     tag = f"{_digest(identity):016x}"[:NAME_HASH_LENGTH]
-    return pair.content.name.parent / f"{_stem(pair.content.name)}__{styles}__{tag}{suffix}"
+    # Many styles, or stems in a script of several bytes a character, would pass the file system's limit.
+    return pair.content.name.parent / fit_name(f"{_stem(pair.content.name)}__{styles}", f"__{tag}{suffix}")
 
 
 def _stem(name: PurePosixPath) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from ..documents import parse_json
 from ..errors import BrushworkError
 from ..files import write_text
 
@@ -36,8 +37,8 @@ class ResultsFile:
             raise BrushworkError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
         for line in lines:
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
+                row = parse_json(line, str(self.path))
+            except BrushworkError:  # a line cut short by a crash, or one that was tampered with
                 continue
             if isinstance(row, dict) and row.get("output"):
                 rows[str(row["output"])] = row
@@ -63,4 +64,11 @@ class ResultsFile:
 
 
 def _line(row: Row) -> str:
-    return json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n"
+    text = json.dumps(row, ensure_ascii=False, sort_keys=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A file name that is not UTF-8: JSON's \udcNN escapes keep its bytes exactly, so that a resumed
+        # batch finds the row again.
+        text = json.dumps(row, sort_keys=False)
+    return text + "\n"

@@ -320,8 +320,8 @@ def intermediate_saver(args: argparse.Namespace) -> IntermediateSaver:
     return IntermediateSaver(args.save_every, folder, args.overwrite)
 
 
-def check_output(args: argparse.Namespace) -> None:
-    """Refuse a bad or existing output (and its sidecar) before any work is done."""
+def check_output(args: argparse.Namespace, job: Job | None = None) -> None:
+    """Refuse a bad or existing output (and its sidecar) before any work is done, and one of ``job``'s inputs."""
     from ..image.io import check_output_paths
 
-    check_output_paths(args.output, args.overwrite)
+    check_output_paths(args.output, args.overwrite, job.input_paths() if job is not None else ())

@@ -25,5 +25,5 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     job = Job("invert", settings_from_args(args, InversionSettings()), {"image": args.image})
-    check_output(args)
+    check_output(args, job)
     return run_job_and_save(job, args, kind="layer")

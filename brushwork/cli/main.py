@@ -15,7 +15,7 @@ import sys
 from typing import NoReturn
 
 from ..crashes import write_crash_log
-from ..errors import BrushworkError, one_line
+from ..errors import BrushworkError, one_line, printable
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, signals_held, stop_on_signals
 from . import batch, dream, info, invert, lab, studio, texture, transfer, video, visualize
@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``brushwork`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    # A file name that is not UTF-8 (or a terminal whose encoding lacks a character) must not turn a
+    # message into a UnicodeEncodeError: what cannot be written is written as an escape.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         with stop_on_signals():
             return _run(argv)
@@ -79,7 +85,7 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:  # the last line of defence: a bug, told in one line, never a traceback
         command = "brushwork " + " ".join(argv if argv is not None else sys.argv[1:])
         log = write_crash_log(exc, command)
-        where = f"details in {log}" if log is not None else "no crash log could be written"
+        where = f"details in {printable(str(log))}" if log is not None else "no crash log could be written"
         first_line = one_line((str(exc).splitlines() or [""])[0][:300])
         print(f"brushwork: internal error: {type(exc).__name__}: {first_line}; {where}", file=sys.stderr)
         return EXIT_INTERNAL_ERROR

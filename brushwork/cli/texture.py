@@ -32,5 +32,5 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     job = Job("texture", settings_from_args(args, TextureSettings()), {"style": args.style})
-    check_output(args)
+    check_output(args, job)
     return run_job_and_save(job, args)

@@ -89,5 +89,5 @@ def job_from_args(args: argparse.Namespace) -> Job:
 
 def run(args: argparse.Namespace) -> int:
     job = job_from_args(args)
-    check_output(args)
+    check_output(args, job)
     return run_job_and_save(job, args)  # validates the job before any work

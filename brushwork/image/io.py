@@ -10,7 +10,7 @@ import io
 import json
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -154,21 +154,27 @@ def to_pil(image: torch.Tensor) -> Image.Image:
     return Image.fromarray(array, "RGB")
 
 
-def check_output_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Validate an output path before any work is done, so a long run cannot fail at the end."""
+def check_output_path(
+    path: str | os.PathLike, overwrite: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
+    """Validate an output path before any work is done, so a long run cannot fail at the end; it must not
+    be one of the run's ``inputs``."""
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_FORMATS:
         raise BrushworkError(
             f"{path}: unsupported output format {path.suffix or '(none)'!r}; use one of {', '.join(OUTPUT_FORMATS)}"
         )
-    return check_writable(path, overwrite)
+    return check_writable(path, overwrite, inputs=inputs)
 
 
-def check_output_paths(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+def check_output_paths(
+    path: str | os.PathLike[str], overwrite: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
     """``check_output_path`` for an output and, for formats without text chunks, its JSON sidecar."""
-    path = check_output_path(path, overwrite)
+    inputs = list(inputs)
+    path = check_output_path(path, overwrite, inputs)
     if needs_sidecar(path):
-        check_writable(sidecar_path(path), overwrite)
+        check_writable(sidecar_path(path), overwrite, inputs=inputs)
     return path
 
 

@@ -136,6 +136,15 @@ class Job:
         if (self.settings.init == "image") != (self.inputs.get("init") is not None):
             raise BrushworkError("init = image needs an init input, and an init input needs init = image")
 
+    def input_paths(self) -> list[str]:
+        """Every input file the job names, whatever its role."""
+        paths: list[str] = []
+        for value in self.inputs.values():
+            if isinstance(value, Mapping):
+                value = list(value.values())
+            paths += [str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v is not None]
+        return paths
+
     def to_dict(self) -> dict[str, Any]:
         return {"technique": self.technique, "settings": self.settings.to_dict(), "inputs": _jsonable(self.inputs)}
 

@@ -169,6 +169,13 @@ def plan_levels(
     ``PREFERRED_TILE`` beside L-BFGS's full history, the history is shortened (to ``MIN_LBFGS_HISTORY``
     at the least) to make room for tiles that large.
     """
+    given = getattr(settings, "max_memory", None)
+    if given is not None and given * 1e9 <= BASELINE_BYTES:
+        raise settings.error(
+            "max_memory",
+            f"{{name}} {given:g} GB is less than the {BASELINE_BYTES / 1e9:.1f} GB that torch and the network's "
+            "weights take before any image: give more",
+        )
     budget = memory_budget(settings)
     forced = getattr(settings, "tile", None)
     maps = held_maps if held_maps is not None else [[] for _ in sizes]

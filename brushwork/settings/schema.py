@@ -145,7 +145,7 @@ def settings_class(technique: str) -> type[Settings] | None:
     pending: list[type[Settings]] = [Settings]
     while pending:
         cls = pending.pop()
-        if cls.technique == technique:
+        if cls.technique == technique and dataclasses.is_dataclass(cls):  # not the base, whose technique is ""
             return cls
         pending.extend(cls.__subclasses__())
     return None

@@ -20,6 +20,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
 
+from ..documents import parse_json
+from ..errors import BrushworkError
 from .folders import IMAGE_ID, Folders
 from .jobs import FormError, parse_job_form, schema
 from .security import Guard, allowed_hosts
@@ -70,6 +72,44 @@ class Broker:
 
 def error(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "errors": {field: message} if field else {}}, status_code=status)
+
+
+# A job's form is about 2 KB; pictures come through the upload route, with its own cap.
+MAX_JSON_BODY_BYTES = 64 * 1024
+
+
+class BodyError(Exception):
+    """A request body the studio will not read: too large (413) or not a JSON document it reads (400)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON body, read no further than ``MAX_JSON_BODY_BYTES`` and parsed within the bounds
+    of ``brushwork.documents`` (depth, integer digits); ``BodyError`` otherwise."""
+    too_large = f"the request is larger than {MAX_JSON_BODY_BYTES // 1024} KB"
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
+        raise BodyError(413, too_large)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BODY_BYTES:
+            raise BodyError(413, too_large)
+    try:
+        return parse_json(bytes(body), "the request", max_bytes=MAX_JSON_BODY_BYTES)
+    except BrushworkError as exc:
+        raise BodyError(400, str(exc)) from None
+
+
+async def json_field(request: Request, name: str) -> Any:
+    """One field of a JSON object body (None where the body is an object without it)."""
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BodyError(400, f"the request must be a JSON object with {name}")
+    return body.get(name)
 
 
 def register_demo_images(folders: Folders, store: Store) -> dict[str, str]:
@@ -169,9 +209,9 @@ def create_app(config: StudioConfig) -> Any:
     @app.post("/api/jobs")
     async def add_job(request: Request) -> Response:
         try:
-            form = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return error(400, "the request must be JSON", "form")
+            form = await json_body(request)
+        except BodyError as exc:
+            return error(exc.status, str(exc), "form")
         try:
             technique, preset, settings, inputs = parse_job_form(store, form)
         except FormError as exc:
@@ -193,10 +233,10 @@ def create_app(config: StudioConfig) -> Any:
     @app.post("/api/jobs/{job_id}/move")
     async def move_job(job_id: int, request: Request) -> Response:
         try:
-            direction = json.loads(await request.body()).get("direction")
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            direction = None
-        if direction not in (-1, 1):
+            direction = await json_field(request, "direction")
+        except BodyError as exc:
+            return error(exc.status, str(exc))
+        if type(direction) is not int or direction not in (-1, 1):
             return error(400, "direction must be -1 (earlier) or 1 (later)")
         if not store.move(job_id, direction):
             return error(409, "that job cannot move that way")
@@ -217,9 +257,9 @@ def create_app(config: StudioConfig) -> Any:
     @app.post("/api/queue")
     async def set_queue(request: Request) -> Response:
         try:
-            paused = json.loads(await request.body()).get("paused")
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            paused = None
+            paused = await json_field(request, "paused")
+        except BodyError as exc:
+            return error(exc.status, str(exc))
         if not isinstance(paused, bool):
             return error(400, "paused must be true or false")
         store.set_paused(paused)

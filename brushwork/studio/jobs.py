@@ -61,7 +61,7 @@ def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], d
         raise FormError({"technique": f"choose one of {', '.join(STUDIO_TECHNIQUES)}"})
     kind = TECHNIQUES[name]
     preset = form.get("preset", "default")
-    if preset not in kind.presets:
+    if not isinstance(preset, str) or preset not in kind.presets:
         raise FormError({"preset": f"choose one of {', '.join(kind.presets)}"})
     changes = form.get("settings") or {}
     if not isinstance(changes, Mapping):

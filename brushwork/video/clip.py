@@ -95,7 +95,7 @@ def prepare(request: ClipRequest) -> tuple[ClipInfo, int]:
     if not request.frames_only:
         if request.output.suffix.lower() != ".mp4":
             raise BrushworkError(f"{request.output}: the clip is written as MP4 (name it .mp4), or give --frames png")
-        check_writable(request.output, overwrite=request.overwrite)
+        check_writable(request.output, overwrite=request.overwrite, inputs=[request.clip, *request.styles])
     folder = request.work_folder
     if folder.exists() and not folder.is_dir():
         raise BrushworkError(f"{folder}: exists and is not a folder")

@@ -93,3 +93,24 @@ def test_jsonl_lines_that_are_not_objects_are_bad_rows(folder):
         ("jobs.jsonl line 2", "a row must be a JSON object"),
         ("jobs.jsonl line 3", "not valid JSON (Expecting property name enclosed in double quotes)"),
     ]
+
+
+def test_jsonl_lines_past_the_documents_bounds_are_bad_rows_and_the_rest_run(folder):
+    deep, big = "[" * 100_000 + "]" * 100_000, '{"content": "cat.jpg", "seed": ' + "9" * 5000 + "}"
+    good = '{"content": "cat.jpg", "style": "starry.jpg"}'
+    (folder / "jobs.jsonl").write_text("\n".join([good, deep, big]) + "\n")
+    pairs, bad = read_manifest(folder / "jobs.jsonl", TransferSettings())
+    assert len(pairs) == 1
+    assert [(b.origin, b.error) for b in bad] == [
+        ("jobs.jsonl line 2", "JSON nested 100,000 levels deep; at most 32 are read"),
+        ("jobs.jsonl line 3", "a JSON integer of 5,000 digits; at most 40 are read"),
+    ]
+
+
+def test_a_csv_field_past_the_csv_modules_limit_is_refused_in_one_line(folder):
+    (folder / "jobs.csv").write_text("content,style\n" + "x" * 200_000 + ",starry.jpg\n")
+    with pytest.raises(BrushworkError) as refused:
+        read_manifest(folder / "jobs.csv", TransferSettings())
+    assert str(refused.value) == (
+        f"{folder / 'jobs.csv'}: not a CSV file brushwork reads (field larger than field limit (131072))"
+    )

@@ -128,3 +128,28 @@ def test_two_photos_that_would_write_the_same_file_are_refused():
     )
     with pytest.raises(BrushworkError, match=r"/y/a\.jpg and /x/a\.jpg would both write"):
         plan_tasks(pairs, Path("out"), ".png")
+
+
+def test_a_glob_or_a_folder_does_not_follow_a_link_back_to_a_parent(tmp_path):
+    touch(tmp_path / "in" / "a" / "x.png")
+    (tmp_path / "in" / "a" / "loop").symlink_to("..")
+    for spec in (str(tmp_path / "in" / "**" / "*.png"), str(tmp_path / "in")):
+        assert [str(s.name) for s in find_images([spec]).images] == ["a/x.png"], spec
+
+
+@pytest.mark.parametrize(
+    "photo, styles",
+    [
+        ("s" * 200 + ".jpg", ["t" * 200 + ".jpg"]),
+        ("🎨" * 60 + ".png", ["starry.jpg"]),
+        ("cat.jpg", [f"style{i}" + "x" * 50 + ".jpg" for i in range(8)]),
+        (b"bad\xff.png".decode("utf-8", "surrogateescape"), ["é" * 120 + ".jpg"]),
+    ],
+)
+def test_derived_output_names_fit_255_bytes_and_stay_unique_and_deterministic(photo, styles):
+    pair = Pair(sources(photo)[0], tuple(sources(*styles)), TransferSettings())
+    name = output_name(pair, ".png")
+    assert len(name.name.encode("utf-8", "surrogateescape")) <= 255 and name.suffix == ".png"
+    assert name == output_name(pair, ".png")
+    other = Pair(sources(photo)[0], tuple(sources(*styles)), TransferSettings(seed=1))
+    assert output_name(other, ".png") != name

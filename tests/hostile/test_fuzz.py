@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import math
 import os
 
@@ -253,3 +254,110 @@ def test_any_output_name_is_written_whole_or_refused(tmp_path_factory, stem, suf
         assert (folder / "keep.png").read_bytes() == b"keep me"
     leftovers = [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+# ---------------------------------------------------------------- documents, manifests, names (round 2)
+
+# JSON texts as an attacker writes them: deep nesting, long integers, the wrong type where an object or a
+# string is expected, unknown keys, control characters and lone surrogates, cut short.
+json_documents = st.recursive(
+    json_values | st.integers(min_value=-(10**60), max_value=10**60),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@st.composite
+def json_texts(draw):
+    shape = draw(st.sampled_from(["document", "record", "deep", "long integer", "cut"]))
+    if shape == "deep":
+        depth = draw(st.integers(1, 5000))
+        return draw(st.sampled_from(["[", '{"a":'])) * depth + "1" + "]" * depth
+    if shape == "long integer":
+        return '{"size": ' + "9" * draw(st.integers(1, 6000)) + "}"
+    document = draw(json_documents)
+    if shape == "record":
+        document = {
+            "technique": draw(st.sampled_from(["transfer", "texture", "dream", "x"]) | json_values),
+            "settings": draw(json_documents),
+            "inputs": draw(json_documents),
+            "run": draw(json_documents),
+        }
+    text = json.dumps(document, allow_nan=True)
+    return text[: draw(st.integers(0, len(text)))] if shape == "cut" else text
+
+
+@given(json_texts())
+def test_any_json_document_is_read_or_refused_in_one_line_by_every_reader(tmp_path_factory, text):
+    folder = tmp_path_factory.mktemp("doc")
+    (folder / "doc.json").write_text(text, encoding="utf-8", errors="surrogatepass")
+    Image.new("RGB", (8, 8)).save(folder / "r.jpg")
+    (folder / "r.jpg.json").write_text(text, encoding="utf-8", errors="surrogatepass")
+    (folder / "jobs.jsonl").write_text(text.replace("\n", " ") + "\n", encoding="utf-8", errors="surrogatepass")
+    for argv in (
+        ["info", folder / "doc.json"],
+        ["info", folder / "r.jpg"],
+        ["info", folder / "doc.json", "--json"],
+        ["texture", folder / "r.jpg", "--settings", folder / "doc.json", "-o", folder / "o.png", "--size", "0", "0"],
+    ):
+        result = run_cli(*argv)
+        assert result.returncode in (0, 2), (argv, result.stderr)
+        if result.returncode == 2:
+            assert result.stderr.startswith("brushwork: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert not (folder / "o.png").exists()  # --size 0 is refused whatever the document says
+    from brushwork.batch.manifest import read_manifest
+
+    try:
+        _, bad = read_manifest(folder / "jobs.jsonl", TransferSettings())
+    except BrushworkError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all("\n" not in row.error for row in bad)
+
+
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300), min_size=1, max_size=4),
+    st.sampled_from([".csv", ".jsonl"]),
+)
+def test_any_manifest_row_is_a_job_a_bad_row_or_one_line(tmp_path_factory, cells, suffix):
+    from brushwork.batch.manifest import read_manifest
+
+    folder = tmp_path_factory.mktemp("manifest")
+    Image.new("RGB", (8, 8)).save(folder / "cat.png")
+    if suffix == ".csv":
+        text = "content,style\n" + "\n".join(",".join([cell, "cat.png"]) for cell in cells) + "\n"
+    else:
+        text = "\n".join(json.dumps({"content": cell, "style": "cat.png"}) for cell in cells) + "\n"
+    (folder / f"jobs{suffix}").write_text(text, encoding="utf-8")
+    try:
+        _, bad = read_manifest(folder / f"jobs{suffix}", TransferSettings())
+    except BrushworkError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all("\n" not in row.error for row in bad)
+
+
+file_name_texts = st.one_of(
+    st.text(min_size=1, max_size=300).filter(lambda t: "/" not in t and "\x00" not in t and t not in (".", "..")),
+    st.binary(min_size=1, max_size=260)
+    .filter(lambda b: b"/" not in b and b"\x00" not in b and b not in (b".", b".."))
+    .map(os.fsdecode),
+)
+
+
+@given(file_name_texts, st.lists(file_name_texts, min_size=1, max_size=4))
+def test_any_derived_output_name_fits_and_is_deterministic(photo, styles):
+    from pathlib import Path, PurePosixPath
+
+    from brushwork.batch.plan import Pair, Source, output_name
+
+    def source(name):
+        return Source(Path("/in") / name, PurePosixPath(name))
+
+    pair = Pair(source(photo + ".png"), tuple(source(s + ".jpg") for s in styles), TransferSettings())
+    try:
+        name = output_name(pair, ".png")
+    except UnicodeEncodeError:  # a lone surrogate no file name's byte made: no file can have that name
+        assume(False)
+    assert len(name.name.encode("utf-8", "surrogateescape")) <= 255
+    assert name == output_name(pair, ".png") and name.name.endswith(".png")

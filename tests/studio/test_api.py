@@ -203,3 +203,32 @@ def test_a_second_studio_on_the_same_folder_is_refused(studio):
         2,
         f"brushwork: error: {studio.data_dir}: another brushwork studio is using this folder; stop it first\n",
     )
+
+
+HOSTILE_BODIES = [
+    (b"[" * 10_000 + b"]" * 10_000, 400, "the request: JSON nested 10,000 levels deep; at most 32 are read"),
+    (b'{"direction": ' + b"9" * 5000 + b"}", 400, "the request: a JSON integer of 5,000 digits; at most 40 are read"),
+    (b"{oops", 400, "the request: not valid JSON (Expecting property name enclosed in double quotes)"),
+    (b'{"a": "\xff"}', 400, "the request: not UTF-8 text"),
+    (b'{"pad": "' + b"x" * 70_000 + b'"}', 413, "the request is larger than 64 KB"),
+]
+
+
+def test_every_route_that_reads_a_body_answers_a_hostile_one_with_a_4xx_and_a_message(studio):
+    job = studio.add_transfer({"size": 64})
+    for path in ("/api/jobs", f"/api/jobs/{job['id']}/move", "/api/queue"):
+        for body, status, message in HOSTILE_BODIES:
+            answer, reply = studio.json("POST", path, body)
+            assert (answer, reply["error"]) == (status, message), (path, body[:20])
+        # Wrong types: a list, a string, null where an object is expected.
+        for body in (b"[1, 2]", b'"text"', b"null"):
+            answer, reply = studio.json("POST", path, body)
+            assert 400 <= answer < 500 and reply["error"], (path, body)
+    assert studio.json("POST", "/api/jobs", {"technique": "transfer", "preset": ["default"]})[0] == 422
+    assert studio.json("POST", f"/api/jobs/{job['id']}/move", {"direction": True})[0] == 400
+    assert studio.process.poll() is None and studio.json("GET", "/api/jobs")[0] == 200
+
+
+def test_a_body_larger_than_it_says_is_cut_off_at_the_cap(studio):
+    status, _, body = studio.request("POST", "/api/queue", b" " * 100_000, {"Content-Length": "100000"})
+    assert status == 413 and json.loads(body)["error"] == "the request is larger than 64 KB"
