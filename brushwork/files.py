@@ -65,7 +65,7 @@ def _name_max(folder: Path) -> int:
     try:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError):
-        return 255
+        return NAME_MAX_BYTES
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -93,8 +93,8 @@ def check_writable(
             raise BrushworkError(f"{path}: is an input of this run ({source}); write the result to another file")
     folder = _folder_of(path)
     # The name first: a name too long makes every other question about the path fail with ENAMETOOLONG.
-    limit = _name_max(folder) if folder.is_dir() else 255
-    if len(path.name.encode("utf-8", "surrogateescape")) > limit:
+    limit = _name_max(folder) if folder.is_dir() else NAME_MAX_BYTES
+    if name_bytes(path.name) > limit:
         raise BrushworkError(
             f"{path.name[:40]}...: the file name is longer than this file system allows ({limit} bytes)"
         )

@@ -86,20 +86,29 @@ class BodyError(Exception):
         self.status = status
 
 
+async def capped_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None where it is (or says it is) larger than ``limit`` bytes: reading stops
+    there, so a client cannot make the server hold more."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_body(request: Request) -> Any:
     """The request's JSON body, read no further than ``MAX_JSON_BODY_BYTES`` and parsed within the bounds
     of ``brushwork.documents`` (depth, integer digits); ``BodyError`` otherwise."""
-    too_large = f"the request is larger than {MAX_JSON_BODY_BYTES // 1024} KB"
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
-        raise BodyError(413, too_large)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_JSON_BODY_BYTES:
-            raise BodyError(413, too_large)
+    body = await capped_body(request, MAX_JSON_BODY_BYTES)
+    if body is None:
+        raise BodyError(413, f"the request is larger than {MAX_JSON_BODY_BYTES // 1024} KB")
     try:
-        return parse_json(bytes(body), "the request", max_bytes=MAX_JSON_BODY_BYTES)
+        return parse_json(body, "the request", max_bytes=MAX_JSON_BODY_BYTES)
     except BrushworkError as exc:
         raise BodyError(400, str(exc)) from None
 
@@ -165,16 +174,9 @@ def create_app(config: StudioConfig) -> Any:
 
     @app.post("/api/images")
     async def upload(request: Request) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > config.max_upload_bytes):
+        data = await capped_body(request, config.max_upload_bytes)
+        if data is None:
             return error(413, f"the file is larger than {config.max_upload_bytes // 2**20} MB", "upload")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > config.max_upload_bytes:
-                return error(413, f"the file is larger than {config.max_upload_bytes // 2**20} MB", "upload")
-            chunks.append(chunk)
-        data = b"".join(chunks)
         try:
             row = await asyncio.to_thread(store_upload, folders, data, request.query_params.get("name"))
         except UploadError as exc:
