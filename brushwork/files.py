@@ -9,12 +9,13 @@ the error says where.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +24,7 @@ from .errors import BrushworkError
 RESCUE_DIR_ENV_VAR = "BRUSHWORK_RESCUE_DIR"
 # The temporary name beside the target: short and fixed, so any name that fits the file system works.
 _TMP_PREFIX, _TMP_SUFFIX = ".bw-", ".tmp"
+LOCK_NAME = ".brushwork.lock"
 
 
 # The longest file name most file systems take (ext4, XFS, APFS, NTFS in UTF-16 units), in bytes.
@@ -53,8 +55,61 @@ def fit_name(head: str, tail: str, limit: int = NAME_MAX_BYTES) -> str:
     return "".join(kept) + mark + tail
 
 
-def already_exists(path: Path) -> BrushworkError:
-    return BrushworkError(f"{path}: already exists; pass --overwrite to replace it")
+class OutputExists(BrushworkError):
+    """The output's name is taken and ``--overwrite`` was not given."""
+
+
+def already_exists(path: Path) -> OutputExists:
+    return OutputExists(f"{path}: already exists; pass --overwrite to replace it")
+
+
+SIBLINGS_TRIED = 99
+
+
+def save_where_free(save: Callable[[Path], object], path: Path) -> Path:
+    """``save(path)``, or, where another run took that name after the check before the work (two runs
+    given one output), ``save`` to the first free sibling, ``stem-2.ext``, ``stem-3.ext``, …: finished
+    work is never dropped for a name. Returns where it went."""
+    for n in range(1, SIBLINGS_TRIED + 2):
+        where = path if n == 1 else path.with_name(fit_name(f"{path.stem}-{n}", path.suffix))
+        try:
+            save(where)
+            return where
+        except OutputExists:
+            continue
+    raise BrushworkError(f"{path}: it and its next {SIBLINGS_TRIED} sibling names are taken; nothing was saved")
+
+
+def saved_beside(path: Path, where: Path) -> str:
+    """What to say when ``save_where_free`` had to use another name."""
+    return f"{path}: another run wrote it meanwhile; this one was saved as {where}"
+
+
+_HELD: set[Path] = set()  # folders this process holds: a run inside a run of its own goes on
+
+
+@contextlib.contextmanager
+def held_folder(folder: Path, what: str) -> Iterator[None]:
+    """Hold ``folder`` for one run (a lock file in it, released when the run ends or its process dies),
+    so that a second run given the same output is refused at the start instead of mixing its files in."""
+    import filelock
+
+    make_folder(folder)
+    key = folder.resolve()
+    if key in _HELD:
+        yield
+        return
+    try:
+        with filelock.FileLock(folder / LOCK_NAME, timeout=0):
+            _HELD.add(key)
+            try:
+                yield
+            finally:
+                _HELD.discard(key)
+    except filelock.Timeout:
+        raise BrushworkError(
+            f"{folder}: another brushwork {what} is writing here; wait for it to end or choose another output"
+        ) from None
 
 
 def _folder_of(path: Path) -> Path:
@@ -154,7 +209,7 @@ def move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
         # link() fails if the target appeared meanwhile: no race can clobber a file.
         try:
             os.link(tmp, path)
-        except FileExistsError:
+        except FileExistsError:  # another run wrote it since the check before the work
             raise already_exists(path) from None
         os.unlink(tmp)
 
@@ -185,14 +240,26 @@ def _rescue(path: Path, write: Callable[[BinaryIO], object], failure: OSError) -
     return BrushworkError(f"{path}: could not be written ({why}), and no other place would take it either")
 
 
+class WriteRefused(BrushworkError):
+    """The file system refused a write (full, read-only, no permission); ``cause`` is its error."""
+
+    def __init__(self, message: str, cause: OSError):
+        super().__init__(message)
+        self.cause = cause
+
+
 def write_atomically(
-    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], overwrite: bool = False
+    path: str | os.PathLike[str],
+    write: Callable[[BinaryIO], object],
+    overwrite: bool = False,
+    rescue: bool = True,
 ) -> Path:
     """Call ``write(f)`` on a temp file beside ``path``, then move it into place.
 
     Readers never see a half-written file, and a crash or Ctrl-C leaves the old file (or none). A
     write that fails for lack of room or permission is saved in the rescue folder instead, and the
-    BrushworkError raised says where.
+    BrushworkError raised says where; with ``rescue=False`` (data that is kept elsewhere anyway, as an
+    upload is in its browser) ``WriteRefused`` is raised instead.
     """
     path = Path(path)
     if os.path.lexists(path) and not overwrite:
@@ -212,6 +279,8 @@ def write_atomically(
             errno.EIO,
             errno.ENAMETOOLONG,
         ):
+            if not rescue:
+                raise WriteRefused(f"{path}: could not be written ({exc.strerror or exc})", exc) from None
             raise _rescue(path, write, exc) from None
         raise BrushworkError(f"{path}: could not be written ({exc.strerror or exc})") from None
     return path

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -87,3 +88,14 @@ def assert_error(result, message):
     """A one-line error and exit code 2, nothing else on stderr."""
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"brushwork: error: {message}\n"
+
+
+def hold_folder_elsewhere(folder: Path, what: str = "batch") -> subprocess.Popen:
+    """Another process holding ``folder`` as a running batch or video does."""
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom brushwork.files import held_folder\n"
+        "with held_folder(Path(sys.argv[1]), sys.argv[2]):\n    print('held', flush=True)\n    time.sleep(120)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(folder), what], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder

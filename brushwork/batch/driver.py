@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BrushworkError
+from ..files import held_folder
 from ..jobs import Job
 from ..signals import signal_number, signals_held
 from .plan import WORK_FOLDER
@@ -69,7 +70,20 @@ def run_batch(
     """Run ``tasks`` on ``backend``; ``early_rows`` are rows known before (bad inputs). A task whose
     output is already made is skipped here, without reaching a worker (with ``resume``, keeping the row
     of the run that made it). On KeyboardInterrupt the tally says so, and the tasks not done are
-    recorded as ``pending``."""
+    recorded as ``pending``. A second batch into the same folder is refused while this one runs: two
+    would paint the same pairs and write one results manifest over the other's."""
+    with held_folder(results.path.parent, "batch"):
+        return _run_held(tasks, early_rows, backend, results, resume, show_progress)
+
+
+def _run_held(
+    tasks: Sequence[Task],
+    early_rows: Sequence[Row],
+    backend: Backend,
+    results: ResultsFile,
+    resume: bool,
+    show_progress: bool,
+) -> Tally:
     previous = results.previous() if resume else {}
     tally = Tally(jobs=len(tasks) + len(early_rows))
     kept: list[Row] = []

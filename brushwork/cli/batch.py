@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
-from ..files import make_folder
-from ..settings.transfer import PRESETS
+from ..files import held_folder, make_folder
+from ..settings.transfer import PRESETS, TransferSettings
 from ..signals import exit_code
 from .common import add_settings_source_options, positive_int, settings_from_args
 
@@ -74,12 +74,17 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args, PRESETS[args.preset])
+    output = make_folder(args.output)
+    with held_folder(output, "batch"):
+        return _run_held(args, settings, output)
+
+
+def _run_held(args: argparse.Namespace, settings: TransferSettings, output: Path) -> int:
     from ..batch.build import BatchRequest, build
     from ..batch.driver import run_batch, summary
     from ..batch.results import RESULTS_NAME, ResultsFile
 
-    settings = settings_from_args(args, PRESETS[args.preset])
-    output = make_folder(args.output)
     results = ResultsFile(output / RESULTS_NAME)
     if results.path.exists() and not (args.resume or args.overwrite):
         raise BrushworkError(

@@ -179,16 +179,18 @@ class RunReporter:
 def run_and_save(
     work: Callable[[RunReporter], Picture],
     args: argparse.Namespace,
-    save: Callable[[Picture, str], object],
+    save: Callable[[Picture, str, Path], object],
     kind: str = "level",
     on_iteration: Callable[[LevelProgress], None] | None = None,
     eta: Eta | None = None,
 ) -> int:
-    """Run ``work(reporter)`` with a progress bar, then ``save(image, status)``.
+    """Run ``work(reporter)`` with a progress bar, then ``save(image, status, path)`` to ``args.output``.
 
     On Ctrl-C (or SIGTERM, SIGHUP) the technique raises ``Interrupted`` with its best result so far;
-    that is saved instead and the exit code is 128 + the signal, so nothing computed is lost.
+    that is saved instead and the exit code is 128 + the signal, so nothing computed is lost. If
+    another run took the output's name meanwhile, the picture goes beside it (``keep_saving``).
     """
+    from ..files import saved_beside
     from ..optim import Interrupted
 
     use_threads(args)
@@ -201,15 +203,24 @@ def run_and_save(
         if stop.best is None:
             print(f"brushwork: {how} before the first iteration; nothing to save", file=sys.stderr)
             return exit_code(stop.signum)
-        save(stop.best, "interrupted")
-        print(f"brushwork: {how}; saved the best image so far to {args.output}", file=sys.stderr)
+        where = keep_saving(save, stop.best, "interrupted", Path(args.output))
+        print(f"brushwork: {how}; saved the best image so far to {where}", file=sys.stderr)
         return exit_code(stop.signum)
     finally:
         bar.close()
-    save(result, "finished")
+    where = keep_saving(save, result, "finished", Path(args.output))
+    if where != Path(args.output):
+        print(f"brushwork: {saved_beside(Path(args.output), where)}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(f"wrote {args.output}")
     return 0
+
+
+def keep_saving(save: Callable[[Picture, str, Path], object], image: Picture, status: str, path: Path) -> Path:
+    from ..files import save_where_free
+
+    return save_where_free(lambda where: save(image, status, where), path)
 
 
 def saving_with_record(
@@ -217,15 +228,15 @@ def saving_with_record(
     technique: str,
     settings: Settings | Mapping[str, Any],
     inputs: Mapping[str, Any] | None = None,
-) -> Callable[[Picture, str], object]:
+) -> Callable[[Picture, str, Path], object]:
     """A ``save`` for ``run_and_save`` that writes the record of what made the picture with it."""
     from ..encoders.precision import resolved_run
     from ..image.io import save_image
     from ..provenance import record
 
-    def save(image: Picture, status: str) -> object:
+    def save(image: Picture, status: str, path: Path) -> object:
         made_by = record(technique, settings, inputs, status, run=resolved_run(settings))
-        return save_image(image, args.output, overwrite=args.overwrite, metadata=made_by)
+        return save_image(image, path, overwrite=args.overwrite, metadata=made_by)
 
     return save
 
@@ -239,7 +250,7 @@ def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") ->
     return run_and_save(
         lambda reporter: run_job(job, reporter, on_tile=reporter.tile).image,
         args,
-        save=lambda image, status: save_job_output(job, image, args.output, args.overwrite, status),
+        save=lambda image, status, path: save_job_output(job, image, path, args.overwrite, status),
         kind=kind,
         on_iteration=saver.on_iteration if saver is not None else None,
         eta=None if args.quiet else job_eta(job),

@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = create_app(StudioConfig(data_dir, args.host, port, token, args.threads))
     except OSError as exc:
-        raise BrushworkError(f"{data_dir}: cannot use it as the studio's folder ({exc.strerror or exc})") from None
+        why = f"{exc.strerror or exc}; give another with --data-dir"
+        raise BrushworkError(f"{data_dir}: cannot use it as the studio's folder ({why})") from None
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/" + (f"?token={token}" if token else "")
     print(f"brushwork studio: {url}  (data in {data_dir}; Ctrl-C stops)", flush=True)

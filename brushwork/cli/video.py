@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         from ..video.clip import ClipRequest, paint_clip
     except ImportError as exc:
         raise BrushworkError(f"video needs its extra ({exc.name} is missing): bash scripts/install --video") from None
+    from ..files import saved_beside
     from ..optim import Interrupted
 
     settings = settings_from_args(args, PRESETS[args.preset])
@@ -90,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return exit_code(signum)
     finally:
         bar.close()
+    if report.output != args.output:
+        print(f"brushwork: {saved_beside(args.output, report.output)}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(
             f"wrote {args.output}: {report.frames} frames at {report.fps:g} fps; warping error (flicker) "

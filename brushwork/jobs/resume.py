@@ -9,7 +9,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 
-from ..files import write_atomically
+from ..files import WriteRefused, write_atomically
 from .job import Job
 
 
@@ -36,4 +36,7 @@ class LevelFile:
 
     def save(self, level: int, parameter: torch.Tensor) -> None:
         data = save({"parameter": parameter.contiguous()}, metadata={"job": self.key, "level": str(level)})
-        write_atomically(self.path, lambda f: f.write(data), overwrite=True)
+        try:
+            write_atomically(self.path, lambda f: f.write(data), overwrite=True, rescue=False)
+        except WriteRefused:
+            pass  # no room for the resume point: the run goes on, and a restart begins a level earlier

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,9 +27,11 @@ from ..errors import BrushworkError
 from .folders import IMAGE_ID, Folders
 from .jobs import FormError, parse_job_form, schema
 from .security import Guard, allowed_hosts
-from .store import RUNNING, WITH_RESULT, ImageRow, Store
+from .store import RUNNING, WITH_RESULT, ImageRow, Store, storage_refusal
 from .supervisor import Supervisor
 from .uploads import MAX_UPLOAD_BYTES, UploadError, store_upload
+
+log = logging.getLogger("brushwork.studio")
 
 STATIC = resources.files("brushwork") / "studio" / "static"
 DEMO_IMAGES = {"photo": "chelsea.png", "painting": "starry_night.jpg"}
@@ -153,6 +157,16 @@ def create_app(config: StudioConfig) -> Any:
         held.close()
 
     app = FastAPI(title="brushwork studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store = store  # for tests that make the data folder refuse writes
+
+    async def storage_refused(request: Request, exc: Exception) -> Response:
+        """A full or read-only data folder: a 507 or 503 with what to do, never a 500."""
+        status, message = storage_refusal(exc)
+        log.error("brushwork studio: %s %s: %s (%s)", request.method, request.url.path, message, exc)
+        return error(status, message)
+
+    app.add_exception_handler(sqlite3.Error, storage_refused)
+    app.add_exception_handler(OSError, storage_refused)
 
     def snapshot() -> dict[str, Any]:
         return {"jobs": [supervisor.public(job) for job in store.jobs()], "paused": store.paused}

@@ -7,7 +7,10 @@ one transaction, so a crash leaves the queue as it was before the change or afte
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
+
+log = logging.getLogger("brushwork.studio")
 
 # 2: jobs.run, what the machine chose for a job ({"precision": ...}).
 SCHEMA_VERSION = 2
@@ -61,6 +66,26 @@ class StoreError(BrushworkError):
     """The data folder's database is not one this brushwork reads."""
 
 
+def storage_refusal(exc: BaseException) -> tuple[int, str]:
+    """A write the data folder refused (a full disk, a read-only folder): the HTTP status, and what it says
+    to a person."""
+    if isinstance(exc, sqlite3.Error):
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
+        full, read_only = code == sqlite3.SQLITE_FULL, code == sqlite3.SQLITE_READONLY
+    else:
+        number = getattr(exc, "errno", None)
+        full, read_only = number in (errno.ENOSPC, errno.EDQUOT), number in (errno.EROFS, errno.EACCES, errno.EPERM)
+    if full:
+        return 507, "the studio's data folder is full; free some space there"
+    if read_only:
+        return 503, "the studio's data folder cannot be written (read-only, or no permission)"
+    return 503, f"the studio's data folder could not be written ({exc})"
+
+
+def storage_problem(exc: BaseException) -> str:
+    return storage_refusal(exc)[1]
+
+
 @dataclass(frozen=True)
 class ImageRow:
     id: str
@@ -97,20 +122,44 @@ class Store:
         if version is None or int(version) < SCHEMA_VERSION:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
 
+    def _keep_on_disk(self) -> None:
+        """If the database file was removed while the studio runs (a clean-up script, a hand), write it
+        again from the open connection, which still reads the removed file: the queue and the gallery
+        would otherwise be lost at the next start. (Called under the lock, before each change.)"""
+        try:
+            os.stat(self.path)
+            return
+        except FileNotFoundError:
+            pass
+        restored = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        restored.row_factory = sqlite3.Row
+        self._db.backup(restored)
+        restored.execute("PRAGMA journal_mode=WAL")
+        restored.execute("PRAGMA synchronous=NORMAL")
+        self._db.close()
+        self._db = restored
+        log.warning("brushwork studio: %s was removed while running; written again from its open copy", self.path)
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self._keep_on_disk()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has rolled back by itself after some errors (a full disk): then there is none to end.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            try:
+                self._keep_on_disk()
+            finally:
+                self._db.close()
 
     # ------------------------------------------------------------------ meta
 

@@ -7,9 +7,11 @@ Everything here runs on the server's event loop, but for one thread per worker t
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +24,11 @@ from ..errors import BrushworkError
 from ..jobs.job import level_plan
 from .folders import Folders
 from .jobs import job_for_worker, photo_size_of, public_job
-from .store import FAILED, RUNNING, Store
+from .store import FAILED, RUNNING, Store, storage_problem
 
 Publish = Callable[[str, dict[str, Any]], None]
+log = logging.getLogger("brushwork.studio")
+RETRY_SECONDS = 2.0  # how soon a change the data folder refused is tried again
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Supervisor:
     live: dict[int, dict[str, Any]] = field(default_factory=dict)  # the running job's latest progress
     _events: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
+    _refused: str | None = None  # why the data folder last refused a change, until it takes one again
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -82,16 +87,33 @@ class Supervisor:
     # ------------------------------------------------------------------ the loop
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            kind, payload = await self._events.get()
-            if kind == "message":
-                worker, (message, data) = payload
-                if worker is self.worker and self.worker is not None:
-                    self._on_message(self.worker, message, data)
-            elif kind == "died":
-                if payload is self.worker and self.worker is not None:
-                    self._on_death(self.worker)
-            self._next()
+            event = await self._events.get()
+            try:
+                self._handle(*event)
+                self._next()
+            except (sqlite3.Error, OSError) as exc:
+                # The data folder is full or read-only: nothing the worker said is dropped; the event is
+                # handled again once there is room (every change it makes is one transaction).
+                problem = storage_problem(exc)
+                if problem != self._refused:
+                    log.error("brushwork studio: %s; trying again every %g s", problem, RETRY_SECONDS)
+                    self._refused = problem
+                loop.call_later(RETRY_SECONDS, self._events.put_nowait, event)
+                continue
+            if self._refused is not None:
+                log.warning("brushwork studio: the data folder takes changes again")
+                self._refused = None
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        if kind == "message":
+            worker, (message, data) = payload
+            if worker is self.worker and self.worker is not None:
+                self._on_message(self.worker, message, data)
+        elif kind == "died":
+            if payload is self.worker and self.worker is not None:
+                self._on_death(self.worker)
 
     def _next(self) -> None:
         if self.store.paused:
@@ -127,8 +149,7 @@ class Supervisor:
             self.publish("progress", data)
         elif message == "done":
             job_id = data["id"]
-            worker.job_id = None
-            self.live.pop(job_id, None)
+            # Recorded first: if the database cannot take it, the worker stays busy until it can.
             self.store.end(
                 job_id,
                 data["status"],
@@ -137,22 +158,23 @@ class Supervisor:
                 losses=data["losses"],
                 run=data.get("run") or {},
             )
+            worker.job_id = None
+            self.live.pop(job_id, None)
             self.announce(job_id)
 
     def _on_death(self, worker: Worker) -> None:
         worker.process.join(timeout=5)
         code = worker.process.exitcode
-        self.worker = None
         job_id = worker.job_id
         if job_id is None and not worker.ready:
             # It died starting up: fail the job it was started for, or the next start would be the same.
             waiting = self.store.next_queued()
             job_id = None if waiting is None else waiting["id"]
-        if job_id is None:
-            return
-        self.live.pop(job_id, None)
-        self.store.end(job_id, FAILED, error=death_reason(code))
-        self.announce(job_id)
+        if job_id is not None:
+            self.store.end(job_id, FAILED, error=death_reason(code))
+            self.live.pop(job_id, None)
+            self.announce(job_id)
+        self.worker = None
 
     # ------------------------------------------------------------------ the process
 

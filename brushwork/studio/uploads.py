@@ -15,21 +15,21 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ..files import write_atomically
+from ..files import WriteRefused, write_atomically
 from .folders import EXTENSIONS, Folders
-from .store import ImageRow
+from .store import ImageRow, storage_refusal
 
 ALLOWED_FORMATS = tuple(EXTENSIONS)  # PNG, JPEG, WEBP, TIFF: no other Pillow decoder is ever run
 THUMBNAIL_EDGE = 320  # px, the long edge of the gallery's and the form's thumbnails
 
 
-def write_jpeg(picture: Image.Image, path: Path, long_edge: int, overwrite: bool = False) -> None:
+def write_jpeg(picture: Image.Image, path: Path, long_edge: int, overwrite: bool = False, rescue: bool = True) -> None:
     """Every JPEG the studio serves (thumbnails, preview frames): RGB, at most ``long_edge``, written atomically."""
     picture = picture.convert("RGB")  # a copy: the caller's picture keeps its size
     picture.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
     buffer = BytesIO()
     picture.save(buffer, "JPEG", quality=85)
-    write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite)
+    write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite, rescue=rescue)
 
 
 MAX_UPLOAD_BYTES = 50 * 2**20
@@ -99,6 +99,13 @@ def store_upload(folders: Folders, data: bytes, name: str | None) -> ImageRow:
     image = check_image(data)
     assert image.format in EXTENSIONS
     row = ImageRow(uuid.uuid4().hex, display_name(name), image.format, image.width, image.height, len(data))
-    write_jpeg(image, folders.thumbnail(row.id), THUMBNAIL_EDGE)
-    write_atomically(folders.image(row.id, row.format), lambda f: f.write(data))
+    written = [folders.image(row.id, row.format), folders.thumbnail(row.id)]
+    try:
+        write_atomically(written[0], lambda f: f.write(data), rescue=False)
+        write_jpeg(image, written[1], THUMBNAIL_EDGE, rescue=False)
+    except WriteRefused as exc:
+        for path in written:  # no half of an upload stays behind
+            path.unlink(missing_ok=True)
+        status, message = storage_refusal(exc.cause)
+        raise UploadError(message, status) from None
     return row

@@ -64,6 +64,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     from PIL import Image
 
     from ..encoders.precision import resolved_run
+    from ..files import WriteRefused
     from ..image.io import to_pil
     from ..jobs import Job
     from ..jobs.eta import Eta
@@ -81,7 +82,10 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
 
     def write_frame(progress: LevelProgress) -> None:
         nonlocal frames
-        write_jpeg(to_pil(progress.image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True)
+        try:
+            write_jpeg(to_pil(progress.image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True, rescue=False)
+        except WriteRefused:
+            return  # a preview the data folder has no room for is skipped; the painting goes on
         frames += 1
 
     # The last iteration reported: a tile's message repeats its losses (a tiled iteration takes seconds).

@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..encoders.precision import resolved_run
 from ..errors import BrushworkError
-from ..files import check_writable, make_folder, write_atomically, write_text
+from ..files import LOCK_NAME, check_writable, held_folder, make_folder, save_where_free, write_atomically, write_text
 from ..geometry import fit_long_edge
 from ..provenance import record
 from ..settings.video import VideoSettings
@@ -54,7 +54,7 @@ class ClipRequest:
 
     @property
     def report_path(self) -> Path:
-        return self.output / "report.json" if self.frames_only else self.output.with_name(self.output.name + ".json")
+        return report_path(self.output, self.frames_only)
 
     def identity(self) -> dict[str, Any]:
         """What makes two runs the same run: their frames may be continued by one another."""
@@ -66,6 +66,10 @@ class ClipRequest:
             "duration": self.duration,
             "every": self.every,
         }
+
+
+def report_path(output: Path, frames_only: bool) -> Path:
+    return output / "report.json" if frames_only else output.with_name(output.name + ".json")
 
 
 def frame_size(info: ClipInfo, size: int) -> tuple[int, int]:
@@ -115,11 +119,15 @@ def prepare(request: ClipRequest) -> tuple[ClipInfo, int]:
                 f"{folder}: holds frames of another run (other clip, styles or settings); "
                 "--resume goes on only with the same ones (or --overwrite to start over)"
             )
-    elif request.frames_only and folder.exists() and any(folder.iterdir()) and not request.overwrite:
+    elif request.frames_only and folder.exists() and _holds_files(folder) and not request.overwrite:
         raise BrushworkError(f"{folder}: is not empty; give an empty or new folder for the frames (or --overwrite)")
     if not folder.parent.is_dir():
         raise BrushworkError(f"{folder}: directory {folder.parent} does not exist")
     return info, done
+
+
+def _holds_files(folder: Path) -> bool:
+    return any(path.name != LOCK_NAME for path in folder.iterdir())
 
 
 def start_work(request: ClipRequest) -> None:
@@ -174,6 +182,7 @@ class ClipReport:
     seconds_per_later_frame: float | None
     warping_error: float
     input_warping_error: float
+    output: Path = Path()  # where the clip went: ``-o``, or beside it if another run took that name meanwhile
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,12 +229,25 @@ def paint_clip(
     losses)`` after each frame. Ctrl-C (``Interrupted``) leaves every finished frame in the work folder
     for ``--resume``.
     """
+    info, done = prepare(request)
+    # Two runs given one output would paint into one work folder: the second is refused here.
+    with held_folder(request.work_folder, "video"):
+        info, done = prepare(request)  # again, now that no other run can change the folder
+        if on_start is not None:
+            on_start(info, done)
+        return _paint_held(request, info, done, on_iteration, on_frame)
+
+
+def _paint_held(
+    request: ClipRequest,
+    info: ClipInfo,
+    done: int,
+    on_iteration: Callable[[Any], None] | None,
+    on_frame: Callable[[int, float, dict[str, float]], None] | None,
+) -> ClipReport:
     from ..image.io import load_image
     from ..techniques.video import ClipPainter
 
-    info, done = prepare(request)
-    if on_start is not None:
-        on_start(info, done)
     size = frame_size(info, request.settings.size)
     styles = [load_image(style) for style in request.styles]
     folder = request.work_folder
@@ -261,15 +283,20 @@ def paint_clip(
         seconds_per_later_frame=float(np.mean(later)) if later else None,
         warping_error=errors[0],
         input_warping_error=errors[1],
+        output=request.output,
     )
     if not request.frames_only:
         audio = (request.clip, request.start, request.duration) if request.audio and info.audio else None
-        frames = (to_uint8(load_frame(folder, i)) for i in range(count))
-        write_mp4(request.output, frames, info.fps / request.every, audio, overwrite=request.overwrite)
+
+        def write(path: Path) -> None:
+            frames = (to_uint8(load_frame(folder, i)) for i in range(count))
+            write_mp4(path, frames, info.fps / request.every, audio, overwrite=request.overwrite)
+
+        report.output = save_where_free(write, request.output)
         shutil.rmtree(folder, ignore_errors=True)
     # The record of what made the clip (``brushwork info`` and ``--settings`` read it), with the report.
     inputs = {"clip": request.clip, "styles": list(request.styles)}
     made_by = record("video", request.settings, inputs, run=resolved_run(request.settings))
     text = json.dumps({**made_by, "report": report.to_dict()}, indent=2) + "\n"
-    write_text(request.report_path, text, overwrite=True)
+    write_text(report_path(report.output, request.frames_only), text, overwrite=True)
     return report

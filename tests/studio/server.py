@@ -104,3 +104,40 @@ class Studio:
                 return job
             time.sleep(0.2)
         raise AssertionError(f"job {job_id} did not get there in {timeout} s: {self.job(job_id)}")
+
+
+class StudioHere(Studio):
+    """The same server and requests, but in this process (uvicorn on a thread), so that a test can make
+    its data folder refuse writes from inside: a full disk or a read-only database."""
+
+    def start(self) -> StudioHere:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from brushwork.studio.app import StudioConfig, create_app
+
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))
+        self.port = listening.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.app = create_app(StudioConfig(self.data_dir, port=self.port))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [listening]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "the studio did not start"
+            time.sleep(0.05)
+        return self
+
+    @property
+    def store(self) -> Any:
+        return self.app.app.state.store  # inside the Host and Origin guard
+
+    def stop(self) -> str:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the studio did not stop"
+        return ""

@@ -14,7 +14,7 @@ from brushwork.image.io import save_image
 from brushwork.provenance import read_record
 
 from ..conftest import smooth_image
-from ..helpers import assert_error, interrupt_when, run_cli, run_subprocess
+from ..helpers import assert_error, hold_folder_elsewhere, interrupt_when, run_cli, run_subprocess
 from .clips import make_clip
 
 pytestmark = pytest.mark.integration
@@ -156,3 +156,40 @@ def test_an_existing_output_is_never_overwritten_and_an_empty_stretch_is_refused
         run_cli("video", clip, style, "-o", out, "--start", "100", *TINY),
         f"{clip}: no frames in the chosen stretch (--start, --duration)",
     )
+
+
+def test_a_second_run_into_the_frames_of_a_running_one_is_refused(tmp_path, clip, style):
+    out = tmp_path / "painted.mp4"
+    holder = hold_folder_elsewhere(tmp_path / "painted.mp4.frames", "video")
+    try:
+        folder = tmp_path / "painted.mp4.frames"
+        message = f"{folder}: another brushwork video is writing here; wait for it to end or choose another output"
+        for extra in ([], ["--resume"], ["--overwrite"]):
+            assert_error(run_cli("video", clip, style, "-o", out, *TINY, *extra), message)
+        assert not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_clip_whose_name_another_run_took_meanwhile_is_saved_beside_it(tmp_path, clip, style, monkeypatch):
+    from brushwork.video import clip as clips
+
+    out = tmp_path / "painted.mp4"
+    real_errors = clips.clip_warping_errors
+
+    def other_run_finishes_first(*args, **kwargs):
+        out.write_bytes(b"the other run's clip")
+        return real_errors(*args, **kwargs)
+
+    monkeypatch.setattr(clips, "clip_warping_errors", other_run_finishes_first)
+    result = run_cli("video", clip, style, "-o", out, *TINY, "--quiet")
+    beside = tmp_path / "painted-2.mp4"
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"brushwork: {out}: another run wrote it meanwhile; this one was saved as {beside}\n",
+    )
+    assert out.read_bytes() == b"the other run's clip"
+    assert len(list(clips.read_frames(beside))) == 8
+    assert json.loads((tmp_path / "painted-2.mp4.json").read_text())["report"]["frames"] == 8
+    assert not (tmp_path / "painted.mp4.frames").exists()
