@@ -9,16 +9,15 @@ from typing import Any
 import torch
 from PIL import Image
 
-from .image.io import load_image, to_pil, to_rgb_array, to_srgb
-from .settings import DreamSettings, InversionSettings, TextureSettings
-from .settings.transfer import PRESETS, TransferSettings
+from .image.io import load_image, to_pil, to_rgb_array
+from .image.reading import as_shown
+from .jobs.technique import technique
+from .settings import DreamSettings, InversionSettings, Settings, TextureSettings
+from .settings.transfer import PRESETS
 from .settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
 from .techniques import visualize as _visualize
-from .techniques.dream import dream as _dream
 from .techniques.invert import invert as _invert
 from .techniques.progress import LevelProgress
-from .techniques.texture import synthesize
-from .techniques.transfer import stylize
 
 ImageLike = str | os.PathLike[str] | Image.Image | torch.Tensor
 
@@ -28,7 +27,7 @@ def as_tensor(image: ImageLike) -> torch.Tensor:
     if isinstance(image, torch.Tensor):
         return (image if image.dim() == 4 else image.unsqueeze(0)).float()
     if isinstance(image, Image.Image):
-        return torch.from_numpy(to_rgb_array(to_srgb(image)).transpose(2, 0, 1).copy()).unsqueeze(0)
+        return torch.from_numpy(to_rgb_array(as_shown(image)).transpose(2, 0, 1).copy()).unsqueeze(0)
     return load_image(image)
 
 
@@ -50,17 +49,12 @@ def transfer(
     """
     if isinstance(styles, (str, os.PathLike, Image.Image, torch.Tensor)):
         styles = [styles]
-    config: TransferSettings = PRESETS[preset].replace(**settings)
-    mask_tensors = {i: as_tensor(m).mean(dim=1, keepdim=True) for i, m in (masks or {}).items()}
-    result = stylize(
-        as_tensor(content),
-        [as_tensor(s) for s in styles],
-        config,
-        masks=mask_tensors,
-        init_image=None if init is None else as_tensor(init),
-        callback=callback,
-    )
-    return to_pil(result)
+    images: dict[str, Any] = {"content": as_tensor(content), "styles": [as_tensor(s) for s in styles]}
+    if masks:
+        images["masks"] = {i: as_tensor(m) for i, m in masks.items()}
+    if init is not None:
+        images["init"] = as_tensor(init)
+    return _run("transfer", PRESETS[preset].replace(**settings), images, callback)
 
 
 def texture(
@@ -68,14 +62,28 @@ def texture(
 ) -> Image.Image:
     """A texture with the statistics of ``style``; ``settings`` override ``TextureSettings``,
     e.g. ``texture("painting.jpg", size=(512, 512), tileable=True)``."""
-    return to_pil(synthesize(as_tensor(style), TextureSettings().replace(**settings), callback=callback))
+    return _run("texture", TextureSettings().replace(**settings), {"style": as_tensor(style)}, callback)
+
+
+def _run(
+    name: str, settings: Settings, images: Mapping[str, Any], callback: Callable[[LevelProgress], None] | None
+) -> Image.Image:
+    """The path every job takes (``jobs.runner.run_images``), with images already in hand: the same
+    checks of inputs against settings, the same engine entry, the same one-line memory errors."""
+    from .jobs.runner import run_images
+
+    kind = technique(name)
+    kind.validate(settings, images)
+    picture = run_images(kind, settings, lambda: images, callback).image
+    return picture if isinstance(picture, Image.Image) else to_pil(picture)
 
 
 def invert(
     image: ImageLike, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
 ) -> dict[str, Image.Image]:
     """Reconstructions of ``image`` from each layer's features, by layer name
-    (``settings`` override ``InversionSettings``, e.g. ``layers=("relu3_1",)``)."""
+    (``settings`` override ``InversionSettings``, e.g. ``layers=("relu3_1",)``). Each layer's picture on its
+    own, where the invert job makes one captioned sheet of them."""
     config = InversionSettings().replace(**settings)
     return {layer: to_pil(r) for layer, r in zip(config.layers, _invert(as_tensor(image), config, callback=callback))}
 
@@ -88,13 +96,8 @@ def dream(
     **settings: Any,
 ) -> Image.Image:
     """DeepDream on ``image``; ``settings`` override ``DreamSettings`` (network, layer, channels, octaves, ...)."""
-    result = _dream(
-        as_tensor(image),
-        DreamSettings().replace(**settings),
-        guide=None if guide is None else as_tensor(guide),
-        callback=callback,
-    )
-    return to_pil(result)
+    images = {"image": as_tensor(image)} | ({} if guide is None else {"guide": as_tensor(guide)})
+    return _run("dream", DreamSettings().replace(**settings), images, callback)
 
 
 def visualize_channel(

@@ -241,9 +241,10 @@ def saving_with_record(
     return save
 
 
-def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") -> int:
+def run_job_and_save(job: Job, args: argparse.Namespace) -> int:
     """Run a job with the progress bar and ``--save-every``, and write its picture with its settings."""
     from ..jobs.runner import run_job, save_job_output
+    from ..jobs.technique import technique
 
     job.validate()
     saver = intermediate_saver(args) if hasattr(args, "save_every") else None
@@ -251,31 +252,24 @@ def run_job_and_save(job: Job, args: argparse.Namespace, kind: str = "level") ->
         lambda reporter: run_job(job, reporter, on_tile=reporter.tile).image,
         args,
         save=lambda image, status, path: save_job_output(job, image, path, args.overwrite, status),
-        kind=kind,
+        kind=technique(job.technique).level_kind,
         on_iteration=saver.on_iteration if saver is not None else None,
         eta=None if args.quiet else job_eta(job),
     )
 
 
 def job_eta(job: Job) -> Eta | None:
-    """The ETA of a job's whole run, from its level plan and its photo's size (read from the header)."""
+    """The ETA of a job's whole run, from its technique's level plan and its photo's size (from the header)."""
+    from ..image.reading import image_size
     from ..jobs.eta import Eta
-    from ..jobs.job import PHOTO_ROLES, level_plan
+    from ..jobs.technique import technique
 
-    role = PHOTO_ROLES.get(job.technique)
-    photo = None if role is None else job.inputs.get(role)
-    size = None
-    if photo is not None:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(photo) as opened:
-                width, height = opened.size
-                turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation: a quarter turn
-        except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
-            return None  # the run itself says what is wrong with the file
-        size = (width, height) if turned else (height, width)
-    plan = level_plan(job, size)
+    kind = technique(job.technique)
+    photo = None if kind.photo_role is None else job.inputs.get(kind.photo_role)
+    size = None if photo is None else image_size(photo)
+    if photo is not None and size is None:
+        return None  # the run itself says what is wrong with the file
+    plan = kind.plan(job.settings, size)
     return Eta(plan) if plan else None
 
 

@@ -36,4 +36,4 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"image": args.image, **({"guide": args.guide} if args.guide else {})}
     job = Job("dream", settings_from_args(args, DreamSettings()), inputs)
     check_output(args, job)
-    return run_job_and_save(job, args, kind="octave")
+    return run_job_and_save(job, args)

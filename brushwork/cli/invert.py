@@ -26,4 +26,4 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     job = Job("invert", settings_from_args(args, InversionSettings()), {"image": args.image})
     check_output(args, job)
-    return run_job_and_save(job, args, kind="layer")
+    return run_job_and_save(job, args)

@@ -6,72 +6,22 @@ Every failure a user can cause raises BrushworkError with a one-line message.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from ..constants import OUTPUT_FORMATS
 from ..errors import BrushworkError
 from ..files import check_writable, write_atomically, write_text
 from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
-
-# The formats brushwork decodes, whatever a file's name says; Pillow's other decoders (DDS, PSD, ICNS,
-# ...) are not offered to untrusted files.
-INPUT_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "GIF", "PPM")
-# Inputs above this many pixels are refused before decoding (a decompression bomb defence).
-MAX_INPUT_PIXELS: int = Image.MAX_IMAGE_PIXELS or 89_478_485
-
-
-# Modes LittleCMS converts; an image of another mode (16-bit grey, float) with a profile is read as is.
-_COLOR_MANAGED_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB", "LA": "RGBA"}
-
-
-@cache
-def srgb_profile() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def srgb_profile_bytes() -> bytes:
-    return srgb_profile().tobytes()
-
-
-def to_srgb(img: Image.Image) -> Image.Image:
-    """Convert an image with an embedded ICC profile (Adobe RGB, Display P3, a CMYK press profile) to sRGB.
-
-    Without this, a wide-gamut photo's numbers are read as sRGB and its colours come out dull or
-    shifted. An image without a profile is taken to be sRGB already, as browsers do.
-    """
-    icc = img.info.get("icc_profile")
-    if not icc:
-        return img
-    if img.mode == "P":
-        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
-    if img.mode == "LA":
-        grey, alpha = img.split()
-        grey.info["icc_profile"] = icc
-        rgb = to_srgb(grey)
-        rgb.putalpha(alpha)
-        return rgb
-    output_mode = _COLOR_MANAGED_MODES.get(img.mode)
-    if output_mode is None:
-        return img
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        converted = ImageCms.profileToProfile(img, source, srgb_profile(), outputMode=output_mode)
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-        # A damaged profile, or one for another colour space than the pixels': browsers then show
-        # the numbers as sRGB, and so do we.
-        return img
-    return converted if converted is not None else img
+from .reading import INPUT_FORMATS, MAX_INPUT_PIXELS, as_shown, srgb_profile_bytes
 
 
 def to_rgb_array(img: Image.Image) -> np.ndarray:
@@ -129,7 +79,7 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = MAX_INPUT_PIXELS)
                         "refusing to decode it (possible decompression bomb)"
                     )
                 opened.load()
-                img = to_srgb(ImageOps.exif_transpose(opened))
+                img = as_shown(opened)
                 try:
                     array = to_rgb_array(img)
                 except BrushworkError as exc:

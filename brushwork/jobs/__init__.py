@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .job import TECHNIQUES, Job, Role, Technique, technique
+from .job import Job
+from .technique import TECHNIQUES, Role, Technique, technique
 
 if TYPE_CHECKING:
     from .runner import JobResult, run_job, save_job_output

@@ -8,42 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-from PIL import Image
-
 from ..encoders.precision import resolved_run
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
 from ..image.io import load_image, save_image
 from ..optim import Interrupted
 from ..provenance import record
-from ..settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
+from ..settings import Settings
+from ..techniques.context import Picture, ProgressCallback, RunContext
 from ..techniques.levels import LevelStore
 from ..techniques.progress import LevelProgress, TileProgress
 from .job import Job
-
-ProgressCallback = Callable[[LevelProgress], None]
-
-
-@dataclass
-class RunContext:
-    """What a long-lived runner gives every job: a level store to resume from, and encoders loaded once.
-
-    ``vgg19(pooling, padding_mode)`` returns a whole VGG19 (it runs only as deep as a job asks), so
-    the studio's worker reads the weights once rather than per job.
-    """
-
-    callback: ProgressCallback
-    level_store: LevelStore | None = None
-    vgg19: Callable[[str, str], VGG19Encoder] | None = None
-    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture, dream)
-
-    def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
-        return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)
-
-
-# A (1, 3, H, W) RGB tensor in [0, 1], or a PIL image where the picture has captions (invert's sheet).
-Picture = torch.Tensor | Image.Image
+from .technique import Technique, technique
 
 
 @dataclass
@@ -53,94 +29,20 @@ class JobResult:
     seconds: float = 0.0
 
 
-def _load_many(paths: Any) -> list[torch.Tensor]:
-    return [load_image(p) for p in paths]
-
-
-def _run_transfer(job: Job, run: RunContext) -> Picture:
-    from ..techniques.transfer import stylize
-
-    settings, inputs = job.settings, job.inputs
-    assert isinstance(settings, TransferSettings)
-    content = load_image(inputs["content"])
-    styles = _load_many(inputs["styles"])
-    # A mask's grey level is the weight of its style there.
-    masks = {int(k): load_image(v).mean(dim=1, keepdim=True) for k, v in (inputs.get("masks") or {}).items()}
-    init = load_image(inputs["init"]) if inputs.get("init") else None
-    return stylize(
-        content,
-        styles,
-        settings,
-        masks=masks,
-        init_image=init,
-        encoder=run.encoder(settings.pooling),
-        callback=run.callback,
-        level_store=run.level_store,
-        on_tile=run.on_tile,
-    )
-
-
-def _run_texture(job: Job, run: RunContext) -> Picture:
-    from ..techniques.texture import synthesize
-
-    settings = job.settings
-    assert isinstance(settings, TextureSettings)
-    return synthesize(
-        load_image(job.inputs["style"]),
-        settings,
-        encoder=run.encoder(settings.pooling, settings.padding_mode),
-        callback=run.callback,
-        level_store=run.level_store,
-        on_tile=run.on_tile,
-    )
-
-
-def _run_dream(job: Job, run: RunContext) -> Picture:
-    from ..techniques.dream import dream
-
-    settings = job.settings
-    assert isinstance(settings, DreamSettings)
-    photo = load_image(job.inputs["image"])
-    guide = load_image(job.inputs["guide"]) if job.inputs.get("guide") else None
-    encoder = run.encoder(settings.pooling) if settings.network == "vgg19" else None
-    return dream(
-        photo,
-        settings,
-        guide=guide,
-        encoder=encoder,
-        callback=run.callback,
-        level_store=run.level_store,
-        on_tile=run.on_tile,
-    )
-
-
-def _run_invert(job: Job, run: RunContext) -> Picture:
-    from ..image.pyramid import fit_long_edge, resize
-    from ..image.sheet import captioned_sheet
-    from ..techniques.invert import invert
-
-    settings = job.settings
-    assert isinstance(settings, InversionSettings)
-    photo = load_image(job.inputs["image"])
-    original = resize(photo, fit_long_edge(photo.shape[-2], photo.shape[-1], settings.size))
-
-    def sheet(reconstructions: list[torch.Tensor]) -> Picture:
-        panels = [("original", original)]
-        panels += [(f"from {layer}", image) for layer, image in zip(settings.layers, reconstructions, strict=False)]
-        return captioned_sheet(panels, columns=min(len(panels), 3))
-
-    try:
-        return sheet(invert(photo, settings, encoder=run.encoder(settings.pooling), callback=run.callback))
-    except Interrupted as stop:
-        raise stop.with_best(sheet(stop.best)) from None
-
-
-RUNNERS: Mapping[str, Callable[[Job, RunContext], Picture]] = {
-    "transfer": _run_transfer,
-    "texture": _run_texture,
-    "dream": _run_dream,
-    "invert": _run_invert,
-}
+def load_inputs(kind: Technique, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A job's input files loaded by role: a tensor, a list of them, or {style index: tensor}."""
+    images: dict[str, Any] = {}
+    for role in kind.roles:
+        value = inputs.get(role.name)
+        if value is None or (isinstance(value, (list, tuple, dict)) and not value):
+            continue
+        if role.keyed:
+            images[role.name] = {int(k): load_image(v) for k, v in value.items()}
+        elif role.many:
+            images[role.name] = [load_image(v) for v in value]
+        else:
+            images[role.name] = load_image(value)
+    return images
 
 
 def run_job(
@@ -157,6 +59,21 @@ def run_job(
     the picture so far, ready to save. ``level_store``, ``vgg19`` and ``on_tile``: see ``RunContext``.
     """
     job.validate()
+    kind = technique(job.technique)
+    return run_images(kind, job.settings, lambda: load_inputs(kind, job.inputs), callback, level_store, vgg19, on_tile)
+
+
+def run_images(
+    kind: Technique,
+    settings: Settings,
+    images: Callable[[], Mapping[str, Any]],
+    callback: ProgressCallback | None = None,
+    level_store: LevelStore | None = None,
+    vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    on_tile: Callable[[TileProgress], None] | None = None,
+) -> JobResult:
+    """Run ``kind``'s engine on loaded images (``images()``, called inside the memory net): the path every
+    job takes, and the Python API with images it was handed."""
     last: dict[str, float] = {}
 
     def report(progress: LevelProgress) -> None:
@@ -167,7 +84,7 @@ def run_job(
 
     started = time.perf_counter()
     try:
-        image = RUNNERS[job.technique](job, RunContext(report, level_store, vgg19, on_tile))
+        image = kind.run(images(), settings, RunContext(report, level_store, vgg19, on_tile))
     except MemoryError:
         raise BrushworkError("ran out of memory; give a smaller size") from None
     except RuntimeError as exc:

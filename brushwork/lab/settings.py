@@ -20,6 +20,7 @@ CLASSIFIERS = ("svm", "mlp", "lenet", "efficientnet")
 AUTOENCODERS = ("mlp", "conv-transpose", "conv-upsample")
 DATASETS = ("mnist", "fashion-mnist")
 GAN_OPTIMIZERS = ("adam", "sgd")
+MAX_IMAGES = 100_000_000  # a --train-limit or --test-limit past any dataset here
 GAN_ARCHITECTURES = ("seed", "radford")
 
 
@@ -38,6 +39,7 @@ class TrainingSettings(Settings):
         None,
         "train on the first N training images only",
         minimum=1,
+        cap=MAX_IMAGES,
         metavar="N",
         none_word="all",
         none_means="every training image",
@@ -46,6 +48,7 @@ class TrainingSettings(Settings):
         None,
         "test on the first N test images only",
         minimum=1,
+        cap=MAX_IMAGES,
         metavar="N",
         none_word="all",
         none_means="every test image",
@@ -119,5 +122,5 @@ class AAESettings(TrainingSettings):
     supervised: bool = setting(False, "give the decoder the class, so the code learns style")
     # Against the per-pixel reconstruction BCE (about 0.1).
     class_confusion_weight: float = setting(
-        0.1, "weight of the encoder's 'leave the class critic guessing' loss (supervised only)", minimum=0
+        0.1, "weight of the encoder's 'leave the class critic guessing' loss (supervised only)", minimum=0, cap=1e6
     )

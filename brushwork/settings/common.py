@@ -116,7 +116,8 @@ def max_memory_field() -> Any:
         None,
         "memory a run may use, in GB; a level whose network pass would need more is computed in tiles, with "
         "the same result",
-        exclusive_minimum=0,
+        minimum=0,
+        exclusive_minimum=True,
         cap=1e6,
         unit="GB",
         none_word="none",

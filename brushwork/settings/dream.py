@@ -87,11 +87,8 @@ class DreamSettings(Settings):
                 "tile", f"{{name}} works with vgg19 only, whose receptive fields are known, not {self.network}"
             )
 
-    def validate(self, image_size: tuple[int, int] | None = None) -> None:
-        """Check the settings, and with ``image_size`` (height, width) that they fit that photo."""
-        super().validate()
-        if image_size is None:
-            return
+    def check_photo(self, image_size: tuple[int, int]) -> None:
+        """That the settings fit a photo of ``image_size`` (height, width)."""
         if self.size is None and max(image_size) > self.max_size:
             raise self.error("size", f"the photo is {max(image_size)} pixels long; give {{name}} up to {self.max_size}")
         check_photo_fits(self, image_size, self.octave_sizes(*image_size)[-1], [self.dream_layer], self.network)

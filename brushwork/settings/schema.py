@@ -69,9 +69,47 @@ class Spec:
     nonempty: bool = True  # tuples need at least one item
 
 
-def setting(default: Any, help: str, **spec: Any) -> Any:
-    """A settings field: its default and everything the front ends need to know about it."""
-    return dataclasses.field(default=default, metadata={"setting": Spec(help=help, **spec)})
+def setting(
+    default: Any,
+    help: str,
+    *,
+    choices: tuple[Any, ...] | None = None,
+    minimum: float | None = None,
+    maximum: float | str | None = None,
+    cap: float | None = None,
+    exclusive_minimum: bool = False,
+    unit: str = "",
+    check: Callable[[Any], None] | None = None,
+    flag: str | None = None,
+    metavar: str | None = None,
+    parse: Callable[[str], Any] | None = None,
+    none_word: str | None = None,
+    none_means: str = "",
+    show: Callable[[Any], str] | None = None,
+    cli: bool = True,
+    nonempty: bool = True,
+) -> Any:
+    """A settings field: its default and everything the front ends need to know about it (``Spec``), each
+    keyword typed, so that a misspelt or mistyped declaration is a type error."""
+    spec = Spec(
+        help,
+        choices,
+        minimum,
+        maximum,
+        cap,
+        exclusive_minimum,
+        unit,
+        check,
+        flag,
+        metavar,
+        parse,
+        none_word,
+        none_means,
+        show,
+        cli,
+        nonempty,
+    )
+    return dataclasses.field(default=default, metadata={"setting": spec})
 
 
 def redeclared(owner: type, name: str, default: Any) -> Any:

@@ -51,6 +51,7 @@ class TextureSettings(Settings):
         512,
         "long edge the source is resized to before its statistics are taken; sets the scale of the texture's elements",
         minimum=MIN_SIZE,
+        cap=MAX_SIZE_LIMIT,
         unit="pixels",
         none_word="none",
         none_means="the source's own size",

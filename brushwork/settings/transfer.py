@@ -281,11 +281,8 @@ class TransferSettings(Settings):
                 "no sum over tiles gives it)",
             )
 
-    def validate(self, n_styles: int | None = None) -> None:
-        """Check the settings, and with ``n_styles`` that they fit that many style images."""
-        super().validate()
-        if n_styles is None:
-            return
+    def check_styles(self, n_styles: int) -> None:
+        """That the settings fit ``n_styles`` style images."""
         if n_styles < 1:
             raise BrushworkError("at least one style image is needed")
         if self.style_blend is not None and len(self.style_blend) != n_styles:

@@ -11,21 +11,12 @@ from typing import Any
 
 from ..errors import BrushworkError
 from ..jobs import TECHNIQUES, Job
-from ..jobs.job import PHOTO_ROLES
+from ..jobs.technique import studio_techniques
 from ..settings.schema import SettingError
 from .folders import IMAGE_ID, Folders
 from .store import RUNNING, WITH_RESULT, Store
 
-STUDIO_TECHNIQUES = ("transfer", "texture", "dream")
-# The knobs shown first; every other setting is under "more settings".
-KNOBS = {
-    "transfer": ("size", "style_weight", "style_loss", "preserve_colors", "seed"),
-    "texture": ("size", "tileable", "seed"),
-    "dream": ("layer", "size", "octaves", "iterations", "step", "seed"),
-}
 
-
-# The role whose image sets the output's shape.
 class FormError(Exception):
     """What was wrong, by form field ("settings.size", "inputs.styles", "technique")."""
 
@@ -37,16 +28,15 @@ class FormError(Exception):
 def schema() -> dict[str, Any]:
     """What the page builds its form from."""
     kinds = {}
-    for name in STUDIO_TECHNIQUES:
-        kind = TECHNIQUES[name]
-        kinds[name] = {
+    for kind in studio_techniques():
+        kinds[kind.name] = {
             "presets": {preset: settings.to_dict() for preset, settings in kind.presets.items()},
             "schema": kind.settings.json_schema(),
-            "knobs": list(KNOBS[name]),
+            "knobs": list(kind.knobs),
             "roles": [
                 {"name": r.name, "help": r.help, "many": r.many, "required": r.required}
                 for r in kind.roles
-                if not r.keyed and r.name != "init"
+                if r.offered
             ],
         }
     return {"techniques": kinds}
@@ -56,10 +46,11 @@ def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], d
     """(technique, preset, settings as a dict, inputs as image ids) from the page's JSON, or FormError."""
     if not isinstance(form, Mapping):
         raise FormError({"form": "the request must be a JSON object"})
+    offered = {kind.name: kind for kind in studio_techniques()}
     name = form.get("technique")
-    if name not in STUDIO_TECHNIQUES:
-        raise FormError({"technique": f"choose one of {', '.join(STUDIO_TECHNIQUES)}"})
-    kind = TECHNIQUES[name]
+    if not isinstance(name, str) or name not in offered:
+        raise FormError({"technique": f"choose one of {', '.join(offered)}"})
+    kind = offered[name]
     preset = form.get("preset", "default")
     if not isinstance(preset, str) or preset not in kind.presets:
         raise FormError({"preset": f"choose one of {', '.join(kind.presets)}"})
@@ -81,7 +72,7 @@ def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], d
         raise FormError(errors)
     # The rules that need the images' sizes, in the engine's words, before anything is queued.
     try:
-        _check_with_images(store, name, settings, inputs)
+        kind.check(settings, sizes_of(store, inputs))
     except SettingError as exc:
         raise FormError({f"settings.{exc.name}": str(exc)}) from None
     except BrushworkError as exc:
@@ -95,7 +86,7 @@ def _parse_inputs(store: Store, technique: str, given: Any) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for role in TECHNIQUES[technique].roles:
-        if role.keyed or role.name == "init":
+        if not role.offered:
             continue
         value = given.get(role.name)
         ids = value if isinstance(value, list) else ([] if value in (None, "") else [value])
@@ -121,16 +112,16 @@ def _size(store: Store, image_id: str) -> tuple[int, int]:
     return row.height, row.width
 
 
-def _check_with_images(store: Store, technique: str, settings: Any, inputs: Mapping[str, Any]) -> None:
-    if technique == "transfer":
-        settings.validate(len(inputs["styles"]))
-        settings.check_geometry(_size(store, inputs["content"]), [_size(store, i) for i in inputs["styles"]])
-    elif technique == "dream":
-        settings.validate(_size(store, inputs["image"]))
+def sizes_of(store: Store, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Each input's (height, width), by role, from the database (the pictures are not opened)."""
+    return {
+        role: [_size(store, i) for i in ids] if isinstance(ids, list) else _size(store, ids)
+        for role, ids in inputs.items()
+    }
 
 
 def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | None:
-    role = PHOTO_ROLES.get(job["technique"])
+    role = TECHNIQUES[job["technique"]].photo_role
     return None if role is None else _size(store, job["inputs"][role])
 
 

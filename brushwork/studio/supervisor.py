@@ -21,7 +21,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from ..errors import BrushworkError
-from ..jobs.job import level_plan
+from ..jobs.technique import technique
 from .folders import Folders
 from .jobs import job_for_worker, photo_size_of, public_job
 from .store import FAILED, RUNNING, Store, storage_problem
@@ -137,7 +137,8 @@ class Supervisor:
             return
         worker.job_id = job["id"]
         self.live[job["id"]] = {}
-        task["plan"] = level_plan(brushwork_job, photo_size_of(self.store, job))
+        kind = technique(brushwork_job.technique)
+        task["plan"] = kind.plan(brushwork_job.settings, photo_size_of(self.store, job))
         worker.connection.send(("run", task))
         self.announce(job["id"])
 

@@ -1,7 +1,8 @@
 """Uploaded images, trusted for nothing: size capped, pixels counted before decoding, four decoders only.
 
 What is stored is the file as sent (once it decoded whole), under a name the server chooses, with a
-JPEG thumbnail beside it. The user's file name is kept only as text to show.
+JPEG thumbnail beside it; sizes and thumbnail are read as the engine reads the file (``image.reading``).
+The user's file name is kept only as text to show.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from ..files import WriteRefused, write_atomically
+from ..image.reading import as_shown, shown_size
 from .folders import EXTENSIONS, Folders
 from .store import ImageRow, storage_refusal
 
@@ -98,11 +100,14 @@ def store_upload(folders: Folders, data: bytes, name: str | None) -> ImageRow:
     """Check ``data`` and write it and its thumbnail; returns the row for the database."""
     image = check_image(data)
     assert image.format in EXTENSIONS
-    row = ImageRow(uuid.uuid4().hex, display_name(name), image.format, image.width, image.height, len(data))
+    # Sizes and thumbnail as the picture is shown (and as the engine reads it): turned by its EXIF
+    # orientation, in sRGB. The file is kept as sent.
+    height, width = shown_size(image)
+    row = ImageRow(uuid.uuid4().hex, display_name(name), image.format, width, height, len(data))
     written = [folders.image(row.id, row.format), folders.thumbnail(row.id)]
     try:
         write_atomically(written[0], lambda f: f.write(data), rescue=False)
-        write_jpeg(image, written[1], THUMBNAIL_EDGE, rescue=False)
+        write_jpeg(as_shown(image), written[1], THUMBNAIL_EDGE, rescue=False)
     except WriteRefused as exc:
         for path in written:  # no half of an upload stays behind
             path.unlink(missing_ok=True)

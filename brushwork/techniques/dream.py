@@ -9,6 +9,7 @@ that no pixel grid pattern builds up.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 
@@ -23,6 +24,7 @@ from ..render.param import PixelImage
 from ..render.transforms import Jitter
 from ..settings.common import plan_levels
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
+from .context import RunContext
 from .levels import CoarseToFine, Level, LevelStore, tile_reporter
 from .progress import LevelProgress, TileProgress
 
@@ -58,7 +60,8 @@ def dream(
 
     An octave too large for the memory budget runs in tiles (VGG19 only), whose progress goes to ``on_tile``.
     """
-    settings.validate((image.shape[-2], image.shape[-1]))
+    settings.validate()
+    settings.check_photo((image.shape[-2], image.shape[-1]))
     sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
     # VGG19's octaves too large for the memory budget run in tiles (the same objective and gradient).
     # The normalised-gradient steps keep no history: one pair is counted.
@@ -102,3 +105,16 @@ def dream(
     )
     parameter, last = octaves.run(sizes, [settings.iterations] * len(sizes), callback, level_store)
     return (resize(image, last.size) + detail_of(parameter, last)).clamp(0, 1)
+
+
+def run(images: Mapping[str, Any], settings: DreamSettings, context: RunContext) -> torch.Tensor:
+    """The job entry point (``jobs.technique``): ``images`` by role, loaded."""
+    return dream(
+        images["image"],
+        settings,
+        guide=images.get("guide"),
+        encoder=context.encoder(settings.pooling) if settings.network == "vgg19" else None,
+        callback=context.callback,
+        level_store=context.level_store,
+        on_tile=context.on_tile,
+    )

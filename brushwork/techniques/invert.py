@@ -9,9 +9,11 @@ contact sheet over several layers shows what each stage of the network discards.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
+from PIL import Image
 
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
@@ -23,6 +25,7 @@ from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
 from ..settings.common import check_memory, check_photo_fits
 from ..settings.invert import INVERSION_LAYERS, InversionSettings
+from .context import RunContext
 from .progress import LevelProgress, level_reporter
 
 __all__ = ["INVERSION_LAYERS", "NEIGHBOUR_BOUND", "PIXEL_BOUND", "InversionSettings", "invert"]
@@ -88,3 +91,22 @@ def invert(
             raise stop.with_best([*results, PixelImage.to_rgb(stop.best)]) from None
         results.append(PixelImage.to_rgb(result.parameter))
     return results
+
+
+def run(images: Mapping[str, Any], settings: InversionSettings, context: RunContext) -> Image.Image:
+    """The job entry point (``jobs.technique``): one captioned sheet, the photo then each layer's
+    reconstruction (on Ctrl-C, the sheet of what is done)."""
+    from ..image.sheet import captioned_sheet
+
+    photo = images["image"]
+    original = resize(photo, fit_long_edge(photo.shape[-2], photo.shape[-1], settings.size))
+
+    def sheet(reconstructions: list[torch.Tensor]) -> Image.Image:
+        panels = [("original", original)]
+        panels += [(f"from {layer}", image) for layer, image in zip(settings.layers, reconstructions, strict=False)]
+        return captioned_sheet(panels, columns=min(len(panels), 3))
+
+    try:
+        return sheet(invert(photo, settings, encoder=context.encoder(settings.pooling), callback=context.callback))
+    except Interrupted as stop:
+        raise stop.with_best(sheet(stop.best)) from None

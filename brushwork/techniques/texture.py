@@ -6,7 +6,8 @@ padding and the optimiser a circular image, so the texture repeats without seams
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 
@@ -21,6 +22,7 @@ from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE, PixelImage
 from ..settings.common import plan_levels
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
+from .context import RunContext
 from .levels import CoarseToFine, Level, LevelStore, tile_reporter
 from .progress import LevelProgress, TileProgress
 
@@ -89,3 +91,15 @@ def synthesize(
     )
     parameter, _ = schedule.run(sizes, settings.iterations, callback, level_store)
     return PixelImage.to_rgb(parameter)
+
+
+def run(images: Mapping[str, Any], settings: TextureSettings, context: RunContext) -> torch.Tensor:
+    """The job entry point (``jobs.technique``): ``images`` by role, loaded."""
+    return synthesize(
+        images["style"],
+        settings,
+        encoder=context.encoder(settings.pooling, settings.padding_mode),
+        callback=context.callback,
+        level_store=context.level_store,
+        on_tile=context.on_tile,
+    )

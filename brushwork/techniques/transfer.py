@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -25,6 +26,7 @@ from ..losses.tiled import TiledLossTerms, feature_maps, feature_moments
 from ..render.param import PIXEL_SCALE
 from ..settings.common import plan_levels
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TILEABLE_STYLE_LOSSES, TransferSettings
+from .context import RunContext
 from .levels import CoarseToFine, Level, LevelStore, tile_reporter
 from .progress import LevelProgress, TileProgress
 
@@ -219,7 +221,8 @@ def stylize(
     ``extra_terms(level)`` adds loss terms of a technique built on this one (video's temporal loss) to
     each level's; they see the network's input image. ``on_tile`` hears of each tile of a tiled level.
     """
-    settings.validate(len(styles))
+    settings.validate()
+    settings.check_styles(len(styles))
     photo = (content.shape[-2], content.shape[-1])
     settings.check_geometry(photo, [(s.shape[-2], s.shape[-1]) for s in styles])
     sizes = settings.level_sizes(*photo)
@@ -293,3 +296,20 @@ def stylize(
     )
     parameter, last = schedule.run(sizes, settings.level_iterations(), callback, level_store)
     return at(last).to_rgb(parameter)
+
+
+def run(images: Mapping[str, Any], settings: TransferSettings, context: RunContext) -> torch.Tensor:
+    """The job entry point (``jobs.technique``): ``images`` by role, loaded."""
+    # A mask's grey level is the weight of its style there.
+    masks = {int(k): mask.mean(dim=1, keepdim=True) for k, mask in (images.get("masks") or {}).items()}
+    return stylize(
+        images["content"],
+        list(images["styles"]),
+        settings,
+        masks=masks,
+        init_image=images.get("init"),
+        encoder=context.encoder(settings.pooling),
+        callback=context.callback,
+        level_store=context.level_store,
+        on_tile=context.on_tile,
+    )

@@ -95,7 +95,8 @@ class ClipPainter:
     ):
         """``history``: (input frame, painted frame) of the frames just before the first one to paint, oldest
         first, float32 in [0, 1] at the output size (a resumed run's last finished frames)."""
-        settings.validate(len(styles))
+        settings.validate()
+        settings.check_styles(len(styles))
         self.styles = list(styles)
         self.settings = settings
         self.encoder = encoder or load_vgg19([settings.content_layer, *settings.style_layers], settings.pooling)

@@ -95,7 +95,8 @@ def prepare(request: ClipRequest) -> tuple[ClipInfo, int]:
     info = probe(request.clip)
     if info.duration > 0 and request.start >= info.duration:
         raise BrushworkError(f"{request.clip}: no frames in the chosen stretch (--start, --duration)")
-    request.settings.validate(len(request.styles))
+    request.settings.validate()
+    request.settings.check_styles(len(request.styles))
     if not request.frames_only:
         if request.output.suffix.lower() != ".mp4":
             raise BrushworkError(f"{request.output}: the clip is written as MP4 (name it .mp4), or give --frames png")

@@ -148,7 +148,8 @@ def test_every_level_the_network_sees_is_large_enough_or_refused(
         size=size, scales=scales, iterations=(1,) * len(scales), content_layer=content_layer, style_scale=style_scale
     )
     try:
-        config.validate(1)
+        config.validate()
+        config.check_styles(1)
         config.check_geometry(content, [style])
     except BrushworkError as exc:
         assert "\n" not in str(exc)

@@ -5,7 +5,7 @@ import pytest
 from brushwork.cli.common import format_duration
 from brushwork.jobs import Job
 from brushwork.jobs.eta import Eta
-from brushwork.jobs.job import level_plan
+from brushwork.jobs.technique import technique
 from brushwork.settings import TextureSettings, TransferSettings
 
 
@@ -42,9 +42,9 @@ def test_a_resumed_run_counts_only_what_it_did_itself():
 
 def test_the_plan_comes_from_the_settings_and_the_photo():
     transfer = Job("transfer", TransferSettings(size=128, iterations=(5, 6, 7)), {"content": "a", "styles": ["b"]})
-    assert level_plan(transfer, (300, 451)) == [((21, 32), 5), ((43, 64), 6), ((85, 128), 7)]
+    assert technique("transfer").plan(transfer.settings, (300, 451)) == [((21, 32), 5), ((43, 64), 6), ((85, 128), 7)]
     texture = Job("texture", TextureSettings(size=(64, 96), iterations=(1, 2, 3)), {"style": "a"})
-    assert level_plan(texture, None)[-1] == ((64, 96), 3)
+    assert technique("texture").plan(texture.settings, None)[-1] == ((64, 96), 3)
 
 
 def test_the_bar_moves_the_eta_within_a_tiled_iteration():

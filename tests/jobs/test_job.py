@@ -103,10 +103,10 @@ def test_a_runner_records_how_each_job_ended_and_goes_on(tmp_path, monkeypatch):
     refused = runner.run_job_recorded(Job("texture", TextureSettings(), {"style": str(tmp_path / "missing.png")}))
     assert refused.status == "refused" and refused.error == f"{tmp_path / 'missing.png'}: no such file"
 
-    def bug(job, callback):
+    def bug(kind, inputs):
         raise KeyError("a bug")
 
-    monkeypatch.setitem(runner.RUNNERS, "texture", bug)
+    monkeypatch.setattr(runner, "load_inputs", bug)
     crashed = runner.run_job_recorded(Job("texture", TextureSettings(), {"style": "s.png"}))
     assert crashed.status == "crashed" and crashed.error == "internal error: KeyError: 'a bug'"
     assert crashed.crash_log is not None and "KeyError: 'a bug'" in crashed.crash_log.read_text()

@@ -30,10 +30,11 @@ def test_given_iterations_are_kept_at_every_size():
 
 
 def test_the_job_plan_and_the_eta_use_the_automatic_counts():
-    from brushwork.jobs.job import Job, level_plan
+    from brushwork.jobs.job import Job
+    from brushwork.jobs.technique import technique
 
     job = Job("transfer", PRESETS["default"].replace(size=2048), {})
-    assert [n for _, n in level_plan(job, (300, 451))] == [60, 20, 15]
+    assert [n for _, n in technique("transfer").plan(job.settings, (300, 451))] == [60, 20, 15]
 
 
 def test_the_command_line_takes_auto_and_gives_it_back_after_explicit_counts():

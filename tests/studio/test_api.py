@@ -232,3 +232,32 @@ def test_every_route_that_reads_a_body_answers_a_hostile_one_with_a_4xx_and_a_me
 def test_a_body_larger_than_it_says_is_cut_off_at_the_cap(studio):
     status, _, body = studio.request("POST", "/api/queue", b" " * 100_000, {"Content-Length": "100000"})
     assert status == 413 and json.loads(body)["error"] == "the request is larger than 64 KB"
+
+
+def test_an_upload_is_read_as_the_engine_reads_it_turned_by_exif_and_in_srgb(studio, tmp_path):
+    from tests.image.icc import wide_gamut_profile
+
+    turned = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown a quarter turn clockwise: the 60x20 pixels as stored appear 20x60
+    Image.new("RGB", (60, 20), (200, 80, 40)).save(turned, "JPEG", exif=exif)
+    status, row = studio.upload(turned.getvalue(), "phone.jpg")
+    assert status == 201 and (row["width"], row["height"]) == (20, 60)
+    with Image.open(studio.data_dir / "uploads" / f"{row['id']}.thumb.jpg") as thumb:
+        assert thumb.size == (20, 60)
+    # A wide-gamut green: its thumbnail holds the sRGB numbers, not the stored ones.
+    from PIL import ImageCms
+
+    profile = wide_gamut_profile()
+    to_wide = ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(profile)), "RGB", "RGB"
+    )
+    wide = ImageCms.applyTransform(Image.new("RGB", (16, 16), (40, 200, 60)), to_wide)
+    buffer = io.BytesIO()
+    wide.save(buffer, "PNG", icc_profile=profile)
+    status, row = studio.upload(buffer.getvalue(), "wide.png")
+    assert status == 201
+    with Image.open(studio.data_dir / "uploads" / f"{row['id']}.thumb.jpg") as thumb:
+        shown = thumb.convert("RGB").getpixel((8, 8))
+    assert max(abs(a - b) for a, b in zip(shown, (40, 200, 60), strict=True)) <= 4
+    assert max(abs(a - b) for a, b in zip(wide.getpixel((8, 8)), (40, 200, 60), strict=True)) > 20

@@ -53,7 +53,9 @@ def test_channel_out_of_range(max_encoder):
 )
 def test_bad_settings(change, message):
     with pytest.raises(BrushworkError) as error:
-        SMALL.replace(**change).validate((48, 64))
+        settings = SMALL.replace(**change)
+        settings.validate()
+        settings.check_photo((48, 64))
     assert str(error.value) == message
 
 

@@ -103,7 +103,9 @@ def test_ctrl_c_yields_the_best_image_at_the_output_size(random_encoder):
 )
 def test_bad_settings_are_refused(changes, message):
     with pytest.raises(BrushworkError) as err:
-        SMALL.replace(**changes).validate(1)
+        settings = SMALL.replace(**changes)
+        settings.validate()
+        settings.check_styles(1)
     assert str(err.value) == message
 
 

@@ -1,0 +1,33 @@
+"""What a run gives a technique's entry point besides its images and settings: where to report, a level
+store to resume from, and encoders loaded once by a long-lived runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+from ..encoders.vgg import VGG19Encoder
+from .levels import LevelStore
+from .progress import LevelProgress, TileProgress
+
+ProgressCallback = Callable[[LevelProgress], None]
+
+# A (1, 3, H, W) RGB tensor in [0, 1], or a PIL image where the picture has captions (invert's sheet).
+Picture = torch.Tensor | Image.Image
+
+
+@dataclass
+class RunContext:
+    """``vgg19(pooling, padding_mode)`` returns a whole VGG19 (it runs only as deep as a job asks), so the
+    studio's worker reads the weights once rather than per job."""
+
+    callback: ProgressCallback | None = None
+    level_store: LevelStore | None = None
+    vgg19: Callable[[str, str], VGG19Encoder] | None = None
+    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture, dream)
+
+    def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
+        return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)

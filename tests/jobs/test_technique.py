@@ -1,0 +1,72 @@
+"""The registry of techniques: one object per technique, read by the jobs, the API, the studio and the CLI."""
+
+import dataclasses
+import importlib
+
+import pytest
+import torch
+
+from brushwork import api
+from brushwork.errors import BrushworkError
+from brushwork.jobs import Job
+from brushwork.jobs.technique import TECHNIQUES, studio_techniques, technique
+from brushwork.settings import DreamSettings, TransferSettings
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+def test_each_technique_names_what_every_reader_needs(name):
+    kind = technique(name)
+    assert kind.name == name and kind.settings.technique == name
+    assert all(isinstance(preset, kind.settings) for preset in kind.presets.values()) and "default" in kind.presets
+    roles = [role.name for role in kind.roles]
+    assert len(set(roles)) == len(roles)
+    assert kind.photo_role is None or kind.photo_role in roles
+    fields = {f.name for f in dataclasses.fields(kind.settings)}
+    assert set(kind.knobs) <= fields
+    module, function = kind.entry.split(":")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_the_studio_offers_the_techniques_with_knobs():
+    assert [kind.name for kind in studio_techniques()] == ["transfer", "texture", "dream"]
+
+
+def test_an_unknown_technique_is_one_line():
+    with pytest.raises(BrushworkError) as refused:
+        technique("sketch")
+    assert str(refused.value) == "unknown technique 'sketch'; choose one of transfer, texture, invert, dream"
+
+
+def test_check_refuses_inputs_of_sizes_the_settings_do_not_fit():
+    transfer = technique("transfer")
+    with pytest.raises(BrushworkError, match="style_blend needs one weight per style image"):
+        transfer.check(TransferSettings(style_blend=(0.5, 0.5)), {"content": (300, 400), "styles": [(300, 400)]})
+    transfer.check(TransferSettings(), {"content": (300, 400), "styles": [(300, 400)]})
+    with pytest.raises(BrushworkError, match="the photo is 9000 pixels long"):
+        technique("dream").check(DreamSettings(size=None), {"image": (100, 9000)})
+
+
+def test_the_plan_is_each_levels_size_and_iterations():
+    settings = TransferSettings(size=128, iterations=(5, 6, 7))
+    assert technique("transfer").plan(settings, (300, 451)) == [((21, 32), 5), ((43, 64), 6), ((85, 128), 7)]
+    assert technique("transfer").plan(settings, None) == []
+    assert technique("invert").plan(technique("invert").presets["default"], (10, 10)) == []
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"init": torch.rand(1, 3, 8, 8)}, "init = image needs an init input, and an init input needs init = image"),
+        ({"masks": {3: torch.rand(1, 3, 8, 8)}}, "mask for style 3, but there are 1 style images (0..0)"),
+    ],
+)
+def test_the_api_is_held_to_the_rules_of_jobs(extra, message):
+    photo = torch.rand(1, 3, 40, 40)
+    inputs = {"content": "photo.png", "styles": ["style.png"]}
+    inputs |= {"init": "init.png"} if "init" in extra else {"masks": {"3": "mask.png"}}
+    with pytest.raises(BrushworkError) as from_a_job:
+        Job("transfer", TransferSettings(size=40), inputs).validate()
+    assert str(from_a_job.value) == message
+    with pytest.raises(BrushworkError) as from_the_api:
+        api.transfer(photo, photo, size=40, masks=extra.get("masks"), init=extra.get("init"))
+    assert str(from_the_api.value) == message
