@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 from brushwork.image.io import load_image
 from brushwork.settings.video import PRESETS
 from brushwork.techniques.transfer import stylize
-from brushwork.techniques.video import ClipPainter, to_array, to_tensor
 from brushwork.video.clip import clip_warping_errors, frame_size, resized
 from brushwork.video.flow import FlowEstimator, frame_pair, warp
 from brushwork.video.io import probe, read_frames
+from brushwork.video.painter import ClipPainter, to_array, to_tensor
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 STYLE = ROOT / "brushwork" / "assets" / "starry_night.jpg"

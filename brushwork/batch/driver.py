@@ -1,9 +1,8 @@
 """Running a planned batch on a backend (the local pool or a Dask cluster): skipping what is already made,
-keeping the results manifest, one progress bar over the jobs, and the summary at the end."""
+keeping the results manifest, and telling a ``BatchProgress`` (the CLI's bar) how it goes."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,13 +13,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import BrushworkError
 from ..files import held_folder
 from ..jobs import Job
-from ..signals import signal_number, signals_held
+from ..signals import signal_number
 from .plan import WORK_FOLDER
 from .results import ResultsFile
 from .task import finished_by, row_for
 
 if TYPE_CHECKING:
-    from tqdm import tqdm
+    pass
 
 Task = dict[str, Any]
 Row = dict[str, Any]
@@ -31,6 +30,17 @@ class Backend(Protocol):
 
     def run(self, tasks: list[Task], on_row: Callable[[Row], None]) -> None:
         """Run every task, calling ``on_row`` with each one's row as it ends (in the calling thread)."""
+
+
+class BatchProgress(Protocol):
+    """Told how a batch goes: once before the first task (what was already made is in the tally), after
+    each row, and at the end."""
+
+    def start(self, tally: Tally) -> None: ...
+
+    def update(self, tally: Tally) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -65,7 +75,7 @@ def run_batch(
     backend: Backend,
     results: ResultsFile,
     resume: bool,
-    show_progress: bool = True,
+    progress: BatchProgress | None = None,
 ) -> Tally:
     """Run ``tasks`` on ``backend``; ``early_rows`` are rows known before (bad inputs). A task whose
     output is already made is skipped here, without reaching a worker (with ``resume``, keeping the row
@@ -73,7 +83,7 @@ def run_batch(
     recorded as ``pending``. A second batch into the same folder is refused while this one runs: two
     would paint the same pairs and write one results manifest over the other's."""
     with held_folder(results.path.parent, "batch"):
-        return _run_held(tasks, early_rows, backend, results, resume, show_progress)
+        return _run_held(tasks, early_rows, backend, results, resume, progress)
 
 
 def _run_held(
@@ -82,7 +92,7 @@ def _run_held(
     backend: Backend,
     results: ResultsFile,
     resume: bool,
-    show_progress: bool,
+    progress: BatchProgress | None,
 ) -> Tally:
     previous = results.previous() if resume else {}
     tally = Tally(jobs=len(tasks) + len(early_rows))
@@ -100,7 +110,8 @@ def _run_held(
     for row in early_rows:
         tally.add(row)
     results.start([*kept, *early_rows])
-    bar = _JobsBar(tally, show_progress)
+    if progress is not None:
+        progress.start(tally)
     left = {task["output"]: task for task in pending}
 
     def on_row(row: Row) -> None:
@@ -110,7 +121,8 @@ def _run_held(
         else:
             tally.add(row)
         results.add(row)
-        bar.update()
+        if progress is not None:
+            progress.update(tally)
 
     try:
         if pending:
@@ -122,7 +134,8 @@ def _run_held(
             tally.counts["pending"] += 1
             results.add(row)
     finally:
-        bar.close()
+        if progress is not None:
+            progress.close()
         results.close()
         _remove_if_empty(results.path.parent / WORK_FOLDER)
     return tally
@@ -140,74 +153,3 @@ def _already_made(task: Task) -> bool:
         return finished_by(Job.from_dict(task["job"]), Path(task["output"]))
     except BrushworkError:
         return False  # the worker reports it
-
-
-class _JobsBar:
-    """One bar over the jobs: done, failed, skipped, left, images per hour; its ETA from the rate so far."""
-
-    def __init__(self, tally: Tally, enabled: bool):
-        self.tally = tally
-        self.bar: tqdm[Any] | None = None
-        if enabled:
-            from tqdm import tqdm
-
-            with signals_held():
-                self.bar = tqdm(
-                    total=tally.jobs, initial=self._ended(), desc="batch", unit="img", leave=True, file=sys.stderr
-                )
-            self.update(advance=False)
-
-    def _ended(self) -> int:
-        return sum(self.tally.counts[s] for s in ("finished", "skipped", "failed", "ignored"))
-
-    def update(self, advance: bool = True) -> None:
-        if self.bar is None:
-            return
-        counts = self.tally.counts
-        self.bar.set_postfix(
-            {
-                "done": counts["finished"],
-                "failed": counts["failed"],
-                "skipped": counts["skipped"],
-                "left": self.tally.jobs - self._ended(),
-                "img/h": f"{self.tally.images_per_hour():.0f}",
-            },
-            refresh=not advance,
-        )
-        if advance:
-            self.bar.update(self._ended() - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
-def summary(tally: Tally, results: Path, backend: str) -> str:
-    """The table printed at the end of a batch."""
-    counts = tally.counts
-    minutes, seconds = divmod(int(tally.elapsed), 60)
-    lines = [
-        f"batch on {backend}: {tally.jobs} jobs in {minutes} min {seconds:02d} s",
-        f"  finished  {counts['finished']:>6}",
-        f"  skipped   {counts['skipped']:>6}   (already made)",
-        f"  failed    {counts['failed']:>6}",
-    ]
-    if counts["ignored"]:
-        lines.append(f"  ignored   {counts['ignored']:>6}   (not images by their names)")
-    if counts["pending"] + counts["interrupted"]:
-        not_run = counts["pending"] + counts["interrupted"]
-        lines.append(f"  not run   {not_run:>6}   (stopped: run the same command with --resume)")
-    if counts["finished"]:
-        lines.append(
-            f"  {tally.images_per_hour():.1f} images per hour; "
-            f"{tally.compute_seconds / counts['finished']:.1f} s of compute per image"
-        )
-    for row in tally.failed[:10]:
-        styles = " + ".join(Path(s).name for s in row.get("styles", []))
-        what = f"{row.get('content', '')} × {styles}" if styles else str(row.get("content", ""))
-        lines.append(f"  {row['status']}: {what}: {row.get('error', '')}")
-    if len(tally.failed) > 10:
-        lines.append(f"  ... and {len(tally.failed) - 10} more failures")
-    lines.append(f"results: {results}")
-    return "\n".join(lines)

@@ -9,25 +9,21 @@ on the command line (``content_weight`` or ``content-weight``; ``30 120 120`` fo
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, NoReturn
+from typing import Any
 
-from ..cli.options import add_settings_options, settings_changes
 from ..constants import IMAGE_SUFFIXES
 from ..documents import parse_json
 from ..errors import BrushworkError
 from ..settings import TransferSettings
-from ..settings.schema import field_type
 from .plan import Pair, Source
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
 FILE_COLUMNS = ("content", "style", "styles")
-TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on"), ("false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -39,17 +35,6 @@ class BadRow:
 
 def is_manifest(spec: str) -> bool:
     return Path(spec).suffix.lower() in MANIFEST_SUFFIXES and Path(spec).is_file()
-
-
-class _RaisingParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise BrushworkError(message)
-
-
-def _settings_parser() -> argparse.ArgumentParser:
-    parser = _RaisingParser(add_help=False, allow_abbrev=False)
-    add_settings_options(parser, TransferSettings())
-    return parser
 
 
 def read_manifest(path: Path, base: TransferSettings) -> tuple[list[Pair], list[BadRow]]:
@@ -64,13 +49,12 @@ def read_manifest(path: Path, base: TransferSettings) -> tuple[list[Pair], list[
     rows = _csv_rows(path, text) if path.suffix.lower() == ".csv" else _jsonl_rows(path, text)
     pairs: list[Pair] = []
     bad: list[BadRow] = []
-    parser = _settings_parser()
     for origin, row in rows:
         if isinstance(row, BadRow):
             bad.append(row)
             continue
         try:
-            pairs.append(_pair(path.parent, origin, row, base, parser))
+            pairs.append(_pair(path.parent, origin, row, base))
         except BrushworkError as exc:
             bad.append(BadRow(origin, str(row.get("content") or ""), str(exc)))
     if not pairs and not bad:
@@ -133,9 +117,7 @@ def _settings_fields() -> list[str]:
     return [f.name for f in dataclasses.fields(TransferSettings)]
 
 
-def _pair(
-    folder: Path, origin: str, row: Mapping[str, Any], base: TransferSettings, parser: argparse.ArgumentParser
-) -> Pair:
+def _pair(folder: Path, origin: str, row: Mapping[str, Any], base: TransferSettings) -> Pair:
     try:
         content = row["content"]
     except KeyError:
@@ -147,7 +129,7 @@ def _pair(
         raise BrushworkError("the row names no style image")
     if not isinstance(content, str):
         raise BrushworkError("content must be a file name")
-    settings = _row_settings(row, base, parser)
+    settings = _row_settings(row, base)
     return Pair(_row_file(folder, content), tuple(_row_file(folder, s) for s in styles), settings, origin)
 
 
@@ -169,34 +151,14 @@ def _row_file(folder: Path, name: str) -> Source:
     return Source(path, name_below)
 
 
-def _row_settings(row: Mapping[str, Any], base: TransferSettings, parser: argparse.ArgumentParser) -> TransferSettings:
+def _row_settings(row: Mapping[str, Any], base: TransferSettings) -> TransferSettings:
     """The batch's settings with the row's own: cells as words, a JSON row's ``settings`` object as values."""
     given = row.get("settings", {})
     if not isinstance(given, Mapping):
         raise BrushworkError("settings must be a JSON object")
     words = {key: value for key, value in row.items() if key not in (*FILE_COLUMNS, "settings")}
-    settings = base.updated(_parse_words(words, parser)) if words else base
+    settings = base.updated(TransferSettings.changes_from_words(words)) if words else base
     if given:
         settings = TransferSettings.from_dict(given, base=settings)
     settings.validate()
     return settings
-
-
-def _parse_words(words: Mapping[str, Any], parser: argparse.ArgumentParser) -> dict[str, Any]:
-    """Cells (or JSON values) written as on the command line, parsed by the CLI's own option parser."""
-    switches = {f.name for f in dataclasses.fields(TransferSettings) if field_type(TransferSettings, f).base is bool}
-    argv: list[str] = []
-    for key, value in words.items():
-        name = str(key).replace("-", "_")
-        flag = "--" + name.replace("_", "-")
-        if name in switches:
-            word = str(value).lower()
-            if not isinstance(value, bool) and word not in TRUE_WORDS + FALSE_WORDS:
-                raise BrushworkError(f"{key}: {value!r} is not true or false")
-            on = value if isinstance(value, bool) else word in TRUE_WORDS
-            argv.append(flag if on else "--no-" + flag[2:])
-        elif isinstance(value, list):
-            argv += [flag, *map(str, value)]
-        else:
-            argv += [flag, *str(value).split()]
-    return settings_changes(parser.parse_args(argv), TransferSettings)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BrushworkError
 from ..files import held_folder, make_folder
 from ..settings.transfer import PRESETS, TransferSettings
-from ..signals import exit_code
+from ..signals import exit_code, signals_held
 from .common import add_settings_source_options, positive_int, settings_from_args
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from ..batch.driver import Tally
 
 # Measured by bench/batch.py on a 2-core CPU (8 jobs at 256 px): two one-thread processes painted 353
 # images per hour after start-up, one process with two threads 280 (torch's second thread adds little
@@ -82,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_held(args: argparse.Namespace, settings: TransferSettings, output: Path) -> int:
     from ..batch.build import BatchRequest, build
-    from ..batch.driver import run_batch, summary
+    from ..batch.driver import run_batch
     from ..batch.results import RESULTS_NAME, ResultsFile
 
     results = ResultsFile(output / RESULTS_NAME)
@@ -93,12 +98,89 @@ def _run_held(args: argparse.Namespace, settings: TransferSettings, output: Path
     suffix = "." + args.format.lower().lstrip(".")
     plan = build(BatchRequest(args.inputs, args.styles, output, settings, args.pairs, suffix, args.overwrite))
     backend = _backend(args)
-    tally = run_batch(plan.tasks, plan.early_rows, backend, results, args.resume, show_progress=not args.quiet)
+    progress = None if args.quiet else JobsBar()
+    tally = run_batch(plan.tasks, plan.early_rows, backend, results, args.resume, progress)
     if not args.quiet or tally.stopped_by is not None:
         print(summary(tally, results.path, backend.describe()), file=sys.stderr)
     if tally.stopped_by is not None:
         return exit_code(tally.stopped_by)
     return EXIT_SOME_FAILED if tally.counts["failed"] else 0
+
+
+class JobsBar:
+    """One bar over the jobs (``BatchProgress``): done, failed, skipped, left, images per hour; its ETA from the
+    rate so far."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm[Any] | None = None
+
+    def start(self, tally: Tally) -> None:
+        from tqdm import tqdm
+
+        with signals_held():
+            self.bar = tqdm(
+                total=tally.jobs, initial=_ended(tally), desc="batch", unit="img", leave=True, file=sys.stderr
+            )
+        self._show(tally, advance=False)
+
+    def update(self, tally: Tally) -> None:
+        self._show(tally, advance=True)
+
+    def _show(self, tally: Tally, advance: bool) -> None:
+        if self.bar is None:
+            return
+        counts = tally.counts
+        self.bar.set_postfix(
+            {
+                "done": counts["finished"],
+                "failed": counts["failed"],
+                "skipped": counts["skipped"],
+                "left": tally.jobs - _ended(tally),
+                "img/h": f"{tally.images_per_hour():.0f}",
+            },
+            refresh=not advance,
+        )
+        if advance:
+            self.bar.update(_ended(tally) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _ended(tally: Tally) -> int:
+    return sum(tally.counts[s] for s in ("finished", "skipped", "failed", "ignored"))
+
+
+def summary(tally: Tally, results: Path, backend: str) -> str:
+    """The table printed at the end of a batch."""
+    counts = tally.counts
+    minutes, seconds = divmod(int(tally.elapsed), 60)
+    lines = [
+        f"batch on {backend}: {tally.jobs} jobs in {minutes} min {seconds:02d} s",
+        f"  finished  {counts['finished']:>6}",
+        f"  skipped   {counts['skipped']:>6}   (already made)",
+        f"  failed    {counts['failed']:>6}",
+    ]
+    if counts["ignored"]:
+        lines.append(f"  ignored   {counts['ignored']:>6}   (not images by their names)")
+    if counts["pending"] + counts["interrupted"]:
+        not_run = counts["pending"] + counts["interrupted"]
+        lines.append(f"  not run   {not_run:>6}   (stopped: run the same command with --resume)")
+    if counts["finished"]:
+        lines.append(
+            f"  {tally.images_per_hour():.1f} images per hour; "
+            f"{tally.compute_seconds / counts['finished']:.1f} s of compute per image"
+        )
+    for row in tally.failed[:10]:
+        styles = " + ".join(Path(s).name for s in row.get("styles", []))
+        what = f"{row.get('content', '')} × {styles}" if styles else str(row.get("content", ""))
+        lines.append(f"  {row['status']}: {what}: {row.get('error', '')}")
+    if len(tally.failed) > 10:
+        lines.append(f"  ... and {len(tally.failed) - 10} more failures")
+    lines.append(f"results: {results}")
+    return "\n".join(lines)
 
 
 def _backend(args: argparse.Namespace) -> Any:

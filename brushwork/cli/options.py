@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import BrushworkError
-from ..settings.schema import Settings, field_type, flag_of, show_value, spec_of
+from ..settings.schema import FieldType, Settings, Spec, field_type, flag_of, parse_word, show_value, spec_of
 
 
 def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -28,27 +28,14 @@ def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse_word
 
 
-def _word_parser(base: type, none_word: str | None, parse: Callable[[str], Any] | None) -> Callable[[str], Any]:
-    parse_given = word(parse) if parse is not None else None
+def _word_parser(kind: FieldType, spec: Spec) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return parse_word(kind, spec, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    def parse_word(text: str) -> Any:
-        if none_word is not None and text.lower() == none_word:
-            return None
-        if parse_given is not None:
-            return parse_given(text)
-        if base is int:
-            try:
-                return int(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-        if base is float:
-            try:
-                return float(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        return text
-
-    return parse_word
+    return parse
 
 
 def _help(
@@ -89,7 +76,7 @@ def add_settings_options(
         if kind.base is bool and not kind.sequence:
             options["action"] = argparse.BooleanOptionalAction
         else:
-            options["type"] = _word_parser(kind.base, spec.none_word, spec.parse)
+            options["type"] = _word_parser(kind, spec)
             if kind.sequence and spec.parse is None:
                 options["nargs"] = "+"
             if spec.metavar is not None:

@@ -1,4 +1,4 @@
-"""``brushwork video``: paint a clip without flicker (``brushwork.video``, ``techniques.video``)."""
+"""``brushwork video``: paint a clip without flicker (``brushwork.video``: the clip, the flow and the painter)."""
 
 from __future__ import annotations
 

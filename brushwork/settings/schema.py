@@ -130,6 +130,28 @@ def flag_of(field: dataclasses.Field[Any]) -> str:
     return "--" + (spec_of(field).flag or field.name.replace("_", "-"))
 
 
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on"), ("false", "no", "off")
+
+
+def parse_word(kind: FieldType, spec: Spec, text: str) -> Any:
+    """One word as the command line spells a value (or an item of a sequence); ValueError says what is wrong."""
+    if spec.none_word is not None and text.lower() == spec.none_word:
+        return None
+    if spec.parse is not None:
+        return spec.parse(text)
+    if kind.base is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"not an integer: {text!r}") from None
+    if kind.base is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    return text
+
+
 @dataclass(frozen=True)
 class FieldType:
     """A field's annotation, reduced to what validation and parsing need."""
@@ -229,6 +251,37 @@ class Settings:
     def _unknown(cls, name: str) -> BrushworkError:
         known = ", ".join(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
         return BrushworkError(f"unknown {cls.technique} setting {name!r}; known settings: {known}")
+
+    @classmethod
+    def changes_from_words(cls, words: Mapping[str, Any]) -> dict[str, Any]:
+        """Values spelt as on the command line (a manifest's cells: ``"3"``, ``"30 60 90"``, ``"yes"``,
+        ``"none"``), keyed by field name or flag, as field values; bounds are ``validate()``'s to check."""
+        changes: dict[str, Any] = {}
+        for key, given in words.items():
+            field = cls._field(str(key).replace("-", "_"))
+            kind, spec, flag = field_type(cls, field), spec_of(field), flag_of(field)
+            if kind.base is bool and not kind.sequence:
+                word = str(given).lower()
+                if not isinstance(given, bool) and word not in TRUE_WORDS + FALSE_WORDS:
+                    raise BrushworkError(f"{key}: {given!r} is not true or false")
+                changes[field.name] = given if isinstance(given, bool) else word in TRUE_WORDS
+                continue
+            texts = [str(v) for v in given] if isinstance(given, list) else str(given).split()
+            try:
+                values = [parse_word(kind, spec, text) for text in texts]
+            except ValueError as exc:
+                raise BrushworkError(f"argument {flag}: {exc}") from None
+            if not kind.sequence:
+                if len(values) != 1:
+                    raise BrushworkError(f"argument {flag}: expected one value, not {len(values)}")
+                changes[field.name] = values[0]
+            elif None in values:
+                if len(values) > 1:
+                    raise BrushworkError(f"{flag}: {spec.none_word!r} must stand alone")
+                changes[field.name] = None
+            else:
+                changes[field.name] = tuple(values)
+        return changes
 
     # ------------------------------------------------------------------ travelling
 

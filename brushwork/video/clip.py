@@ -1,5 +1,5 @@
 """A clip, painted: reading it, the work folder of finished frames that makes a run resumable, the
-flicker report, and writing the result. The painting itself is ``techniques.video.ClipPainter``.
+flicker report, and writing the result. The painting itself is ``painter.ClipPainter``.
 
 Every finished frame is written at once (atomically) into the work folder: an MP4 output's
 ``OUTPUT.frames/`` beside it (removed once the clip is written), or the output folder itself with
@@ -247,7 +247,7 @@ def _paint_held(
     on_frame: Callable[[int, float, dict[str, float]], None] | None,
 ) -> ClipReport:
     from ..image.io import load_image
-    from ..techniques.video import ClipPainter
+    from .painter import ClipPainter
 
     size = frame_size(info, request.settings.size)
     styles = [load_image(style) for style in request.styles]

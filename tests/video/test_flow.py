@@ -5,7 +5,6 @@ import pytest
 
 pytest.importorskip("cv2", reason="the video extra is part of the test install")
 
-from brushwork.techniques.video import long_term_weights
 from brushwork.video.flow import (
     FlowEstimator,
     FramePair,
@@ -17,6 +16,7 @@ from brushwork.video.flow import (
     warp,
     warping_error,
 )
+from brushwork.video.painter import long_term_weights
 
 H, W, SHIFT = 48, 64, 5
 
@@ -108,7 +108,7 @@ def test_long_term_weights_count_an_earlier_frame_only_where_no_nearer_one_is_tr
 
 
 def test_a_later_frame_starts_from_the_warp_and_where_it_is_not_trusted_from_the_photo_in_its_colours():
-    from brushwork.techniques.video import start_image
+    from brushwork.video.painter import start_image
 
     rng = np.random.default_rng(3)
     frame = rng.random((H, W, 3)).astype(np.float32)

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("cv2", reason="the video extra is part of the test install")
 
 from brushwork.settings.video import PRESETS
-from brushwork.techniques.video import ClipPainter
+from brushwork.video.painter import ClipPainter
 
 from ..conftest import smooth_image
 from .clips import panning_frames

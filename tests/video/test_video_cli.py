@@ -108,9 +108,9 @@ def test_ctrl_c_keeps_the_finished_frames_and_resume_paints_only_the_rest(tmp_pa
 def test_temporal_consistency_flickers_less_than_painting_each_frame_alone(tmp_path, real_weights):
     from brushwork.settings.video import PRESETS
     from brushwork.techniques.transfer import stylize
-    from brushwork.techniques.video import ClipPainter, to_array, to_tensor
     from brushwork.video.clip import clip_warping_errors
     from brushwork.video.flow import FlowEstimator  # noqa: F401  (the extra is there)
+    from brushwork.video.painter import ClipPainter, to_array, to_tensor
     from tests.video.clips import panning_frames
 
     frames = [f.astype(np.float32) / 255 for f in panning_frames(6, 64, 96, step=3)]

@@ -24,9 +24,9 @@ from ..image.pyramid import resize
 from ..losses.modules import LossTerm
 from ..losses.temporal import TemporalLoss
 from ..settings.video import VideoSettings
-from ..video.flow import FlowEstimator, frame_pair, warp
-from .progress import LevelProgress
-from .transfer import TransferLevel, stylize
+from ..techniques.progress import LevelProgress
+from ..techniques.transfer import TransferLevel, stylize
+from .flow import FlowEstimator, frame_pair, warp
 
 
 @dataclass

@@ -1,0 +1,76 @@
+"""The rooms and the way data goes between them: no engine module imports an interface, and no two
+packages import each other (read from the source, so an import inside a function counts too)."""
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import brushwork
+
+ROOT = Path(brushwork.__file__).parent
+# The ways in: they may import the engine; the engine never imports them.
+INTERFACES = {"cli", "studio", "api", "__main__"}
+
+
+def imports() -> dict[str, set[str]]:
+    """Each brushwork module (dotted, without the ``brushwork.``) -> the brushwork modules it imports."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = parts[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = list(package[: len(package) - node.level + 1])
+                    stem = ".".join(["brushwork", *base, *([node.module] if node.module else [])])
+                else:
+                    stem = node.module or ""
+                names = [f"{stem}.{alias.name}" for alias in node.names] if node.module is None else [stem]
+            else:
+                continue
+            found[module] |= {name.removeprefix("brushwork.") for name in names if name.startswith("brushwork.")}
+    return found
+
+
+def room(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_no_engine_module_imports_an_interface():
+    offending = sorted(
+        (module, target)
+        for module, targets in imports().items()
+        if room(module) not in INTERFACES and module
+        for target in targets
+        if room(target) in INTERFACES
+    )
+    assert offending == []
+
+
+def test_no_two_packages_import_each_other():
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, targets in imports().items():
+        for target in targets:
+            if module and room(module) != room(target):
+                graph[room(module)].add(room(target))
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in path:
+                cycles.append(path[path.index(nxt) :] + [nxt])
+            elif len(path) < 12:
+                visit(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    assert cycles == []
+
+
+def test_the_graph_is_read_whole():
+    found = imports()
+    assert "settings.common" in found and "memory" in found["settings.common"]  # `from .. import memory`
+    assert "techniques.transfer" in found["video.painter"]
