@@ -9,25 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..constants import IMAGE_SUFFIXES
 from ..errors import BrushworkError
+from ..jobs import Job
 from ..layers import check_channels
-from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
+from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings
 from ..settings.words import channel_list
 from .common import (
     add_run_options,
     check_output,
     positive_int,
     run_and_save,
+    run_job_and_save,
     saving_with_record,
     settings_from_args,
 )
 from .options import add_settings_options, word
 
 if TYPE_CHECKING:
-    import torch
-
     from ..jobs.runner import Picture
 
-CHANNEL_DEFAULTS = FeatureVisualizationSettings()
+CHANNEL_DEFAULTS = ChannelSettings()
 
 
 def register(commands: Any) -> None:
@@ -66,12 +66,6 @@ def register(commands: Any) -> None:
 
     n = kinds.add_parser("classes", help="list the ImageNet class names")
     n.set_defaults(run=run_classes)
-
-
-def _side_by_side(batch: torch.Tensor) -> torch.Tensor:
-    from ..image.sheet import grid
-
-    return grid(list(batch.split(1)), columns=batch.shape[0], gap=4)
 
 
 def run_filters(args: argparse.Namespace) -> int:
@@ -130,31 +124,19 @@ def run_top9(args: argparse.Namespace) -> int:
 
 
 def run_channel(args: argparse.Namespace) -> int:
-    from ..techniques.visualize import visualize_channel
-
-    check_output(args)
-    settings = settings_from_args(args, CHANNEL_DEFAULTS)  # the engine validates it first thing
-    return run_and_save(
-        lambda callback: _side_by_side(visualize_channel(args.layer, args.channel, settings, callback=callback)),
-        args,
-        save=saving_with_record(
-            args, "visualize-channel", {**settings.to_dict(), "layer": args.layer, "channel": args.channel}
-        ),
-    )
+    settings = settings_from_args(args, CHANNEL_DEFAULTS).replace(layer=args.layer, channel=args.channel)
+    job = Job("visualize-channel", settings, {})
+    check_output(args, job)
+    return run_job_and_save(job, args)
 
 
 def run_class(args: argparse.Namespace) -> int:
     from ..encoders.efficientnet import find_imagenet_class
-    from ..techniques.visualize import visualize_class
 
-    check_output(args)
-    class_index = find_imagenet_class(args.name)
-    settings = settings_from_args(args, CLASS_DEFAULTS)  # the engine validates it first thing
-    return run_and_save(
-        lambda callback: _side_by_side(visualize_class(class_index, settings, callback=callback)),
-        args,
-        save=saving_with_record(args, "visualize-class", {**settings.to_dict(), "class": args.name}),
-    )
+    find_imagenet_class(args.name)  # an unknown name is refused before any work, with the nearest names
+    job = Job("visualize-class", settings_from_args(args, CLASS_DEFAULTS).replace(class_name=args.name), {})
+    check_output(args, job)
+    return run_job_and_save(job, args)
 
 
 def run_classes(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import BrushworkError
 from ..settings import DreamSettings, InversionSettings, Settings, TextureSettings, TransferSettings
 from ..settings.transfer import PRESETS as TRANSFER_PRESETS
+from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings, ClassSettings
 
 Size = tuple[int, int]  # (height, width)
 Level = tuple[Size, int]  # a level's (height, width) and its iteration count
@@ -141,6 +142,12 @@ class Dream(Technique):
         return [(size, settings.iterations) for size in settings.octave_sizes(*photo_size)]
 
 
+@dataclass(frozen=True)
+class Visualization(Technique):
+    def plan(self, settings: ChannelSettings | ClassSettings, photo_size: Size | None) -> list[Level]:
+        return [((settings.size, settings.size), settings.iterations)]
+
+
 def _roles(*roles: Role) -> tuple[Role, ...]:
     return roles
 
@@ -196,6 +203,20 @@ TECHNIQUES: dict[str, Technique] = {
             level_kind="octave",
             photo_role="image",
             knobs=("layer", "size", "octaves", "iterations", "step", "seed"),
+        ),
+        Visualization(
+            "visualize-channel",
+            ChannelSettings,
+            {"default": ChannelSettings()},
+            (),
+            "brushwork.techniques.visualize:run_channel",
+        ),
+        Visualization(
+            "visualize-class",
+            ClassSettings,
+            {"default": CLASS_DEFAULTS},
+            (),
+            "brushwork.techniques.visualize:run_class",
         ),
     )
 }

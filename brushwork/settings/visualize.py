@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..constants import MIN_SIZE
-from ..layers import NETWORKS
+from ..layers import NETWORKS, check_channels, validate_network_layers
 from .common import (
     MAX_ITERATIONS,
     pooling_field,
     seed_field,
 )
 from .schema import Settings, setting
+
+MAX_CHANNEL = 100_000  # past the widest layer of either network
 
 
 @dataclass(frozen=True)
@@ -32,4 +34,33 @@ class FeatureVisualizationSettings(Settings):
     seed: int = seed_field()
 
 
-CLASS_DEFAULTS = FeatureVisualizationSettings(network="efficientnet-lite0", batch=4, iterations=384)
+@dataclass(frozen=True)
+class ChannelSettings(FeatureVisualizationSettings):
+    """A channel to make fire (``brushwork visualize channel`` takes the two as its own options)."""
+
+    technique: ClassVar[str] = "visualize-channel"
+
+    layer: str = setting("relu4_1", "the layer whose channel is made to fire", cli=False)
+    channel: int = setting(0, "the channel of that layer", minimum=0, cap=MAX_CHANNEL, cli=False)
+
+    def check(self) -> None:
+        super().check()
+        self.about("layer", validate_network_layers, self.network, [self.layer])
+        self.about("channel", check_channels, self.network, self.layer, [self.channel])
+
+
+@dataclass(frozen=True)
+class ClassSettings(FeatureVisualizationSettings):
+    """An ImageNet class to picture (``brushwork visualize class`` takes it as its own argument)."""
+
+    technique: ClassVar[str] = "visualize-class"
+
+    class_name: str = setting("tabby cat", "the ImageNet class: a name, a WordNet id or an index", cli=False)
+
+    def check(self) -> None:
+        super().check()
+        if self.network != "efficientnet-lite0":
+            raise self.error("network", "class visualisation needs a classifier: give {name} efficientnet-lite0")
+
+
+CLASS_DEFAULTS = ClassSettings(network="efficientnet-lite0", batch=4, iterations=384)

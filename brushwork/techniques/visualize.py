@@ -5,8 +5,9 @@ Fergus 2014), and activation maximisation of a channel or an ImageNet class (Ola
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -21,7 +22,8 @@ from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import FourierImage
 from ..render.transforms import standard_transforms
-from ..settings.visualize import CLASS_DEFAULTS, FeatureVisualizationSettings
+from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings, ClassSettings, FeatureVisualizationSettings
+from .context import RunContext
 from .progress import LevelProgress, level_reporter
 
 # ---------------------------------------------------------------- first-layer filters
@@ -197,3 +199,28 @@ def visualize_class(
     if encoder is None:
         encoder = load_encoder(settings.network, ["logits"])
     return render(ClassObjective(class_index), settings, encoder, callback)
+
+
+def side_by_side(batch: torch.Tensor) -> torch.Tensor:
+    """A batch of pictures as one, left to right."""
+    return grid(list(batch.split(1)), columns=batch.shape[0], gap=4)
+
+
+def run_channel(images: Mapping[str, Any], settings: ChannelSettings, context: RunContext) -> torch.Tensor:
+    """The job entry point (``jobs.technique``): the batch side by side (on Ctrl-C, what it has so far)."""
+    try:
+        return side_by_side(visualize_channel(settings.layer, settings.channel, settings, callback=context.callback))
+    except Interrupted as stop:
+        raise stop.with_best(side_by_side(stop.best)) from None
+
+
+def run_class(images: Mapping[str, Any], settings: ClassSettings, context: RunContext) -> torch.Tensor:
+    """The job entry point (``jobs.technique``): the batch side by side (on Ctrl-C, what it has so far)."""
+    from ..encoders.efficientnet import find_imagenet_class
+
+    try:
+        return side_by_side(
+            visualize_class(find_imagenet_class(settings.class_name), settings, callback=context.callback)
+        )
+    except Interrupted as stop:
+        raise stop.with_best(side_by_side(stop.best)) from None

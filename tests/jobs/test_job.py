@@ -50,7 +50,10 @@ def test_a_job_travels_as_json():
         (Job("texture", PRESETS["default"], {"style": "s.png"}), "a texture job needs TextureSettings"),
         (
             Job("paint", TextureSettings(), {}),
-            "unknown technique 'paint'; choose one of transfer, texture, invert, dream",
+            (
+                "unknown technique 'paint'; choose one of transfer, texture, invert, dream, visualize-channel, "
+                "visualize-class"
+            ),
         ),
     ],
 )

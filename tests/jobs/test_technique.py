@@ -34,7 +34,9 @@ def test_the_studio_offers_the_techniques_with_knobs():
 def test_an_unknown_technique_is_one_line():
     with pytest.raises(BrushworkError) as refused:
         technique("sketch")
-    assert str(refused.value) == "unknown technique 'sketch'; choose one of transfer, texture, invert, dream"
+    assert str(refused.value) == (
+        "unknown technique 'sketch'; choose one of transfer, texture, invert, dream, visualize-channel, visualize-class"
+    )
 
 
 def test_check_refuses_inputs_of_sizes_the_settings_do_not_fit():
@@ -70,3 +72,31 @@ def test_the_api_is_held_to_the_rules_of_jobs(extra, message):
     with pytest.raises(BrushworkError) as from_the_api:
         api.transfer(photo, photo, size=40, masks=extra.get("masks"), init=extra.get("init"))
     assert str(from_the_api.value) == message
+
+
+@pytest.mark.integration
+def test_the_visualizations_are_jobs_that_any_runner_runs_and_records(tmp_path, real_weights):
+    from brushwork.jobs.runner import run_job_recorded, save_job_output
+    from brushwork.provenance import read_record, settings_from_file
+    from brushwork.settings.visualize import CLASS_DEFAULTS, ChannelSettings
+
+    jobs = [
+        Job("visualize-channel", ChannelSettings(layer="relu2_1", channel=3, size=40, iterations=2, batch=2), {}),
+        Job("visualize-class", CLASS_DEFAULTS.replace(class_name="tabby cat", size=48, iterations=2, batch=2), {}),
+    ]
+    for job in jobs:
+        outcome = run_job_recorded(job)  # what a batch task and the studio's worker call
+        assert outcome.status == "finished" and outcome.result is not None, outcome.error
+        size = job.settings.size
+        assert outcome.result.image.shape == (1, 3, size, 2 * size + 4)  # the batch of two, side by side
+        path = save_job_output(job, outcome.result.image, tmp_path / f"{job.technique}.png")
+        assert read_record(path)["technique"] == job.technique
+        assert settings_from_file(path, technique(job.technique).presets["default"]) == job.settings
+
+
+def test_a_channel_job_is_refused_before_any_work_where_the_layer_has_no_such_channel():
+    from brushwork.settings.visualize import ChannelSettings
+
+    with pytest.raises(BrushworkError) as refused:
+        Job("visualize-channel", ChannelSettings(layer="relu1_1", channel=64), {}).validate()
+    assert str(refused.value) == "channel: layer relu1_1 has 64 channels (0..63); got 64"
