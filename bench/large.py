@@ -50,7 +50,7 @@ if schedule != "default":
     scales, iterations = schedule.split(":")
     settings = settings.replace(scales=tuple(map(float, scales.split(","))),
                                 iterations=tuple(map(int, iterations.split("-"))))
-from brushwork.settings.common import plan_levels
+from brushwork.techniques.planning import plan_levels
 sizes = settings.level_sizes(*content.shape[-2:])
 levels = settings.level_settings()
 plans = plan_levels(settings, sizes, [[l.content_layer, *l.style_layers] for l in levels], settings.level_iterations(),

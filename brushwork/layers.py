@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal, get_args
 
 from .errors import BrushworkError
 
-NETWORKS: tuple[str, ...] = ("vgg19", "efficientnet-lite0")
+Network = Literal["vgg19", "efficientnet-lite0"]
+NETWORKS: tuple[Network, ...] = get_args(Network)
 
 _VGG19_BLOCK_SIZES = (2, 2, 4, 4, 4)
 _VGG19_BLOCK_CHANNELS = (64, 128, 256, 512, 512)

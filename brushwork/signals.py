@@ -25,6 +25,17 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+class RunStopped(Exception):
+    """A run that a stop signal ended, and what it kept: the base of ``optim.Interrupted`` (the best picture
+    so far) and ``lab.training.TrainingInterrupted`` (the checkpoint). A front end says what was kept and
+    exits with ``exit_code(signum)``."""
+
+    def __init__(self, kept: Any, signum: int = signal.SIGINT):
+        super().__init__("interrupted")
+        self.kept = kept
+        self.signum = signum  # SIGINT for Ctrl-C; SIGTERM or SIGHUP (``Stopped``)
+
+
 def signal_number(exc: BaseException) -> int:
     """The signal behind a KeyboardInterrupt (SIGINT unless it is a ``Stopped``)."""
     return getattr(exc, "signum", signal.SIGINT)

@@ -99,3 +99,20 @@ def test_sigint_ignored_at_start_stays_ignored():
             assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_every_stop_is_one_exception_carrying_the_signal_and_what_was_kept(tmp_path):
+    import signal
+
+    from brushwork.lab.training import TrainingInterrupted
+    from brushwork.optim import Interrupted
+    from brushwork.signals import RunStopped
+
+    painted = Interrupted("the best picture", signal.SIGTERM)
+    trained = TrainingInterrupted(record=None, checkpoint=tmp_path / "model.safetensors", signum=signal.SIGHUP)  # type: ignore[arg-type]
+    for stop, kept, signum in (
+        (painted, "the best picture", signal.SIGTERM),
+        (trained, tmp_path / "model.safetensors", signal.SIGHUP),
+    ):
+        assert isinstance(stop, RunStopped) and (stop.kept, stop.signum) == (kept, signum)
+    assert painted.best == "the best picture" and painted.with_best("a sheet").signum == signal.SIGTERM

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BrushworkError
 from ..files import held_folder, make_folder
 from ..settings.transfer import PRESETS, TransferSettings
-from ..signals import exit_code, signals_held
-from .common import add_settings_source_options, positive_int, settings_from_args
+from ..signals import exit_code
+from .bars import Bar
+from .common import add_run_options, add_settings_source_options, positive_int, settings_from_args
 
 if TYPE_CHECKING:
-    from tqdm import tqdm
-
     from ..batch.driver import Tally
 
 # Measured by bench/batch.py on a 2-core CPU (8 jobs at 256 px): two one-thread processes painted 353
@@ -49,20 +48,13 @@ def register(commands: Any) -> None:
         help="every photo with every style (all, the default), the i-th with the i-th (zip), or K styles "
         "per photo drawn with --seed (random:K)",
     )
-    p.add_argument("-o", "--output", required=True, type=Path, help="output folder (mirrors the inputs' folders)")
     p.add_argument(
         "--format", default="png", help="output format: png (settings inside), jpg, webp, tif (with a .json sidecar)"
     )
     p.add_argument("--resume", action="store_true", help="go on with a batch in OUTPUT: only what is missing")
     p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace files in the way that these jobs did not make, and the results",
-    )
-    p.add_argument(
         "--workers", type=positive_int, default=DEFAULT_WORKERS, help=f"local processes (default: {DEFAULT_WORKERS})"
     )
-    p.add_argument("--threads", type=positive_int, help="torch threads per worker (default: the cores shared out)")
     p.add_argument(
         "--cluster", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (pip extra: cluster)"
     )
@@ -73,7 +65,13 @@ def register(commands: Any) -> None:
         metavar="SECONDS",
         help="how long to try to reach --cluster (default: 10)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    add_run_options(
+        p,
+        output="output folder (mirrors the inputs' folders)",
+        overwrite="replace files in the way that these jobs did not make, and the results",
+        threads="torch threads per worker (default: the cores shared out)",
+        quiet="no progress bar and no summary",
+    )
     add_settings_source_options(p, PRESETS["default"], PRESETS)
     p.set_defaults(run=run)
 
@@ -107,20 +105,12 @@ def _run_held(args: argparse.Namespace, settings: TransferSettings, output: Path
     return EXIT_SOME_FAILED if tally.counts["failed"] else 0
 
 
-class JobsBar:
+class JobsBar(Bar):
     """One bar over the jobs (``BatchProgress``): done, failed, skipped, left, images per hour; its ETA from the
     rate so far."""
 
-    def __init__(self) -> None:
-        self.bar: tqdm[Any] | None = None
-
     def start(self, tally: Tally) -> None:
-        from tqdm import tqdm
-
-        with signals_held():
-            self.bar = tqdm(
-                total=tally.jobs, initial=_ended(tally), desc="batch", unit="img", leave=True, file=sys.stderr
-            )
+        self.open(total=tally.jobs, initial=_ended(tally), desc="batch", unit="img", leave=True, file=sys.stderr)
         self._show(tally, advance=False)
 
     def update(self, tally: Tally) -> None:
@@ -142,11 +132,6 @@ class JobsBar:
         )
         if advance:
             self.bar.update(_ended(tally) - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def _ended(tally: Tally) -> int:

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BrushworkError
 from ..settings.schema import Settings
-from ..signals import describe, exit_code, signals_held
+from ..signals import describe, exit_code
+from .bars import Bar
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
-    from tqdm import tqdm
-
     from ..jobs import Job
     from ..jobs.eta import Eta
     from ..jobs.runner import Picture
@@ -56,29 +55,25 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-class ProgressBar:
+class ProgressBar(Bar):
     """A tqdm bar per level of a run (scale, octave, layer), with the current loss terms and an ETA."""
 
     def __init__(self, enabled: bool = True, kind: str = "level", eta: Eta | None = None):
+        super().__init__()
         self.enabled = enabled
         self.kind = kind
-        self.bar: tqdm[Any] | None = None
         self.level: int | None = None
         self.eta = eta  # the whole run's time left (tqdm's own ETA is the level's)
         self.postfix: dict[str, str] = {}
 
     def _show_level(self, level: int, levels: int, size: tuple[int, int], iterations: int) -> None:
-        from tqdm import tqdm
-
         if self.level != level:
             height, width = size
-            with signals_held():
-                self.close()
-                self.level = level
-                self.postfix = {}
-                self.bar = tqdm(
-                    total=iterations, desc=f"{self.kind} {level + 1}/{levels} {width}x{height}", unit="it", leave=True
-                )
+            self.level = level
+            self.postfix = {}
+            self.open(
+                total=iterations, desc=f"{self.kind} {level + 1}/{levels} {width}x{height}", unit="it", leave=True
+            )
 
     def __call__(self, progress: LevelProgress) -> None:
         """Use the bar itself as a technique's callback."""
@@ -111,18 +106,26 @@ class ProgressBar:
         seconds_left = None if self.eta is None else self.eta.seconds_left(level, iteration)
         return {} if seconds_left is None or levels <= 1 else {"all levels left": format_duration(seconds_left)}
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Options every image-making subcommand has."""
-    parser.add_argument("-o", "--output", required=True, type=Path, help="output file (.png, .jpg, .webp, .tif)")
-    parser.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
-    parser.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+def add_run_options(
+    parser: argparse.ArgumentParser,
+    *,
+    output: str | None = "output file (.png, .jpg, .webp, .tif)",
+    output_required: bool = True,
+    output_metavar: str | None = None,
+    overwrite: str | None = "replace the output if it exists",
+    threads: str = "CPU threads for torch (default: all cores)",
+    quiet: str | None = "no progress bar",
+) -> None:
+    """Where a run writes and how it runs, declared once for every subcommand: ``-o/--output``,
+    ``--overwrite``, ``--threads`` and ``--quiet``, each with its subcommand's own words (None: it has none)."""
+    if output is not None:
+        parser.add_argument("-o", "--output", required=output_required, type=Path, metavar=output_metavar, help=output)
+    if overwrite is not None:
+        parser.add_argument("--overwrite", action="store_true", help=overwrite)
+    parser.add_argument("--threads", type=positive_int, help=threads)
+    if quiet is not None:
+        parser.add_argument("--quiet", action="store_true", help=quiet)
 
 
 def add_settings_source_options(
@@ -249,7 +252,7 @@ def run_job_and_save(job: Job, args: argparse.Namespace) -> int:
     job.validate()
     saver = intermediate_saver(args) if hasattr(args, "save_every") else None
     return run_and_save(
-        lambda reporter: run_job(job, reporter, on_tile=reporter.tile).image,
+        lambda reporter: run_job(job, reporter).image,
         args,
         save=lambda image, status, path: save_job_output(job, image, path, args.overwrite, status),
         kind=technique(job.technique).level_kind,

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BrushworkError
 from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESettings, AutoencoderSettings, GANSettings
 from ..settings.words import channel_list
-from ..signals import describe, exit_code, signals_held
-from .common import check_output, positive_int, settings_from_args, use_threads
+from ..signals import describe, exit_code
+from .bars import Bar
+from .common import add_run_options, check_output, settings_from_args, use_threads
 from .options import add_settings_options, settings_changes, word
 
 if TYPE_CHECKING:
-    from tqdm import tqdm
-
     from ..lab.runs import Reporter
     from ..lab.training import StepProgress
 
@@ -38,9 +37,9 @@ def bar_reporter(quiet: bool) -> Reporter:
     class BarReporter(Reporter):
         def __init__(self) -> None:
             self.label = ""
-            self.bar: tqdm[Any] | None = None
+            self.epochs = Bar()
             self.epoch_index: int | None = None
-            self.feature_bar: tqdm[Any] | None = None
+            self.features_bar = Bar()
 
         def start(self, label: str) -> None:
             self.label, self.epoch_index = label, None
@@ -49,42 +48,34 @@ def bar_reporter(quiet: bool) -> Reporter:
             if quiet:
                 return
             if progress.epoch != self.epoch_index:
-                with signals_held():
-                    self.close_bar()
-                    self.epoch_index = progress.epoch
-                    self.bar = tqdm(
-                        total=progress.steps,
-                        unit="batch",
-                        leave=False,
-                        desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}",
-                    )
-            assert self.bar is not None
-            self.bar.set_postfix({k: f"{v:.4g}" for k, v in progress.losses.items()}, refresh=False)
-            self.bar.update(1)
+                self.epoch_index = progress.epoch
+                self.epochs.open(
+                    total=progress.steps,
+                    unit="batch",
+                    leave=False,
+                    desc=f"{self.label} epoch {progress.epoch + 1}/{progress.epochs}",
+                )
+            bar = self.epochs.bar
+            assert bar is not None
+            bar.set_postfix({k: f"{v:.4g}" for k, v in progress.losses.items()}, refresh=False)
+            bar.update(1)
 
         def features(self, done: int, total: int) -> None:
             if quiet:
                 return
-            if self.feature_bar is None:
-                with signals_held():
-                    self.feature_bar = tqdm(total=total, desc="EfficientNet features", unit="batch", leave=False)
-            self.feature_bar.update(1)
+            bar = self.features_bar.bar or self.features_bar.open(
+                total=total, desc="EfficientNet features", unit="batch", leave=False
+            )
+            bar.update(1)
 
         def epoch(self, label: str, entry: Mapping[str, float]) -> None:
             if not quiet:
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in entry.items() if k not in ("epoch", "seconds"))
                 tqdm.write(f"{label} epoch {entry['epoch']}: {shown} ({entry['seconds']:.0f} s)")
 
-        def close_bar(self) -> None:
-            if self.bar is not None:
-                self.bar.close()
-                self.bar = None
-
         def finish(self) -> None:
-            self.close_bar()
-            if self.feature_bar is not None:
-                self.feature_bar.close()
-                self.feature_bar = None
+            self.epochs.close()
+            self.features_bar.close()
 
         def say(self, text: str) -> None:
             if not quiet:
@@ -118,17 +109,19 @@ def training_command(run: Callable[[argparse.Namespace], int]) -> Callable[[argp
 
 
 def add_folder_options(p: argparse.ArgumentParser, default_folder: str) -> None:
-    p.add_argument(
-        "-o", "--output", type=Path, metavar="DIR", help=f"output folder (default: {DEFAULT_ROOT / default_folder})"
+    add_run_options(
+        p,
+        output=f"output folder (default: {DEFAULT_ROOT / default_folder})",
+        output_required=False,
+        output_metavar="DIR",
+        overwrite="replace outputs that exist",
+        quiet="no progress bars",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
     p.add_argument(
         "--resume",
         action="store_true",
         help="continue from the folder's checkpoint, with the same settings (only --epochs may change)",
     )
-    p.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(default_folder=default_folder)
 
 
@@ -278,7 +271,5 @@ def register(commands: Any) -> None:
         default=DEFAULT_ROOT / "aae-supervised" / "aae.safetensors",
         help="supervised AAE checkpoint (default: lab-results/aae-supervised/aae.safetensors)",
     )
-    s.add_argument("-o", "--output", type=Path, required=True, help="output image (.png, ...)")
-    s.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
-    s.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
+    add_run_options(s, output="output image (.png, ...)", quiet=None)
     s.set_defaults(run=run_aae_transfer)

@@ -81,8 +81,8 @@ def add_settings_options(
                 options["nargs"] = "+"
             if spec.metavar is not None:
                 options["metavar"] = spec.metavar
-            elif spec.choices is not None:
-                options["metavar"] = "{" + ",".join(map(str, spec.choices)) + "}"
+            elif kind.choices is not None:
+                options["metavar"] = "{" + ",".join(map(str, kind.choices)) + "}"
         group.add_argument(flag_of(field), **options)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
-from .common import positive_int
+from .common import add_run_options
 
 DEFAULT_PORT = 8765
 
@@ -33,7 +33,9 @@ def register(commands: Any) -> None:
         "--token",
         help="the token a browser must present (default: none on 127.0.0.1; a random one on any other address)",
     )
-    p.add_argument("--threads", type=positive_int, help="CPU threads for the painting (default: all cores)")
+    add_run_options(
+        p, output=None, overwrite=None, threads="CPU threads for the painting (default: all cores)", quiet=None
+    )
     p.set_defaults(run=run)
 
 

@@ -9,8 +9,16 @@ from typing import Any
 
 from ..errors import BrushworkError
 from ..settings.video import PRESETS
-from ..signals import describe, exit_code, signal_number, signals_held
-from .common import add_settings_source_options, format_loss, positive_int, settings_from_args, use_threads
+from ..signals import describe, exit_code, signal_number
+from .bars import Bar
+from .common import (
+    add_run_options,
+    add_settings_source_options,
+    format_loss,
+    positive_int,
+    settings_from_args,
+    use_threads,
+)
 
 
 def _seconds(text: str) -> float:
@@ -34,18 +42,17 @@ def register(commands: Any) -> None:
     )
     p.add_argument("clip", metavar="CLIP", type=Path, help="the video to paint (anything FFmpeg reads)")
     p.add_argument("styles", nargs="+", metavar="STYLE", type=Path, help="one or more paintings")
-    p.add_argument(
-        "-o", "--output", required=True, type=Path, help="the painted clip (.mp4), or a folder with --frames"
-    )
     p.add_argument("--frames", choices=["png"], help="write PNG frames into the OUTPUT folder instead of a clip")
     p.add_argument("--start", type=_seconds, default=0.0, metavar="SECONDS", help="begin this far into the clip")
     p.add_argument("--duration", type=_seconds, metavar="SECONDS", help="paint only this long a stretch")
     p.add_argument("--every", type=positive_int, default=1, metavar="N", help="paint every N-th frame (fps / N)")
     p.add_argument("--audio", action=argparse.BooleanOptionalAction, default=True, help="keep the clip's sound")
     p.add_argument("--resume", action="store_true", help="go on with the frames an interrupted run left")
-    p.add_argument("--overwrite", action="store_true", help="replace the output (and an earlier run's frames)")
-    p.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_options(
+        p,
+        output="the painted clip (.mp4), or a folder with --frames",
+        overwrite="replace the output (and an earlier run's frames)",
+    )
     add_settings_source_options(p, PRESETS["default"], PRESETS)
     p.set_defaults(run=run)
 
@@ -111,19 +118,16 @@ def expected_frames(info: Any, args: argparse.Namespace) -> int | None:
     return max(1, int(length * float(info.fps) + 0.5) // args.every)
 
 
-class FramesBar:
+class FramesBar(Bar):
     """A bar over the frames with the last frame's losses and its seconds; tqdm's ETA from the rate."""
 
     def __init__(self, enabled: bool):
+        super().__init__()
         self.enabled = enabled
-        self.bar: Any = None
 
     def start(self, total: int | None, done: int) -> None:
         if self.enabled:
-            from tqdm import tqdm
-
-            with signals_held():
-                self.bar = tqdm(total=total, initial=done, desc="frames", unit="frame", leave=True)
+            self.open(total=total, initial=done, desc="frames", unit="frame", leave=True)
 
     def update(self, index: int, seconds: float, losses: dict[str, float]) -> None:
         if self.bar is None:
@@ -132,8 +136,3 @@ class FramesBar:
         postfix["s/frame"] = f"{seconds:.1f}"
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(index + 1 - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None

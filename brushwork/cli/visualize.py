@@ -13,6 +13,7 @@ from ..jobs import Job
 from ..layers import check_channels
 from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings
 from ..settings.words import channel_list
+from .bars import Bar
 from .common import (
     add_run_options,
     check_output,
@@ -89,7 +90,6 @@ def _image_files(folder: Path) -> list[Path]:
 
 
 def run_top9(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
 
     from ..encoders import load_vgg19
     from ..geometry import at_least
@@ -110,12 +110,17 @@ def run_top9(args: argparse.Namespace) -> int:
     encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
 
     def work(callback: Any) -> Picture:
-        with tqdm(total=len(images), desc=f"searching {len(images)} images", unit="image", disable=args.quiet) as bar:
+        searching = Bar()
+        label = f"searching {len(images)} images"
+        bar = searching.open(total=len(images), desc=label, unit="image", disable=args.quiet)
 
-            def searched(done: int) -> None:
-                bar.update()
+        def searched(done: int) -> None:
+            bar.update()
 
+        try:
             panels = top9_sheet(images, encoder, args.layer, args.channels, progress=searched)
+        finally:
+            searching.close()
         return captioned_sheet(panels, columns=min(4, len(panels)))
 
     options = {"layer": args.layer, "channels": list(args.channels), "image_size": args.image_size}

@@ -17,7 +17,7 @@ from ..provenance import record
 from ..settings import Settings
 from ..techniques.context import Picture, ProgressCallback, RunContext
 from ..techniques.levels import LevelStore
-from ..techniques.progress import LevelProgress, TileProgress
+from ..techniques.progress import LevelProgress, TileProgress, tile_events
 from .job import Job
 from .technique import Technique, technique
 
@@ -27,6 +27,24 @@ class JobResult:
     image: Picture  # the picture to save
     losses: dict[str, float] = field(default_factory=dict)  # the last iteration's loss terms
     seconds: float = 0.0
+
+
+class LastLosses:
+    """A ``Reporter`` that keeps the last iteration's losses and passes every event on to ``callback``."""
+
+    def __init__(self, callback: ProgressCallback | None):
+        self.callback = callback
+        self.on_tile = tile_events(callback)
+        self.losses: dict[str, float] = {}
+
+    def __call__(self, progress: LevelProgress) -> None:
+        self.losses = dict(progress.losses)
+        if self.callback is not None:
+            self.callback(progress)
+
+    def tile(self, progress: TileProgress) -> None:
+        if self.on_tile is not None:
+            self.on_tile(progress)
 
 
 def load_inputs(kind: Technique, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,16 +69,16 @@ def run_job(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> JobResult:
-    """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback``.
+    """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback`` (and, to a
+    ``Reporter``, every tile of a tiled level).
 
     On Ctrl-C (or a callback raising KeyboardInterrupt) raises ``Interrupted`` whose ``best`` is
-    the picture so far, ready to save. ``level_store``, ``vgg19`` and ``on_tile``: see ``RunContext``.
+    the picture so far, ready to save. ``level_store`` and ``vgg19``: see ``RunContext``.
     """
     job.validate()
     kind = technique(job.technique)
-    return run_images(kind, job.settings, lambda: load_inputs(kind, job.inputs), callback, level_store, vgg19, on_tile)
+    return run_images(kind, job.settings, lambda: load_inputs(kind, job.inputs), callback, level_store, vgg19)
 
 
 def run_images(
@@ -70,21 +88,13 @@ def run_images(
     callback: ProgressCallback | None = None,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> JobResult:
     """Run ``kind``'s engine on loaded images (``images()``, called inside the memory net): the path every
     job takes, and the Python API with images it was handed."""
-    last: dict[str, float] = {}
-
-    def report(progress: LevelProgress) -> None:
-        last.clear()
-        last.update(progress.losses)
-        if callback is not None:
-            callback(progress)
-
+    report = LastLosses(callback)
     started = time.perf_counter()
     try:
-        image = kind.run(images(), settings, RunContext(report, level_store, vgg19, on_tile))
+        image = kind.run(images(), settings, RunContext(report, level_store, vgg19))
     except MemoryError:
         raise BrushworkError("ran out of memory; give a smaller size") from None
     except RuntimeError as exc:
@@ -92,7 +102,7 @@ def run_images(
         if "allocate" in str(exc) or "out of memory" in str(exc):
             raise BrushworkError(f"ran out of memory ({str(exc).splitlines()[0][:120]}); give a smaller size") from None
         raise
-    return JobResult(image, dict(last), time.perf_counter() - started)
+    return JobResult(image, dict(report.losses), time.perf_counter() - started)
 
 
 def save_job_output(
@@ -120,7 +130,6 @@ def run_job_recorded(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> JobOutcome:
     """``run_job`` that never raises for a job's own failure: bad input, a stop and a bug become an outcome.
 
@@ -129,7 +138,7 @@ def run_job_recorded(
     from ..crashes import write_crash_log
 
     try:
-        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19, on_tile=on_tile))
+        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19))
     except BrushworkError as exc:
         return JobOutcome("refused", error=str(exc))
     except Interrupted as stop:

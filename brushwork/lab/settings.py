@@ -7,8 +7,9 @@ number of epochs (continuing a run for longer is what resuming is for).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal, get_args
 
+from ..constants import Precision
 from ..layers import EFFICIENTNET_LAYERS
 from ..settings.common import (
     precision_field,
@@ -18,10 +19,13 @@ from ..settings.schema import Settings, setting
 
 CLASSIFIERS = ("svm", "mlp", "lenet", "efficientnet")
 AUTOENCODERS = ("mlp", "conv-transpose", "conv-upsample")
-DATASETS = ("mnist", "fashion-mnist")
-GAN_OPTIMIZERS = ("adam", "sgd")
+DatasetName = Literal["mnist", "fashion-mnist"]
+DATASETS: tuple[DatasetName, ...] = get_args(DatasetName)
+GanOptimizer = Literal["adam", "sgd"]
+GAN_OPTIMIZERS: tuple[GanOptimizer, ...] = get_args(GanOptimizer)
 MAX_IMAGES = 100_000_000  # a --train-limit or --test-limit past any dataset here
-GAN_ARCHITECTURES = ("seed", "radford")
+GanArchitecture = Literal["seed", "radford"]
+GAN_ARCHITECTURES: tuple[GanArchitecture, ...] = get_args(GanArchitecture)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class ClassifierSettings(TrainingSettings):
         choices=EFFICIENTNET_LAYERS[:-1],
         metavar="LAYER",
     )
-    precision: str = precision_field("precision of the frozen network")
+    precision: Precision = precision_field("precision of the frozen network")
 
 
 CLASSIFIER_DEFAULTS: dict[str, ClassifierSettings] = {
@@ -87,7 +91,7 @@ CLASSIFIER_DEFAULTS: dict[str, ClassifierSettings] = {
 class AutoencoderSettings(TrainingSettings):
     technique: ClassVar[str] = "lab-autoencoder"
 
-    dataset: str = setting("mnist", "the digits to learn", choices=DATASETS)
+    dataset: DatasetName = setting("mnist", "the digits to learn")
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,9 @@ class GANSettings(TrainingSettings):
     technique: ClassVar[str] = "lab-dcgan"
 
     learning_rate: float = setting(2e-4, "the optimisers' learning rate", minimum=0, exclusive_minimum=True, cap=10)
-    architecture: str = setting(
-        "seed", "seed (seed 004's networks) or radford (the DCGAN paper's)", choices=GAN_ARCHITECTURES
-    )
+    architecture: GanArchitecture = setting("seed", "seed (seed 004's networks) or radford (the DCGAN paper's)")
     generator_steps: int = setting(1, "generator updates per discriminator update", minimum=1, cap=100)
-    optimizer: str = setting("adam", "adam (the DCGAN paper's) or sgd (the seed's)", choices=GAN_OPTIMIZERS)
+    optimizer: GanOptimizer = setting("adam", "adam (the DCGAN paper's) or sgd (the seed's)")
     quality_samples: int = setting(2000, "generated digits per quality measurement", minimum=2, cap=100_000)
     grid_samples: int = setting(100, "digits in each epoch's sample grid", minimum=1, cap=1000)
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import BrushworkError
-from ..signals import raise_if_stopped, signal_number
+from ..signals import RunStopped, raise_if_stopped, signal_number
 from .checkpoint import load_checkpoint, read_record, save_checkpoint
 from .settings import TrainingSettings
 
@@ -65,14 +65,13 @@ class TrainingRecord:
         }
 
 
-class TrainingInterrupted(Exception):
+class TrainingInterrupted(RunStopped):
     """Ctrl-C during training; the checkpoint (if any) has been saved."""
 
     def __init__(self, record: TrainingRecord, checkpoint: Path | None, signum: int = signal.SIGINT):
-        super().__init__("interrupted")
+        super().__init__(checkpoint, signum)
         self.record = record
         self.checkpoint = checkpoint
-        self.signum = signum
 
 
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:

@@ -17,7 +17,7 @@ import torch
 
 from ..errors import BrushworkError
 from ..memory import LBFGS_HISTORY
-from ..signals import raise_if_stopped, signal_number
+from ..signals import RunStopped, raise_if_stopped, signal_number
 
 OPTIMIZERS = ("lbfgs", "adam", "normalized")
 # Each optimiser's learning rate when a technique gives none. L-BFGS's 1 is a full quasi-Newton step;
@@ -65,14 +65,16 @@ class NonFiniteLoss(BrushworkError):
     """The loss became NaN or infinite: the run is stopped rather than writing garbage."""
 
 
-class Interrupted(Exception):
+class Interrupted(RunStopped):
     """Ctrl-C during optimisation; ``best`` is the best result so far: a parameter or image, or what a
     technique builds from them (inversion: a list of images; may be None)."""
 
     def __init__(self, best: Any, signum: int = signal.SIGINT):
-        super().__init__("interrupted")
-        self.best = best
-        self.signum = signum  # SIGINT for Ctrl-C; SIGTERM or SIGHUP (see brushwork.signals)
+        super().__init__(best, signum)
+
+    @property
+    def best(self) -> Any:
+        return self.kept
 
     def with_best(self, best: Any) -> Interrupted:
         """The same stop, carrying what a technique made of the best parameter (an image, a sheet)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
+from ..constants import MIN_LEVEL_SIZE, MIN_SIZE, Pooling, Precision
 from ..geometry import at_least, fit_long_edge
-from ..layers import NETWORKS, check_channels, min_side, validate_network_layers
+from ..layers import Network, check_channels, min_side, validate_network_layers
 from .common import (
     MAX_ITERATIONS,
     MAX_SIZE_LIMIT,
@@ -28,7 +28,7 @@ DEFAULT_LAYERS = {"vgg19": "relu4_2", "efficientnet-lite0": "block9"}
 class DreamSettings(Settings):
     technique: ClassVar[str] = "dream"
 
-    network: str = setting("vgg19", "the network that dreams", choices=NETWORKS)
+    network: Network = setting("vgg19", "the network that dreams")
     layer: str | None = setting(
         None,
         "layer to amplify",
@@ -68,10 +68,10 @@ class DreamSettings(Settings):
     )
     jitter: int = setting(32, "random shift in pixels", minimum=0, cap=1024)
     # Max pooling gives the crisper, classic dream structures.
-    pooling: str = pooling_field("max", "VGG19's pooling (VGG19 only)")
+    pooling: Pooling = pooling_field("max", "VGG19's pooling (VGG19 only)")
     max_memory: float | None = max_memory_field()
     tile: int | None = tile_field()
-    precision: str = precision_field()
+    precision: Precision = precision_field()
     seed: int = seed_field()
 
     @property

@@ -160,6 +160,7 @@ class FieldType:
     sequence: bool  # tuple[base, ...] (or a fixed-length tuple)
     length: int | None  # fixed length of a tuple, None for any
     optional: bool
+    choices: tuple[Any, ...] | None = None  # a Literal's values, or the Spec's ``choices``
 
 
 @functools.cache
@@ -174,12 +175,16 @@ def field_type(cls: type, field: dataclasses.Field[Any]) -> FieldType:
     if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
         optional = True
         (hint,) = [a for a in args if a is not type(None)]
+    sequence, length = False, None
     if typing.get_origin(hint) is tuple:
         items = typing.get_args(hint)
-        if len(items) == 2 and items[1] is Ellipsis:
-            return FieldType(items[0], True, None, optional)
-        return FieldType(items[0], True, len(items), optional)
-    return FieldType(hint, False, None, optional)
+        sequence, length = True, None if len(items) == 2 and items[1] is Ellipsis else len(items)
+        hint = items[0]
+    choices = spec_of(field).choices
+    if typing.get_origin(hint) is typing.Literal:  # choices declared by the type: mypy checks them too
+        choices = typing.get_args(hint)
+        hint = type(choices[0])
+    return FieldType(hint, sequence, length, optional, choices)
 
 
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
@@ -367,15 +372,16 @@ class Settings:
         else:
             items = (value,)
         for item in items:
-            self._validate_item(f, spec, kind.base, item)
+            self._validate_item(f, spec, kind, item)
 
-    def _validate_item(self, f: dataclasses.Field[Any], spec: Spec, base: type, item: Any) -> None:
+    def _validate_item(self, f: dataclasses.Field[Any], spec: Spec, kind: FieldType, item: Any) -> None:
+        base = kind.base
         if not _is_instance(item, base):
             raise self.error(f.name, f"{{name}} must be {_TYPE_WORDS[base]}, not {item!r}")
         if base is float and not math.isfinite(item):
             raise self.error(f.name, f"{{name}} must be a finite number, not {item}")
-        if spec.choices is not None and item not in spec.choices:
-            raise self.error(f.name, f"{{name}} must be one of {', '.join(map(str, spec.choices))}, not {item!r}")
+        if kind.choices is not None and item not in kind.choices:
+            raise self.error(f.name, f"{{name}} must be one of {', '.join(map(str, kind.choices))}, not {item!r}")
         if base in (int, float):
             self._check_bounds(f, spec, item)
         if spec.check is not None:
@@ -459,8 +465,8 @@ def _property_schema(cls: type, field: dataclasses.Field[Any], default: Any) -> 
     spec = spec_of(field)
     kind = field_type(cls, field)
     item: dict[str, Any] = {"type": _JSON_TYPES[kind.base]}
-    if spec.choices is not None:
-        item["enum"] = list(spec.choices)
+    if kind.choices is not None:
+        item["enum"] = list(kind.choices)
     if spec.minimum is not None:
         item["exclusiveMinimum" if spec.exclusive_minimum else "minimum"] = spec.minimum
     if isinstance(spec.maximum, (int, float)):

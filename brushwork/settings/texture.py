@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import MIN_LEVEL_SIZE, MIN_SIZE
+from ..constants import MIN_LEVEL_SIZE, MIN_SIZE, ImageOptimizer, Pooling, Precision
 from ..layers import deepest_layer, vgg19_min_side
 from .common import (
     MAX_SIZE_LIMIT,
@@ -59,9 +59,9 @@ class TextureSettings(Settings):
     style_layers: tuple[str, ...] = style_layers_field("VGG19 layers whose Gram matrices are matched")
     style_layer_weights: tuple[float, ...] | None = style_layer_weights_field()
     tv_weight: float = tv_weight_field()
-    pooling: str = pooling_field()
+    pooling: Pooling = pooling_field()
     tileable: bool = setting(False, "make a texture that repeats seamlessly")
-    optimizer: str = optimizer_field()
+    optimizer: ImageOptimizer = optimizer_field()
     lr: float | None = lr_field()
     scales: tuple[float, ...] = scales_field()
     # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
@@ -69,7 +69,7 @@ class TextureSettings(Settings):
     iterations: tuple[int, ...] = iterations_field((200, 60, 25))
     max_memory: float | None = max_memory_field()
     tile: int | None = tile_field()
-    precision: str = precision_field()
+    precision: Precision = precision_field()
     seed: int = seed_field()
 
     def layer_weights(self) -> dict[str, float]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
-from ..constants import GATYS_STYLE_LAYERS, MIN_LEVEL_SIZE, MIN_SIZE
+from ..constants import GATYS_STYLE_LAYERS, MIN_LEVEL_SIZE, MIN_SIZE, ImageOptimizer, Pooling, Precision
 from ..errors import BrushworkError
 from ..geometry import at_least, fit_area, fit_long_edge
 from ..layers import VGG19_LAYERS, deepest_layer, layer_channels, validate_layers, vgg19_min_side
@@ -32,7 +32,8 @@ from .schema import Settings, setting
 
 MAX_STYLE_SCALE = 4.0
 MAX_STYLE_PIXELS = 4_000_000  # a style image enlarged past this for a coarse level is refused as too narrow
-STYLE_LOSSES = ("gram", "sliced", "histogram", "w2")
+StyleLoss = Literal["gram", "sliced", "histogram", "w2"]
+STYLE_LOSSES: tuple[StyleLoss, ...] = get_args(StyleLoss)
 # Functions of sums over positions (Σ f fᵀ; W2 also Σ f and the count), which tiles can add up.
 TILEABLE_STYLE_LOSSES = ("gram", "w2")
 # The distribution losses' default weight per layer (their losses are per dimension, so one weight
@@ -43,9 +44,11 @@ TILEABLE_STYLE_LOSSES = ("gram", "w2")
 # content distance than pastiche's 500 Gram steps on both pairs measured; at 250 the photo lost more
 # to the painting's large shapes (a moon on the astronaut's suit; a photo style replaced the coffee cup).
 DISTRIBUTION_LAYER_WEIGHTS = {"sliced": 500.0, "histogram": 500.0, "w2": 125.0}
-PRESERVE_COLORS = ("none", "luminance", "histogram")
+PreserveColors = Literal["none", "luminance", "histogram"]
+PRESERVE_COLORS: tuple[PreserveColors, ...] = get_args(PreserveColors)
 # "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
-INITS = ("content", "noise", "image")
+Init = Literal["content", "noise", "image"]
+INITS: tuple[Init, ...] = get_args(Init)
 
 
 def style_layer_weights(layers: tuple[str, ...], weights: tuple[float, ...] | None) -> dict[str, float]:
@@ -123,18 +126,15 @@ class TransferSettings(Settings):
     style_weight: float = setting(1.0, "weight β of the style loss", minimum=0, cap=MAX_WEIGHT)
     # W2 by measurement (issue 16): on a network nothing optimises (EfficientNet-Lite0), its style
     # distance at equal content distance was far below Gram's on every pair of bench/style_losses.py.
-    style_loss: str = setting(
+    style_loss: StyleLoss = setting(
         "w2",
         "what of the style's features is matched: gram (second moments, Gatys), sliced (sorted random projections, "
         "sliced Wasserstein), histogram (each channel's distribution), w2 (mean and covariance, Wasserstein-2)",
-        choices=STYLE_LOSSES,
     )
     tv_weight: float = tv_weight_field()
-    pooling: str = pooling_field()
-    init: str = setting(
-        "content", "starting image (an IMAGE file on the command line)", choices=INITS, metavar="content|noise|IMAGE"
-    )
-    optimizer: str = optimizer_field()
+    pooling: Pooling = pooling_field()
+    init: Init = setting("content", "starting image (an IMAGE file on the command line)", metavar="content|noise|IMAGE")
+    optimizer: ImageOptimizer = optimizer_field()
     lr: float | None = lr_field()
     scales: tuple[float, ...] = scales_field()
     iterations: tuple[int, ...] | None = iterations_field(
@@ -172,10 +172,10 @@ class TransferSettings(Settings):
         none_word="none",
         none_means="an equal blend",
     )
-    preserve_colors: str = setting("none", "keep the photo's colours", choices=PRESERVE_COLORS)
+    preserve_colors: PreserveColors = setting("none", "keep the photo's colours")
     max_memory: float | None = max_memory_field()
     tile: int | None = tile_field()
-    precision: str = precision_field()
+    precision: Precision = precision_field()
     seed: int = seed_field()
 
     def layer_weights(self) -> dict[str, float]:

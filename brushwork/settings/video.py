@@ -6,14 +6,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from ..layers import validate_layers
 from .schema import redeclared, setting
 from .transfer import PRESETS as TRANSFER_PRESETS
-from .transfer import TransferSettings
+from .transfer import StyleLoss, TransferSettings
 
-FLOW_PRESETS = ("ultrafast", "fast", "medium")  # OpenCV's DIS presets
+FlowPreset = Literal["ultrafast", "fast", "medium"]  # OpenCV's DIS presets
+FLOW_PRESETS: tuple[FlowPreset, ...] = get_args(FlowPreset)
 MAX_TEMPORAL_OFFSET = 64
 
 
@@ -31,7 +32,7 @@ class VideoSettings(TransferSettings):
     # Video keeps the Gram loss and the first frame's schedule: the temporal weight, the frame depth
     # and the frame steps below were measured with them (issue 15), before W2 and 60-20-35 became the
     # still image's defaults (issue 16).
-    style_loss: str = redeclared(TransferSettings, "style_loss", "gram")
+    style_loss: StyleLoss = redeclared(TransferSettings, "style_loss", "gram")
     iterations: tuple[int, ...] | None = redeclared(TransferSettings, "iterations", (150, 30, 30))
 
     # bench/video.py, vtest.avi at 256 px (then with 30 steps to relu3_1 per frame): the warping error
@@ -64,7 +65,7 @@ class VideoSettings(TransferSettings):
         maximum=MAX_TEMPORAL_OFFSET,
         metavar="N",
     )
-    flow: str = setting("medium", "DIS optical-flow preset (slower presets follow motion better)", choices=FLOW_PRESETS)
+    flow: FlowPreset = setting("medium", "DIS optical-flow preset (slower presets follow motion better)")
 
     def check(self) -> None:
         super().check()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..constants import MIN_SIZE
-from ..layers import NETWORKS, check_channels, validate_network_layers
+from ..constants import MIN_SIZE, Pooling
+from ..layers import Network, check_channels, validate_network_layers
 from .common import (
     MAX_ITERATIONS,
     pooling_field,
@@ -21,7 +21,7 @@ MAX_CHANNEL = 100_000  # past the widest layer of either network
 class FeatureVisualizationSettings(Settings):
     technique: ClassVar[str] = "visualize"
 
-    network: str = setting("vgg19", "the network to look into", choices=NETWORKS)
+    network: Network = setting("vgg19", "the network to look into")
     size: int = setting(224, "side of each image in pixels", minimum=MIN_SIZE, maximum=1024, unit="pixels")
     batch: int = setting(1, "images from different starting points, shown side by side", minimum=1, cap=64)
     iterations: int = setting(256, "Adam steps", minimum=0, cap=MAX_ITERATIONS)
@@ -30,7 +30,7 @@ class FeatureVisualizationSettings(Settings):
     )
     decay: float = setting(1.0, "the spectrum falls off as 1/f^decay", minimum=0, cap=4)
     jitter: int = setting(8, "random shift in pixels", minimum=0, cap=256)
-    pooling: str = pooling_field("avg", "VGG19's pooling (VGG19 only)")
+    pooling: Pooling = pooling_field("avg", "VGG19's pooling (VGG19 only)")
     seed: int = seed_field()
 
 

@@ -70,7 +70,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     from ..jobs.eta import Eta
     from ..jobs.resume import LevelFile
     from ..jobs.runner import run_job_recorded, save_job_output
-    from ..techniques.progress import LevelProgress, TileProgress
+    from ..techniques.progress import LevelProgress, Reporting, TileProgress
     from .uploads import THUMBNAIL_EDGE, write_jpeg
 
     job_id = task["id"]
@@ -133,7 +133,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
         }
 
     started = time.perf_counter()
-    outcome = run_job_recorded(job, on_progress, level_store=level_file, vgg19=vgg19, on_tile=on_tile)
+    outcome = run_job_recorded(job, Reporting(on_progress, on_tile), level_store=level_file, vgg19=vgg19)
     seconds = time.perf_counter() - started
     done: dict[str, Any] = {
         "id": job_id,

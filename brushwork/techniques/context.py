@@ -11,9 +11,7 @@ from PIL import Image
 
 from ..encoders.vgg import VGG19Encoder
 from .levels import LevelStore
-from .progress import LevelProgress, TileProgress
-
-ProgressCallback = Callable[[LevelProgress], None]
+from .progress import ProgressCallback
 
 # A (1, 3, H, W) RGB tensor in [0, 1], or a PIL image where the picture has captions (invert's sheet).
 Picture = torch.Tensor | Image.Image
@@ -24,10 +22,9 @@ class RunContext:
     """``vgg19(pooling, padding_mode)`` returns a whole VGG19 (it runs only as deep as a job asks), so the
     studio's worker reads the weights once rather than per job."""
 
-    callback: ProgressCallback | None = None
+    callback: ProgressCallback | None = None  # a ``Reporter`` hears of each tile of a tiled level too
     level_store: LevelStore | None = None
     vgg19: Callable[[str, str], VGG19Encoder] | None = None
-    on_tile: Callable[[TileProgress], None] | None = None  # each tile of a tiled level (transfer, texture, dream)
 
     def encoder(self, pooling: str, padding_mode: str = "zeros") -> VGG19Encoder | None:
         return None if self.vgg19 is None else self.vgg19(pooling, padding_mode)

@@ -18,15 +18,14 @@ from ..encoders.base import Encoder
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize
-from ..losses import ActivationObjective, GuidedObjective, LossTerms
-from ..losses.tiled import TiledLossTerms
+from ..losses import ActivationObjective, GuidedObjective
 from ..render.param import PixelImage
 from ..render.transforms import Jitter
-from ..settings.common import plan_levels
 from ..settings.dream import DEFAULT_LAYERS, DreamSettings
 from .context import RunContext
-from .levels import CoarseToFine, Level, LevelStore, tile_reporter
-from .progress import LevelProgress, TileProgress
+from .levels import CoarseToFine, Level, LevelLoss, LevelStore
+from .planning import plan_levels
+from .progress import LevelProgress
 
 __all__ = ["DEFAULT_LAYERS", "DreamSettings", "dream"]
 
@@ -54,21 +53,21 @@ def dream(
     encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
     """Dream on ``image`` ((1, 3, H, W) in [0, 1]); with ``guide``, amplify what matches the guide's features.
 
-    An octave too large for the memory budget runs in tiles (VGG19 only), whose progress goes to ``on_tile``.
+    An octave too large for the memory budget runs in tiles (VGG19 only), whose tiles a ``Reporter`` callback
+    hears of.
     """
     settings.validate()
     settings.check_photo((image.shape[-2], image.shape[-1]))
     sizes = settings.octave_sizes(image.shape[-2], image.shape[-1])
     # VGG19's octaves too large for the memory budget run in tiles (the same objective and gradient).
     # The normalised-gradient steps keep no history: one pair is counted.
-    tiles = (
-        [plan.tile for plan in plan_levels(settings, sizes, [[settings.dream_layer]] * len(sizes), [1] * len(sizes))]
+    plans = (
+        plan_levels(settings, sizes, [[settings.dream_layer]] * len(sizes), [1] * len(sizes))
         if settings.network == "vgg19"
-        else [None] * len(sizes)
+        else None
     )
     if encoder is None:
         encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
@@ -76,14 +75,8 @@ def dream(
     terms = {"dream": _objective(settings, encoder, guide, autocast)}
     jitter = Jitter(settings.jitter, torch.Generator().manual_seed(settings.seed))
 
-    def objective(octave: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
-        tile = tiles[octave.index]
-        loss_terms: LossTerms | TiledLossTerms = (
-            LossTerms(encoder, terms, autocast_dtype=autocast)
-            if tile is None
-            else TiledLossTerms(encoder, terms, tile, autocast, on_tile=tile_reporter(on_tile, octave))
-        )
-        return lambda p: loss_terms(jitter(PixelImage.image(p)))
+    def objective(octave: Level) -> LevelLoss:
+        return LevelLoss(terms, lambda p: jitter(PixelImage.image(p)))
 
     def detail_of(parameter: torch.Tensor, octave: Level) -> torch.Tensor:
         """What the dream added to the photo at an octave: carried up to the next one."""
@@ -98,8 +91,11 @@ def dream(
         carry=carry,
         objective=objective,
         to_rgb=lambda parameter, octave: PixelImage.to_rgb(parameter),
+        network=encoder,
+        autocast=autocast,
         optimizer="normalized",
         lr=settings.step,
+        plans=plans,
         # The optimiser's last step is not evaluated (so not "best"); a dream wants the latest image.
         keep_latest=True,
     )
@@ -116,5 +112,4 @@ def run(images: Mapping[str, Any], settings: DreamSettings, context: RunContext)
         encoder=context.encoder(settings.pooling) if settings.network == "vgg19" else None,
         callback=context.callback,
         level_store=context.level_store,
-        on_tile=context.on_tile,
     )

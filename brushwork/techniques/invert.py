@@ -23,9 +23,10 @@ from ..losses import AlphaNormLoss, FeatureReconstructionLoss, LossTerms, TotalV
 from ..losses.modules import LossTerm
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
-from ..settings.common import check_memory, check_photo_fits
+from ..settings.common import check_photo_fits
 from ..settings.invert import INVERSION_LAYERS, InversionSettings
 from .context import RunContext
+from .planning import check_memory
 from .progress import LevelProgress, level_reporter
 
 __all__ = ["INVERSION_LAYERS", "NEIGHBOUR_BOUND", "PIXEL_BOUND", "InversionSettings", "invert"]

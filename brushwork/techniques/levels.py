@@ -1,11 +1,12 @@
 """The coarse-to-fine driver: one loop over levels (scales, octaves) for every technique that has them.
 
 A technique says how to start the first level, how to carry the result of a level up to the next,
-what to minimise at each level and how a parameter becomes an image. The driver owns the rest:
-the level loop, the optimiser call with its progress reports, and Ctrl-C, which it turns into an
-``Interrupted`` carrying the best image so far already enlarged to the output size. Given a
-``LevelStore``, it keeps each finished level's parameter there and starts after the last one kept,
-so a run cut off by a crash or a restart loses at most the level it was in.
+what to minimise at each level (loss terms on the network's view of the parameter) and how a parameter
+becomes an image. The driver owns the rest: the level loop, each level whole or in tiles as the memory
+plan says (with L-BFGS's history from that plan), the optimiser call with its progress reports, and
+Ctrl-C, which it turns into an ``Interrupted`` carrying the best image so far already enlarged to the
+output size. Given a ``LevelStore``, it keeps each finished level's parameter there and starts after the
+last one kept, so a run cut off by a crash or a restart loses at most the level it was in.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from typing import Protocol
 
 import torch
 
+from ..encoders.base import Encoder
 from ..image.pyramid import resize
+from ..losses import LossTerms
+from ..losses.modules import LossTerm
+from ..losses.tiled import TiledLossTerms
 from ..memory import LBFGS_HISTORY
 from ..optim import Interrupted, optimize
 from ..render.param import PixelImage
-from .progress import LevelProgress, TileProgress, level_reporter
+from .planning import LevelPlan
+from .progress import ProgressCallback, TileProgress, level_reporter, tile_events
 
 Size = tuple[int, int]
 LossFunction = Callable[[torch.Tensor], Mapping[str, torch.Tensor]]
@@ -47,6 +53,14 @@ class LevelStore(Protocol):
 
 
 @dataclass(frozen=True)
+class LevelLoss:
+    """What a technique minimises at a level: loss terms on the network's view of the parameter."""
+
+    terms: Mapping[str, LossTerm]
+    network_input: Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
 class CoarseToFine:
     """What a technique tells the driver; see ``run``."""
 
@@ -55,9 +69,12 @@ class CoarseToFine:
     # The parameter for ``level`` from the one ``previous`` ended with.
     carry: Callable[[torch.Tensor, Level, Level], torch.Tensor]
     # What to minimise at a level (built once per level: targets are computed there).
-    objective: Callable[[Level], LossFunction]
+    objective: Callable[[Level], LevelLoss]
     # A parameter of a level as an RGB image in [0, 1] at that level's size.
     to_rgb: Callable[[torch.Tensor, Level], torch.Tensor]
+    # The network the terms read, and the precision its passes run in.
+    network: Encoder
+    autocast: torch.dtype | None
     # Resamples an RGB image to another size (``resize_periodic`` for a tileable texture).
     resample: Callable[[torch.Tensor, Size], torch.Tensor] = resize
     optimizer: str = "lbfgs"
@@ -65,8 +82,23 @@ class CoarseToFine:
     project: Callable[[torch.Tensor], None] | None = PixelImage.clamp
     # Carry the latest parameter rather than the best evaluated one (DeepDream: its loss has no minimum).
     keep_latest: bool = False
-    # L-BFGS's history at each level (a memory plan's); None: the full history everywhere.
-    lbfgs_history: Sequence[int] | None = None
+    # Each level's memory plan (``planning.plan_levels``): whole or in tiles, and L-BFGS's history there.
+    # None: every level whole, with the full history.
+    plans: Sequence[LevelPlan] | None = None
+
+    def _loss(self, level: Level, on_tile: Callable[[TileProgress], None] | None) -> LossFunction:
+        """The level's objective, whole or, where the plan says, in tiles: the same loss and gradient, one
+        tile's activations at a time."""
+        objective = self.objective(level)
+        tile = None if self.plans is None else self.plans[level.index].tile
+        terms: LossTerms | TiledLossTerms = (
+            LossTerms(self.network, objective.terms, autocast_dtype=self.autocast)
+            if tile is None
+            else TiledLossTerms(
+                self.network, objective.terms, tile, self.autocast, on_tile=tile_reporter(on_tile, level)
+            )
+        )
+        return lambda parameter: terms(objective.network_input(parameter))
 
     def _rgb_at(self, level: Level, parameter: torch.Tensor) -> torch.Tensor:
         return self.to_rgb(parameter, level)
@@ -75,10 +107,11 @@ class CoarseToFine:
         self,
         sizes: Sequence[Size],
         iterations: Sequence[int],
-        callback: Callable[[LevelProgress], None] | None = None,
+        callback: ProgressCallback | None = None,
         store: LevelStore | None = None,
     ) -> tuple[torch.Tensor, Level]:
-        """Optimise level by level; returns the last level's parameter and that level."""
+        """Optimise level by level, reporting to ``callback`` (a ``Reporter`` hears of tiles too); returns the
+        last level's parameter and that level."""
         levels = [
             Level(i, len(sizes), (size[0], size[1]), n)
             for i, (size, n) in enumerate(zip(sizes, iterations, strict=True))
@@ -95,7 +128,7 @@ class CoarseToFine:
             else:
                 parameter = self.carry(parameter, previous, level)
             parameter = parameter.detach().contiguous()
-            loss_terms = self.objective(level)
+            loss_terms = self._loss(level, tile_events(callback))
             try:
                 result = optimize(
                     parameter,
@@ -107,7 +140,7 @@ class CoarseToFine:
                         callback, level.index, level.count, level.size, functools.partial(self._rgb_at, level)
                     ),
                     project=self.project,
-                    history=LBFGS_HISTORY if self.lbfgs_history is None else self.lbfgs_history[level.index],
+                    history=LBFGS_HISTORY if self.plans is None else self.plans[level.index].history,
                 )
             except Interrupted as stop:
                 assert stop.best is not None
@@ -123,7 +156,7 @@ class CoarseToFine:
 
 
 def tile_reporter(on_tile: Callable[[TileProgress], None] | None, level: Level) -> Callable[[int, int], None] | None:
-    """``TiledLossTerms``'s (done, total) as a ``TileProgress`` of ``level``, for a technique's ``on_tile``."""
+    """``TiledLossTerms``'s (done, total) as a ``TileProgress`` of ``level``."""
     if on_tile is None:
         return None
     report = on_tile

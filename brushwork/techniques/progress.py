@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 
@@ -42,6 +43,39 @@ class TileProgress:
     iterations: int
     tile: int  # 1-based
     tiles: int
+
+
+class Reporter(Protocol):
+    """What a run reports to: each iteration (called with a ``LevelProgress``) and, where a level runs in
+    tiles, each tile of an iteration (``tile``). A plain function of a ``LevelProgress`` is a reporter that
+    hears of iterations only (``tile_events``)."""
+
+    def __call__(self, progress: LevelProgress) -> None: ...
+
+    def tile(self, progress: TileProgress) -> None: ...
+
+
+ProgressCallback = Callable[[LevelProgress], None]  # a Reporter, or a plain function
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """A ``Reporter`` made of two functions: one for iterations, one for tiles."""
+
+    on_iteration: Callable[[LevelProgress], None]
+    on_tile: Callable[[TileProgress], None]
+
+    def __call__(self, progress: LevelProgress) -> None:
+        self.on_iteration(progress)
+
+    def tile(self, progress: TileProgress) -> None:
+        self.on_tile(progress)
+
+
+def tile_events(callback: ProgressCallback | None) -> Callable[[TileProgress], None] | None:
+    """Where a reporter's tile events go: its ``tile``, if it has one."""
+    tile = getattr(callback, "tile", None)
+    return tile if callable(tile) else None
 
 
 def level_reporter(

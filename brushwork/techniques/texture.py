@@ -16,15 +16,14 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize, resize_periodic
-from ..losses import LossTerms, StyleLoss, TotalVariationLoss
+from ..losses import StyleLoss, TotalVariationLoss
 from ..losses.modules import LossTerm
-from ..losses.tiled import TiledLossTerms
 from ..render.param import PIXEL_SCALE, PixelImage
-from ..settings.common import plan_levels
 from ..settings.texture import TILE_MULTIPLE, TextureSettings
 from .context import RunContext
-from .levels import CoarseToFine, Level, LevelStore, tile_reporter
-from .progress import LevelProgress, TileProgress
+from .levels import CoarseToFine, Level, LevelLoss, LevelStore
+from .planning import plan_levels
+from .progress import LevelProgress
 
 __all__ = ["TILE_MULTIPLE", "TextureSettings", "synthesize"]
 
@@ -36,12 +35,11 @@ def synthesize(
     encoder: VGG19Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
     """A texture with the statistics of ``style`` ((1, 3, H, W) in [0, 1]), at ``settings.size``.
 
     A level too large for the memory budget runs in tiles (``TiledLossTerms``: the same loss and
-    gradient), whose progress goes to ``on_tile``; a tileable texture cannot, as tiles do not wrap.
+    gradient), whose tiles a ``Reporter`` callback hears of; a tileable texture cannot, as tiles do not wrap.
     """
     settings.validate()
     sizes = settings.level_sizes()
@@ -61,7 +59,7 @@ def synthesize(
     style_long_edge = settings.style_size or max(style.shape[-2:])
     final_side = max(settings.size)
 
-    def objective(level: Level) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
+    def objective(level: Level) -> LevelLoss:
         # The source shrinks with the output so that its elements keep their size relative to it.
         long_edge = max(MIN_SIZE, round(style_long_edge * max(level.size) / final_side))
         read_at = at_least(*fit_long_edge(style.shape[-2], style.shape[-1], long_edge), settings.source_min_side())
@@ -71,23 +69,19 @@ def synthesize(
         terms: dict[str, LossTerm] = {"style": StyleLoss(targets, settings.layer_weights())}
         if settings.tv_weight > 0:
             terms["tv"] = TotalVariationLoss(settings.tv_weight, circular=settings.tileable)
-        tile = plans[level.index].tile
-        loss_terms: LossTerms | TiledLossTerms = (
-            LossTerms(vgg, terms, autocast_dtype=autocast)
-            if tile is None
-            else TiledLossTerms(vgg, terms, tile, autocast, on_tile=tile_reporter(on_tile, level))
-        )
-        return lambda p: loss_terms(PixelImage.image(p))
+        return LevelLoss(terms, PixelImage.image)
 
     schedule = CoarseToFine(
         start=lambda level: torch.rand((1, 3, *level.size), generator=generator) * PIXEL_SCALE,
         carry=lambda parameter, previous, level: resample(parameter, level.size),
         objective=objective,
         to_rgb=lambda parameter, level: PixelImage.to_rgb(parameter),
+        network=vgg,
+        autocast=autocast,
         resample=resample,
         optimizer=settings.optimizer,
         lr=settings.lr,
-        lbfgs_history=[plan.history for plan in plans],
+        plans=plans,
     )
     parameter, _ = schedule.run(sizes, settings.iterations, callback, level_store)
     return PixelImage.to_rgb(parameter)
@@ -101,5 +95,4 @@ def run(images: Mapping[str, Any], settings: TextureSettings, context: RunContex
         encoder=context.encoder(settings.pooling, settings.padding_mode),
         callback=context.callback,
         level_store=context.level_store,
-        on_tile=context.on_tile,
     )

@@ -22,13 +22,13 @@ from ..losses import ContentLoss, LossTerms, RegionalStyleLoss, StyleLoss, Total
 from ..losses.distributions import GaussianW2Loss, SlicedWassersteinLoss, random_directions
 from ..losses.modules import LossTerm
 from ..losses.moments import LayerMoments
-from ..losses.tiled import TiledLossTerms, feature_maps, feature_moments
+from ..losses.tiled import feature_maps, feature_moments
 from ..render.param import PIXEL_SCALE
-from ..settings.common import plan_levels
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TILEABLE_STYLE_LOSSES, TransferSettings
 from .context import RunContext
-from .levels import CoarseToFine, Level, LevelStore, tile_reporter
-from .progress import LevelProgress, TileProgress
+from .levels import CoarseToFine, Level, LevelLoss, LevelStore
+from .planning import plan_levels
+from .progress import LevelProgress
 
 __all__ = [
     "GATYS_STYLE_LAYERS",
@@ -209,7 +209,6 @@ def stylize(
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
     extra_terms: Callable[[TransferLevel], Mapping[str, LossTerm]] | None = None,
-    on_tile: Callable[[TileProgress], None] | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -219,7 +218,8 @@ def stylize(
     ``best`` is the best image so far, already resized to the output size and colour-corrected.
     With ``level_store``, each finished level is kept there and a run starts after the last one kept.
     ``extra_terms(level)`` adds loss terms of a technique built on this one (video's temporal loss) to
-    each level's; they see the network's input image. ``on_tile`` hears of each tile of a tiled level.
+    each level's; they see the network's input image. A ``Reporter`` as ``callback`` hears of each tile of
+    a tiled level too.
     """
     settings.validate()
     settings.check_styles(len(styles))
@@ -274,25 +274,25 @@ def stylize(
             parameter = parameter + high_frequencies(at(level).content_input, previous.size)
         return parameter
 
-    def objective(level: Level) -> Callable[[torch.Tensor], Mapping[str, torch.Tensor]]:
-        tile = plans[level.index].tile
-        terms: LossTerms | TiledLossTerms = level_loss_terms(
-            vgg, at(level), styles, regions, level_settings[level.index], autocast, tile
-        )
+    def objective(level: Level) -> LevelLoss:
+        # ``plans``' tile only sets how the targets are read here; the driver runs the level whole or tiled.
+        terms = level_loss_terms(
+            vgg, at(level), styles, regions, level_settings[level.index], autocast, plans[level.index].tile
+        ).terms
         if extra_terms is not None:
-            terms = LossTerms(vgg, {**terms.terms, **extra_terms(at(level))}, autocast_dtype=autocast)
-        if tile is not None:  # the same loss and gradient, one tile's activations at a time
-            terms = TiledLossTerms(vgg, terms.terms, tile, autocast, on_tile=tile_reporter(on_tile, level))
-        return lambda p: terms(at(level).network_input(p))
+            terms = {**terms, **extra_terms(at(level))}
+        return LevelLoss(terms, at(level).network_input)
 
     schedule = CoarseToFine(
         start,
         carry,
         objective,
         lambda p, level: at(level).to_rgb(p),
+        network=vgg,
+        autocast=autocast,
         optimizer=settings.optimizer,
         lr=settings.lr,
-        lbfgs_history=[plan.history for plan in plans],
+        plans=plans,
     )
     parameter, last = schedule.run(sizes, settings.level_iterations(), callback, level_store)
     return at(last).to_rgb(parameter)
@@ -311,5 +311,4 @@ def run(images: Mapping[str, Any], settings: TransferSettings, context: RunConte
         encoder=context.encoder(settings.pooling),
         callback=context.callback,
         level_store=context.level_store,
-        on_tile=context.on_tile,
     )

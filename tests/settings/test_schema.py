@@ -196,3 +196,18 @@ def test_help_shows_the_preset_default_and_per_model_defaults():
     assert transfer["detail_depth"].help.endswith("none: every layer at every scale (default preset: relu3_1)")
     classify = _options(build_parser(), "lab", "classify")
     assert classify["epochs"].help.endswith("(default: svm 1, mlp 30, lenet 20, efficientnet 20)")
+
+
+def test_a_literal_field_declares_its_choices_for_validation_the_schema_and_the_cli():
+    import dataclasses
+
+    from brushwork.settings.schema import field_type
+    from brushwork.settings.transfer import STYLE_LOSSES
+
+    field = next(f for f in dataclasses.fields(TransferSettings) if f.name == "style_loss")
+    kind = field_type(TransferSettings, field)
+    assert (kind.base, kind.choices) == (str, STYLE_LOSSES) == (str, ("gram", "sliced", "histogram", "w2"))
+    assert TransferSettings.json_schema()["properties"]["style_loss"]["enum"] == list(STYLE_LOSSES)
+    with pytest.raises(BrushworkError) as refused:
+        TransferSettings(style_loss="l1").validate()  # type: ignore[arg-type]
+    assert str(refused.value) == "style_loss must be one of gram, sliced, histogram, w2, not 'l1'"

@@ -3,6 +3,7 @@ import pytest
 from brushwork.encoders.vgg import VGG19Encoder
 from brushwork.errors import BrushworkError
 from brushwork.techniques.dream import DreamSettings, dream
+from brushwork.techniques.progress import Reporting
 from tests.conftest import random_vgg_weights, smooth_image
 
 SMALL = DreamSettings(layer="relu3_1", octaves=2, octave_scale=1.5, iterations=3, jitter=4, precision="float32")
@@ -75,8 +76,7 @@ def test_a_dream_in_tiles_takes_the_whole_dreams_steps(max_encoder, guided):
         settings.replace(tile=16),
         guide=guide,
         encoder=max_encoder,
-        callback=tiled_seen.append,
-        on_tile=tiles.append,
+        callback=Reporting(tiled_seen.append, tiles.append),
     )
     assert tiles and {t.level for t in tiles} == {0, 1}
     # The same objective at each octave's step, to float32 rounding.

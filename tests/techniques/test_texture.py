@@ -6,6 +6,7 @@ from brushwork.encoders.vgg import VGG19Encoder
 from brushwork.errors import BrushworkError
 from brushwork.image.io import load_image
 from brushwork.optim import Interrupted
+from brushwork.techniques.progress import Reporting
 from brushwork.techniques.texture import TextureSettings, synthesize
 from tests.conftest import random_vgg_weights, smooth_image
 
@@ -94,7 +95,7 @@ def test_a_tiled_texture_takes_the_untiled_ones_steps(reflect_encoder):
     whole_seen, tiled_seen, tiles = [], [], []
     whole = synthesize(source, settings, encoder=reflect_encoder, callback=whole_seen.append)
     tiled = synthesize(
-        source, settings.replace(tile=24), encoder=reflect_encoder, callback=tiled_seen.append, on_tile=tiles.append
+        source, settings.replace(tile=24), encoder=reflect_encoder, callback=Reporting(tiled_seen.append, tiles.append)
     )
     assert [p.total for p in tiled_seen] == pytest.approx([p.total for p in whole_seen], rel=1e-4)
     assert (tiled - whole).abs().max() < 1e-3

@@ -5,7 +5,8 @@ from brushwork.encoders.vgg import VGG19_LAYERS, deepest_layer
 from brushwork.errors import BrushworkError
 from brushwork.image import color
 from brushwork.optim import Interrupted
-from brushwork.settings.common import plan_levels
+from brushwork.techniques.planning import plan_levels
+from brushwork.techniques.progress import Reporting
 from brushwork.techniques.transfer import (
     PRESETS,
     TransferLevel,
@@ -26,11 +27,12 @@ SMALL = TransferSettings(
 )
 
 
-def run(random_encoder, settings=SMALL, styles=None, **kwargs):
+def run(random_encoder, settings=SMALL, styles=None, on_tile=None, **kwargs):
     content = smooth_image(40, 60, seed=0)
     styles = styles or [torch.rand(1, 3, 50, 50, generator=torch.Generator().manual_seed(1))]
     seen = []
-    out = stylize(content, styles, settings, encoder=random_encoder, callback=seen.append, **kwargs)
+    callback = seen.append if on_tile is None else Reporting(seen.append, on_tile)
+    out = stylize(content, styles, settings, encoder=random_encoder, callback=callback, **kwargs)
     return content, out, seen
 
 
@@ -272,7 +274,7 @@ def test_tiling_is_refused_for_a_style_loss_that_is_not_a_sum_over_positions():
 def test_each_level_runs_with_the_l_bfgs_history_its_memory_plan_gives(random_encoder, monkeypatch):
     import brushwork.techniques.levels as levels
     import brushwork.techniques.transfer as transfer
-    from brushwork.settings.common import LevelPlan
+    from brushwork.techniques.planning import LevelPlan
 
     monkeypatch.setattr(transfer, "plan_levels", lambda *args, **kwargs: [LevelPlan(None, 7), LevelPlan(None, 3)])
     histories = []

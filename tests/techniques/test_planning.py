@@ -6,7 +6,7 @@ import pytest
 from brushwork import memory
 from brushwork.errors import BrushworkError
 from brushwork.settings import TransferSettings
-from brushwork.settings.common import LevelPlan, plan_levels
+from brushwork.techniques.planning import LevelPlan, plan_levels
 
 SIZES = [(256, 384), (512, 768), (1366, 2048)]
 LAYERS = [["relu4_2", "relu1_1", "relu5_1"], ["relu4_2", "relu1_1", "relu5_1"], ["relu3_1", "relu1_1"]]
