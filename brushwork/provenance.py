@@ -166,7 +166,7 @@ def describe(data: Mapping[str, Any]) -> str:
     if not isinstance(settings, Mapping):
         settings = {}
     cls = settings_class(str(data.get("technique")))
-    declared = {f.name: spec_of(f) for f in dataclasses.fields(cls)} if cls is not None else {}  # type: ignore[arg-type]
+    declared = {f.name: spec_of(f) for f in dataclasses.fields(cls)} if cls is not None else {}
     lines.append("settings:")
     for key, value in settings.items():
         if value is None:  # in the setting's own word for it: "auto", "none"

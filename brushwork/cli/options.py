@@ -63,7 +63,7 @@ def add_settings_options(
     (or, where ``variants`` such as per-model defaults differ, in each of theirs)."""
     cls = type(defaults)
     group = parser.add_argument_group(f"{cls.technique} settings")
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in dataclasses.fields(cls):
         spec = spec_of(field)
         if not spec.cli:
             continue
@@ -89,7 +89,7 @@ def add_settings_options(
 def settings_changes(args: argparse.Namespace, cls: type[Settings]) -> dict[str, Any]:
     """The settings the user typed, as values of ``cls``' fields."""
     changes: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in dataclasses.fields(cls):
         if not hasattr(args, field.name):
             continue
         value = getattr(args, field.name)

@@ -216,8 +216,9 @@ def settings_class(technique: str) -> type[Settings] | None:
     return None
 
 
+@dataclass(frozen=True)
 class Settings:
-    """Base of every technique's settings dataclass (frozen)."""
+    """Base of every technique's settings: a frozen dataclass, as each subclass is."""
 
     # The job kind these settings belong to ("transfer", "texture", ...), as written into outputs.
     technique: ClassVar[str] = ""
@@ -232,10 +233,10 @@ class Settings:
     # ------------------------------------------------------------------ construction
 
     def replace(self: S, **changes: Any) -> S:
-        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})  # type: ignore[arg-type]
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise self._unknown(unknown[0])
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+        return dataclasses.replace(self, **changes)
 
     def updated(self: S, changes: Mapping[str, Any]) -> S:
         """These settings with ``changes`` applied, resetting what a change makes meaningless (``resets``)."""
@@ -247,14 +248,14 @@ class Settings:
 
     @classmethod
     def _field(cls, name: str) -> dataclasses.Field[Any]:
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):
             if f.name == name:
                 return f
         raise cls._unknown(name)
 
     @classmethod
     def _unknown(cls, name: str) -> BrushworkError:
-        known = ", ".join(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        known = ", ".join(f.name for f in dataclasses.fields(cls))
         return BrushworkError(f"unknown {cls.technique} setting {name!r}; known settings: {known}")
 
     @classmethod
@@ -293,7 +294,7 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the schema version, then every setting (tuples as lists)."""
         data: dict[str, Any] = {SCHEMA_VERSION_KEY: SCHEMA_VERSION}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             data[f.name] = list(value) if isinstance(value, tuple) else value
         return data
@@ -332,7 +333,7 @@ class Settings:
 
         A field that bounds another (``max_size`` for ``size``) is checked first, so the bound is a number.
         """
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        fields = dataclasses.fields(self)
         bounds = {spec_of(f).maximum for f in fields if isinstance(spec_of(f).maximum, str)}
         for f in sorted(fields, key=lambda f: f.name not in bounds):
             self._validate_field(f, getattr(self, f.name))
@@ -417,7 +418,7 @@ class Settings:
         properties: dict[str, Any] = {
             SCHEMA_VERSION_KEY: {"type": "integer", "minimum": 1, "maximum": SCHEMA_VERSION, "default": SCHEMA_VERSION}
         }
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):
             properties[f.name] = _property_schema(cls, f, defaults.to_dict()[f.name])
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
