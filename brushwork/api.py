@@ -112,7 +112,7 @@ def visualize_class(
     name: str, *, callback: Callable[[LevelProgress], None] | None = None, **settings: Any
 ) -> list[Image.Image]:
     """Images EfficientNet-Lite0 scores as the ImageNet class ``name`` (e.g. "tabby cat")."""
-    from .encoders.efficientnet import find_imagenet_class
+    from .imagenet import find_imagenet_class
 
     config = CLASS_DEFAULTS.replace(**settings)
     batch = _visualize.visualize_class(find_imagenet_class(name), config, callback=callback)

@@ -136,7 +136,7 @@ def run_channel(args: argparse.Namespace) -> int:
 
 
 def run_class(args: argparse.Namespace) -> int:
-    from ..encoders.efficientnet import find_imagenet_class
+    from ..imagenet import find_imagenet_class
 
     find_imagenet_class(args.name)  # an unknown name is refused before any work, with the nearest names
     job = Job("visualize-class", settings_from_args(args, CLASS_DEFAULTS).replace(class_name=args.name), {})
@@ -145,7 +145,7 @@ def run_class(args: argparse.Namespace) -> int:
 
 
 def run_classes(args: argparse.Namespace) -> int:
-    from ..encoders.efficientnet import imagenet_classes
+    from ..imagenet import imagenet_classes
 
     for index, (wnid, names) in enumerate(imagenet_classes()):
         sys.stdout.write(f"{index}\t{wnid}\t{', '.join(names)}\n")

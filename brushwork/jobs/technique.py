@@ -210,6 +210,7 @@ TECHNIQUES: dict[str, Technique] = {
             {"default": ChannelSettings()},
             (),
             "brushwork.techniques.visualize:run_channel",
+            knobs=("layer", "channel", "network", "size", "batch", "iterations", "seed"),
         ),
         Visualization(
             "visualize-class",
@@ -217,6 +218,7 @@ TECHNIQUES: dict[str, Technique] = {
             {"default": CLASS_DEFAULTS},
             (),
             "brushwork.techniques.visualize:run_class",
+            knobs=("class_name", "size", "batch", "iterations", "seed"),
         ),
     )
 }

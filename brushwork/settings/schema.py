@@ -346,7 +346,7 @@ class Settings:
         """A SettingError for field ``name``; ``{name}`` in ``template`` becomes the user's spelling of it."""
         return SettingError(name, flag_of(self._field(name)), template)
 
-    def about(self, name: str, check: Callable[..., None], *args: Any) -> None:
+    def about(self, name: str, check: Callable[..., object], *args: Any) -> None:
         """Run ``check(*args)``; a BrushworkError it raises becomes one about setting ``name``."""
         try:
             check(*args)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..constants import MIN_SIZE, Pooling
+from ..imagenet import find_imagenet_class
 from ..layers import Network, check_channels, validate_network_layers
 from .common import (
     MAX_ITERATIONS,
@@ -61,6 +62,7 @@ class ClassSettings(FeatureVisualizationSettings):
         super().check()
         if self.network != "efficientnet-lite0":
             raise self.error("network", "class visualisation needs a classifier: give {name} efficientnet-lite0")
+        self.about("class_name", find_imagenet_class, self.class_name)
 
 
 CLASS_DEFAULTS = ClassSettings(network="efficientnet-lite0", batch=4, iterations=384)

@@ -158,7 +158,8 @@ def render(
             settings.iterations,
             optimizer="adam",
             lr=settings.lr,
-            callback=level_reporter(callback, 0, 1, size, image.to_rgb),
+            # One picture per report, the batch side by side, as the result is shown.
+            callback=level_reporter(callback, 0, 1, size, lambda p: side_by_side(image.to_rgb(p))),
         )
     except Interrupted as stop:
         raise stop.with_best(image.to_rgb(stop.best)) from None
@@ -216,7 +217,7 @@ def run_channel(images: Mapping[str, Any], settings: ChannelSettings, context: R
 
 def run_class(images: Mapping[str, Any], settings: ClassSettings, context: RunContext) -> torch.Tensor:
     """The job entry point (``jobs.technique``): the batch side by side (on Ctrl-C, what it has so far)."""
-    from ..encoders.efficientnet import find_imagenet_class
+    from ..imagenet import find_imagenet_class
 
     try:
         return side_by_side(

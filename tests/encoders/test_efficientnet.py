@@ -4,14 +4,13 @@ import torch
 from brushwork.cli.transfer import demo_image
 from brushwork.encoders.efficientnet import (
     EFFICIENTNET_LAYERS,
-    find_imagenet_class,
-    imagenet_classes,
     load_efficientnet_lite0,
     validate_efficientnet_layers,
 )
 from brushwork.errors import BrushworkError
 from brushwork.image.io import load_image
 from brushwork.image.pyramid import resize
+from brushwork.imagenet import find_imagenet_class, imagenet_classes
 
 
 def test_imagenet_classes_are_the_thousand_in_wordnet_order():

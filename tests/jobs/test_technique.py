@@ -28,7 +28,13 @@ def test_each_technique_names_what_every_reader_needs(name):
 
 
 def test_the_studio_offers_the_techniques_with_knobs():
-    assert [kind.name for kind in studio_techniques()] == ["transfer", "texture", "dream"]
+    assert [kind.name for kind in studio_techniques()] == [
+        "transfer",
+        "texture",
+        "dream",
+        "visualize-channel",
+        "visualize-class",
+    ]
 
 
 def test_an_unknown_technique_is_one_line():

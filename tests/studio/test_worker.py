@@ -91,3 +91,17 @@ def test_a_tiled_job_reports_its_tiles_and_stops_within_an_iteration(studio):
     studio.json("POST", f"/api/jobs/{job['id']}/stop")
     stopped = studio.wait_for(job["id"], lambda j: j["status"] not in ("queued", "running"), timeout=30)
     assert stopped["status"] == "stopped"
+
+
+def test_a_visualization_is_a_job_kind_with_no_inputs(studio):
+    form = {"technique": "visualize-channel", "settings": {"layer": "relu3_1", "channel": 7, "size": 48}}
+    form["settings"] |= {"iterations": 3, "batch": 2}
+    status, job = studio.json("POST", "/api/jobs", form)
+    assert status == 201, job
+    job = studio.wait_for(job["id"], lambda j: j["status"] not in ("queued", "running"))
+    assert job["status"] == "finished", job["error"]
+    record = read_record(studio.data_dir / "results" / f"{job['id']}.png")
+    assert record["technique"] == "visualize-channel" and record["settings"]["channel"] == 7
+    bad = {"technique": "visualize-class", "settings": {"class_name": "tabbycat"}}
+    status, refused = studio.json("POST", "/api/jobs", bad)
+    assert status == 422 and "no ImageNet class named 'tabbycat'" in refused["errors"]["settings.class_name"]

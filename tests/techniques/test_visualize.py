@@ -61,3 +61,11 @@ def test_class_visualisation_needs_the_classifier():
     with pytest.raises(BrushworkError) as error:
         vis.visualize_class(3, vis.FeatureVisualizationSettings(network="vgg19"))
     assert str(error.value) == "class visualisation needs a classifier: use network efficientnet-lite0"
+
+
+def test_a_batch_reports_one_picture_the_batch_side_by_side(max_encoder):
+    seen = []
+    settings = vis.FeatureVisualizationSettings(size=40, iterations=2, batch=3)
+    out = vis.visualize_channel("relu2_1", 5, settings, encoder=max_encoder, callback=seen.append)
+    assert out.shape == (3, 3, 40, 40)
+    assert seen[-1].image.shape == (1, 3, 40, 3 * 40 + 2 * 4)  # what a preview shows: one picture

@@ -2,11 +2,15 @@
 // brushwork studio's page: builds its form from the server's settings schema, follows the queue by
 // server-sent events, and fetches preview frames and results as images by id.
 
-const KIND_TITLES = { transfer: "Painting", texture: "Texture", dream: "DeepDream" };
+const KIND_TITLES = {
+  transfer: "Painting", texture: "Texture", dream: "DeepDream",
+  "visualize-channel": "A channel", "visualize-class": "A class",
+};
 const LABELS = {
   size: "Size (long edge, px)", style_weight: "Style weight", style_loss: "Style loss",
   preserve_colors: "Keep the photo's colours", seed: "Seed", tileable: "Tileable", layer: "Layer",
-  octaves: "Octaves", iterations: "Iterations", step: "Step",
+  octaves: "Octaves", iterations: "Iterations", step: "Step", channel: "Channel", network: "Network",
+  batch: "Pictures side by side", class_name: "ImageNet class",
 };
 const ROLE_TITLES = { content: "Photo", styles: "Paintings", style: "Painting or texture", image: "Photo", guide: "Guide" };
 const DONE = ["finished", "stopped", "failed"];
@@ -127,9 +131,10 @@ function fillSettings(values = null) {
   const knobs = $("knobs"), more = $("more");
   knobs.replaceChildren();
   more.replaceChildren();
-  for (const [name, prop] of Object.entries(kind.schema.properties)) {
-    if (name === "schema_version") continue;
-    (kind.knobs.includes(name) ? knobs : more).append(makeField(name, prop, shown[name]));
+  const properties = kind.schema.properties;
+  for (const name of kind.knobs) knobs.append(makeField(name, properties[name], shown[name]));  // in the technique's order
+  for (const [name, prop] of Object.entries(properties)) {
+    if (name !== "schema_version" && !kind.knobs.includes(name)) more.append(makeField(name, prop, shown[name]));
   }
   clearErrors();
 }
@@ -276,7 +281,8 @@ const number = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v
 
 function title(job) {
   const names = Object.values(job.inputs).flat().map((i) => i.name);
-  return `#${job.id} ${KIND_TITLES[job.technique] || job.technique}: ${names.join(" + ")}`;
+  const kind = KIND_TITLES[job.technique] || job.technique;
+  return names.length ? `#${job.id} ${kind}: ${names.join(" + ")}` : `#${job.id} ${kind}`;
 }
 
 function render() {
