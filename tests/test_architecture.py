@@ -74,3 +74,36 @@ def test_the_graph_is_read_whole():
     found = imports()
     assert "memory" in found["techniques.planning"]  # `from .. import memory`
     assert "techniques.transfer" in found["video.painter"]
+
+
+# Engine code runs on whatever device its input is on (a GPU, a Mac's MPS): a tensor it makes names its
+# device, or it lands on the CPU and meets the input's device in an error. Constants made at import time
+# are moved where they are used (``.to(image)``), and a module's buffers move with the module.
+ENGINE = ("techniques", "losses", "render", "optim", "image", "video")
+FACTORIES = {"zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace", "eye"}
+FACTORIES |= {"tensor", "as_tensor"}
+
+
+def factory_calls_without_a_device() -> list[str]:
+    found = []
+    for package in ENGINE:
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for function in ast.walk(tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    continue
+                for node in ast.walk(function):
+                    if (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Attribute)
+                        and isinstance(node.func.value, ast.Name)
+                        and node.func.value.id == "torch"
+                        and node.func.attr in FACTORIES
+                        and not any(keyword.arg == "device" for keyword in node.keywords)
+                    ):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} torch.{node.func.attr}")
+    return sorted(set(found))
+
+
+def test_every_tensor_that_engine_code_makes_names_its_device():
+    assert factory_calls_without_a_device() == []

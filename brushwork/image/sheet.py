@@ -19,7 +19,8 @@ def grid(images: Sequence[torch.Tensor], columns: int, gap: int = 2, background:
     tiles = [im if im.dim() == 3 else im[0] for im in images]
     h, w = tiles[0].shape[-2:]
     rows = -(-len(tiles) // columns)
-    sheet = torch.full((3, rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap), background)
+    shape = (3, rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap)
+    sheet = torch.full(shape, background, device=tiles[0].device)
     for index, tile in enumerate(tiles):
         r, c = divmod(index, columns)
         sheet[:, r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = tile
@@ -33,7 +34,7 @@ def upscale(image: torch.Tensor, factor: int) -> torch.Tensor:
 
 def fit_into(image: torch.Tensor, size: tuple[int, int], background: float = 1.0) -> torch.Tensor:
     """Place a (1, 3, h, w) image in the middle of a ``size`` canvas (for patches cut off at borders)."""
-    canvas = torch.full((1, 3, *size), background)
+    canvas = torch.full((1, 3, *size), background, device=image.device)
     h, w = image.shape[-2:]
     top, left = (size[0] - h) // 2, (size[1] - w) // 2
     canvas[..., top : top + h, left : left + w] = image

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..layers import vgg19_stride
-from .functional import mean_and_covariance
+from .functional import mean_and_covariance, zero_on
 from .moments import Moments, layer_moments
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def sliced_wasserstein(vectors: torch.Tensor, directions: torch.Tensor, target_s
 
 def random_directions(channels: int, count: int, generator: torch.Generator) -> torch.Tensor:
     """(C, K) directions drawn uniformly on the unit sphere."""
-    directions = torch.randn(channels, count, generator=generator)
+    directions = torch.randn(channels, count, generator=generator, device=generator.device)
     return directions / directions.norm(dim=0, keepdim=True)
 
 
@@ -186,12 +186,13 @@ class SlicedWassersteinLoss:
             sorted_sets = [torch.sort(positions(f[layer]) @ dirs, dim=0)[0] for f in features_per_style]
             count = max(s.shape[0] for s in sorted_sets)
             targets[layer] = sum(
-                (b / total * resample_sorted(s, count) for b, s in zip(blend, sorted_sets)), torch.zeros(())
+                (b / total * resample_sorted(s, count) for b, s in zip(blend, sorted_sets)),
+                torch.zeros((), device=dirs.device),
             )
         return targets
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
-        total = torch.zeros(())
+        total = zero_on(features)
         for layer, target in self.target_sorted.items():
             vectors = positions(features[layer], self.mask)
             total = total + self.layer_weights[layer] * sliced_wasserstein(vectors, self.directions[layer], target)
@@ -236,13 +237,14 @@ class GaussianW2Loss:
         targets = {}
         for layer in moments_per_style[0]:
             parts = [(b / total, m[layer]) for b, m in zip(blend, moments_per_style)]
-            mean = sum((w * m.mean for w, m in parts), torch.zeros((), dtype=torch.float64))
-            second = sum((w * m.second_moment for w, m in parts), torch.zeros((), dtype=torch.float64))
+            zero = torch.zeros((), dtype=torch.float64, device=parts[0][1].mean.device)
+            mean = sum((w * m.mean for w, m in parts), zero)
+            second = sum((w * m.second_moment for w, m in parts), zero)
             targets[layer] = (mean.float(), (second - torch.outer(mean, mean)).float())
         return targets
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
-        total = torch.zeros(())
+        total = zero_on(features)
         for layer, (mean, cov_trace, factor) in self.targets.items():
             vectors = positions(features[layer], self.mask)
             total = total + self.layer_weights[layer] * gaussian_w2(vectors, mean, cov_trace, factor)
@@ -263,11 +265,11 @@ class GaussianW2Loss:
                 vectors = vectors[weights.reshape(-1) >= 0.5]
             sums[f"{layer}/sum"] = vectors.sum(dim=0)
             sums[f"{layer}/outer"] = vectors.t() @ vectors
-            sums[f"{layer}/count"] = torch.tensor(float(vectors.shape[0]))
+            sums[f"{layer}/count"] = torch.tensor(float(vectors.shape[0]), device=vectors.device)
         return sums
 
     def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        total = torch.zeros(())
+        total = torch.zeros((), device=next(iter(statistics.values())).device)
         for layer, (target_mean, target_cov_trace, target_factor) in self.targets.items():
             count = statistics[f"{layer}/count"]
             if float(count.detach()) == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -136,3 +137,8 @@ def alpha_norm(image: torch.Tensor, alpha: float = 6.0) -> torch.Tensor:
     image = _float32(image)
     centred = image - image.mean(dim=(-2, -1), keepdim=True)
     return centred.abs().pow(alpha).mean()
+
+
+def zero_on(features: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """A scalar 0 on the features' device: the start of a sum of loss terms."""
+    return torch.zeros((), device=next(iter(features.values())).device)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ..encoders.base import Encoder
 from ..encoders.precision import network_autocast
 from ..layers import vgg19_stride
-from .functional import content_loss, gram_loss, outer_product_sum, total_variation
+from .functional import content_loss, gram_loss, outer_product_sum, total_variation, zero_on
 from .moments import Moments, layer_moments
 
 if TYPE_CHECKING:
@@ -87,7 +87,10 @@ class StyleLoss:
         """Blended target Grams from the moments of one or more style images (gathered whole or in tiles)."""
         total = float(sum(blend))
         return {
-            layer: sum((b / total * m[layer].gram for b, m in zip(blend, moments_per_style)), torch.zeros(()))
+            layer: sum(
+                (b / total * m[layer].gram for b, m in zip(blend, moments_per_style)),
+                torch.zeros((), device=moments_per_style[0][layer].gram.device),
+            )
             for layer in moments_per_style[0]
         }
 
@@ -103,7 +106,7 @@ class StyleLoss:
         return self._masks[size]
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
-        total = torch.zeros(())
+        total = zero_on(features)
         for layer, target in self.target_grams.items():
             feats = features[layer]
             total = total + self.layer_weights[layer] * gram_loss(feats, target, self._mask_at(feats))
@@ -115,7 +118,7 @@ class StyleLoss:
         for layer in self.target_grams:
             feats = features[layer].float()
             if self.mask is None:
-                norm = torch.tensor(float(feats.shape[-2] * feats.shape[-1]))
+                norm = torch.tensor(float(feats.shape[-2] * feats.shape[-1]), device=feats.device)
             else:
                 # The whole image's feature map, of which this tile's centre is a part.
                 stride = vgg19_stride(layer)
@@ -129,7 +132,7 @@ class StyleLoss:
         return sums
 
     def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        total = torch.zeros(())
+        total = torch.zeros((), device=next(iter(statistics.values())).device)
         for layer, target in self.target_grams.items():
             gram = statistics[layer] / statistics[f"{layer}/norm"].clamp_min(1e-8)
             total = total + self.layer_weights[layer] * F.mse_loss(gram, target)
@@ -150,7 +153,7 @@ class RegionalStyleLoss:
         return sorted({layer for region in self.regions for layer in region.layers})
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
-        return sum((region(features, image) for region in self.regions), torch.zeros(()))
+        return sum((region(features, image) for region in self.regions), zero_on(features))
 
     def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
         sums = {}
@@ -160,7 +163,7 @@ class RegionalStyleLoss:
         return sums
 
     def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        total = torch.zeros(())
+        total = torch.zeros((), device=next(iter(statistics.values())).device)
         for index, region in enumerate(self.regions):
             prefix = f"{index}:"
             own = {k[len(prefix) :]: v for k, v in statistics.items() if k.startswith(prefix)}

@@ -46,7 +46,10 @@ class ActivationObjective:
     # Tiled (``losses.tiled``): a mean is a sum over positions over their count.
     def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
         selected = _select(features[self.layer], self.channels).float()
-        return {"sum": selected.pow(self.power).sum(), "count": torch.tensor(float(selected.numel()))}
+        return {
+            "sum": selected.pow(self.power).sum(),
+            "count": torch.tensor(float(selected.numel()), device=selected.device),
+        }
 
     def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
         return -self.weight * statistics["sum"] / statistics["count"]
@@ -84,7 +87,7 @@ class GuidedObjective:
     def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
         x = _select(features[self.layer], self.channels).float().flatten(2)
         best = self._best_matches(x)
-        return {"sum": best.sum(), "count": torch.tensor(float(best.numel()))}
+        return {"sum": best.sum(), "count": torch.tensor(float(best.numel()), device=best.device)}
 
     def from_statistics(self, statistics: Mapping[str, torch.Tensor]) -> torch.Tensor:
         return -self.weight * statistics["sum"] / statistics["count"] / float(self.guide.shape[0])

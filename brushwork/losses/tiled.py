@@ -195,7 +195,7 @@ class _TiledFeatureTerms(torch.autograd.Function):
         evaluator: TiledLossTerms = ctx.evaluator
         leaves = [leaf for name in evaluator.feature_terms for leaf in ctx.leaves[name].values()]
         with torch.enable_grad():
-            weighted = sum((g * v for g, v in zip(grad_values, ctx.values)), torch.zeros(()))
+            weighted = sum((g * v for g, v in zip(grad_values, ctx.values)), torch.zeros((), device=image.device))
             grads = torch.autograd.grad(weighted, leaves, allow_unused=True)
         by_term: dict[str, Statistics] = {}
         position = 0
@@ -267,7 +267,7 @@ class TiledLossTerms:
             tile_image = window.crop(image).detach().requires_grad_()
             with torch.enable_grad():
                 features = self._centre_features(tile_image, window)
-                surrogate = torch.zeros(())
+                surrogate = torch.zeros((), device=image.device)
                 for name, term in self.feature_terms.items():
                     for key, value in term.statistics(features, window).items():
                         surrogate = surrogate + (grads[name][key] * value).sum()
@@ -278,6 +278,6 @@ class TiledLossTerms:
         return gradient
 
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        values = _TiledFeatureTerms.apply(image, self) if self.feature_terms else torch.zeros(0)
+        values = _TiledFeatureTerms.apply(image, self) if self.feature_terms else torch.zeros(0, device=image.device)
         by_name = dict(zip(self.feature_terms, values.unbind(0) if len(self.feature_terms) else []))
         return {name: by_name[name] if name in by_name else term({}, image) for name, term in self.terms.items()}

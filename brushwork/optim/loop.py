@@ -165,7 +165,9 @@ def optimize(
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
         terms = loss_terms(parameter)
-        total = sum(terms.values(), torch.zeros(()))  # in order, as the plain sum() the results were measured with
+        total = sum(
+            terms.values(), torch.zeros((), device=parameter.device)
+        )  # in order, as the plain sum() the results were measured with
         value = float(total.detach())
         losses = {name: float(term.detach()) for name, term in terms.items()}
         if not math.isfinite(value):

@@ -64,7 +64,8 @@ class FourierImage:
         # 1/f scaling: every frequency band gets the same share of a gradient step.
         self.scale = 1.0 / freqs.clamp(min=1.0 / max(height, width)) ** decay
         shape = (batch, 3, *freqs.shape, 2)
-        self.parameter = torch.randn(shape, generator=generator) * std
+        device = None if generator is None else generator.device  # the draw is the generator's, wherever it runs
+        self.parameter = torch.randn(shape, generator=generator, device=device) * std
 
     def image(self, parameter: torch.Tensor) -> torch.Tensor:
         spectrum = torch.view_as_complex(parameter * self.scale[..., None])

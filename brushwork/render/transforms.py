@@ -24,14 +24,17 @@ class Jitter:
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
         if self.pixels <= 0:
             return image
-        dy, dx = torch.randint(-self.pixels, self.pixels + 1, (2,), generator=self.generator).tolist()
+        dy, dx = torch.randint(
+            -self.pixels, self.pixels + 1, (2,), generator=self.generator, device=self.generator.device
+        ).tolist()
         return torch.roll(image, shifts=(dy, dx), dims=(-2, -1))
 
 
 def _affine(image: torch.Tensor, scale: float, angle_degrees: float) -> torch.Tensor:
     theta = math.radians(angle_degrees)
     cos, sin = math.cos(theta) / scale, math.sin(theta) / scale
-    matrix = torch.tensor([[cos, -sin, 0.0], [sin, cos, 0.0]], dtype=image.dtype).expand(image.shape[0], 2, 3)
+    matrix = torch.tensor([[cos, -sin, 0.0], [sin, cos, 0.0]], dtype=image.dtype, device=image.device)
+    matrix = matrix.expand(image.shape[0], 2, 3)
     grid = F.affine_grid(matrix, list(image.shape), align_corners=False)
     return F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
@@ -44,7 +47,9 @@ class RandomScale:
         self.generator = generator
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
-        scale = self.scales[int(torch.randint(len(self.scales), (1,), generator=self.generator))]
+        scale = self.scales[
+            int(torch.randint(len(self.scales), (1,), generator=self.generator, device=self.generator.device))
+        ]
         return image if scale == 1 else _affine(image, scale, 0.0)
 
 
@@ -56,7 +61,9 @@ class RandomRotate:
         self.generator = generator
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
-        angle = self.angles[int(torch.randint(len(self.angles), (1,), generator=self.generator))]
+        angle = self.angles[
+            int(torch.randint(len(self.angles), (1,), generator=self.generator, device=self.generator.device))
+        ]
         return image if angle == 0 else _affine(image, 1.0, angle)
 
 

@@ -64,7 +64,8 @@ def invert(
     target_image = resize(image, size)
     with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)
-    noise = torch.rand((1, 3, *size), generator=torch.Generator().manual_seed(settings.seed))
+    generator = torch.Generator().manual_seed(settings.seed)
+    noise = torch.rand((1, 3, *size), generator=generator, device=generator.device)
 
     results: list[torch.Tensor] = []
     for index, layer in enumerate(settings.layers):

@@ -72,7 +72,7 @@ def synthesize(
         return LevelLoss(terms, PixelImage.image)
 
     schedule = CoarseToFine(
-        start=lambda level: torch.rand((1, 3, *level.size), generator=generator) * PIXEL_SCALE,
+        start=lambda level: torch.rand((1, 3, *level.size), generator=generator, device=generator.device) * PIXEL_SCALE,
         carry=lambda parameter, previous, level: resample(parameter, level.size),
         objective=objective,
         to_rgb=lambda parameter, level: PixelImage.to_rgb(parameter),

@@ -74,7 +74,8 @@ def style_regions(
     if rest:
         remainder = None
         if masks:
-            remainder = (1.0 - sum(masks.values(), torch.zeros(()))).clamp(0.0, 1.0)
+            zero = torch.zeros((), device=next(iter(masks.values())).device)
+            remainder = (1.0 - sum(masks.values(), zero)).clamp(0.0, 1.0)
         regions.append(StyleRegion(rest, tuple(blend[i] for i in rest), remainder))
     return regions
 
@@ -132,7 +133,7 @@ def style_term(
     for layer in settings.style_layers:
         channels = features_per_style[0][layer].shape[1]
         directions[layer] = (
-            torch.eye(channels)
+            torch.eye(channels, device=features_per_style[0][layer].device)
             if settings.style_loss == "histogram"
             else random_directions(channels, channels, generator)
         )
@@ -264,7 +265,7 @@ def stylize(
         if init_image is not None:
             return at(level).from_rgb(resize(init_image, level.size))
         if settings.init == "noise":
-            return torch.rand(content_input.shape, generator=generator) * PIXEL_SCALE
+            return torch.rand(content_input.shape, generator=generator, device=generator.device) * PIXEL_SCALE
         return content_input.clone()
 
     def carry(parameter: torch.Tensor, previous: Level, level: Level) -> torch.Tensor:

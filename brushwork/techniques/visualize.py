@@ -69,10 +69,10 @@ def find_top_activations(
 ) -> dict[int, list[TopActivation]]:
     """For each channel, the ``k`` images that activate it most (one unit each: that image's maximum)."""
     best: dict[int, list[tuple[float, int, int, int]]] = {c: [] for c in channels}
-    index_tensor = torch.tensor(list(channels))
     for image_index, image in enumerate(images):
         with torch.no_grad():
-            activations = encoder(image, [layer])[layer][0, index_tensor]  # (C, h, w)
+            index = torch.tensor(list(channels), device=image.device)
+            activations = encoder(image, [layer])[layer][0, index]  # (C, h, w)
         values, flat = activations.flatten(1).max(dim=1)
         width = activations.shape[-1]
         for channel, value, position in zip(channels, values.tolist(), flat.tolist()):
@@ -126,7 +126,7 @@ def top9_sheet(
         pairs = top_patches(images, deconvnet, layer, tops[channel])
         projections = grid([fit_into(p, field, 0.5) for p, _ in pairs], 3, gap=1)
         patches = grid([fit_into(q, field) for _, q in pairs], 3, gap=1)
-        gap = torch.ones(1, 3, projections.shape[-2], 4)
+        gap = torch.ones(1, 3, projections.shape[-2], 4, device=projections.device)
         panels.append((f"{layer} channel {channel}", torch.cat([projections, gap, patches], dim=3)))
     return panels
 
