@@ -63,9 +63,14 @@ def sliced_wasserstein(vectors: torch.Tensor, directions: torch.Tensor, target_s
     return F.mse_loss(projected, resample_sorted(target_sorted, vectors.shape[0]))
 
 
-def random_directions(channels: int, count: int, generator: torch.Generator) -> torch.Tensor:
-    """(C, K) directions drawn uniformly on the unit sphere."""
-    directions = torch.randn(channels, count, generator=generator, device=generator.device)
+def random_directions(
+    channels: int, count: int, generator: torch.Generator, device: torch.device | None = None
+) -> torch.Tensor:
+    """(C, K) directions drawn uniformly on the unit sphere, on ``device`` (default: the generator's). They
+    are drawn where the generator is, so a seed gives the same directions on every device."""
+    directions = torch.randn(channels, count, generator=generator, device=generator.device).to(
+        device or generator.device
+    )
     return directions / directions.norm(dim=0, keepdim=True)
 
 

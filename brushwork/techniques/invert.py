@@ -65,7 +65,7 @@ def invert(
     with torch.no_grad(), network_autocast(autocast):
         targets = encoder(target_image, settings.layers)
     generator = torch.Generator().manual_seed(settings.seed)
-    noise = torch.rand((1, 3, *size), generator=generator, device=generator.device)
+    noise = torch.rand((1, 3, *size), generator=generator, device=generator.device).to(image.device)
 
     results: list[torch.Tensor] = []
     for index, layer in enumerate(settings.layers):

@@ -72,7 +72,10 @@ def synthesize(
         return LevelLoss(terms, PixelImage.image)
 
     schedule = CoarseToFine(
-        start=lambda level: torch.rand((1, 3, *level.size), generator=generator, device=generator.device) * PIXEL_SCALE,
+        # Drawn where the generator is (the same noise on every device), then moved to the source's.
+        start=lambda level: (
+            torch.rand((1, 3, *level.size), generator=generator, device=generator.device).to(style.device) * PIXEL_SCALE
+        ),
         carry=lambda parameter, previous, level: resample(parameter, level.size),
         objective=objective,
         to_rgb=lambda parameter, level: PixelImage.to_rgb(parameter),

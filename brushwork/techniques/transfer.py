@@ -135,7 +135,7 @@ def style_term(
         directions[layer] = (
             torch.eye(channels, device=features_per_style[0][layer].device)
             if settings.style_loss == "histogram"
-            else random_directions(channels, channels, generator)
+            else random_directions(channels, channels, generator, features_per_style[0][layer].device)
         )
     targets = SlicedWassersteinLoss.targets_from(features_per_style, blend, directions)
     return SlicedWassersteinLoss(directions, targets, layer_weights, settings.style_weight, mask)
@@ -265,7 +265,9 @@ def stylize(
         if init_image is not None:
             return at(level).from_rgb(resize(init_image, level.size))
         if settings.init == "noise":
-            return torch.rand(content_input.shape, generator=generator, device=generator.device) * PIXEL_SCALE
+            # Drawn where the generator is (the same noise on every device), then moved to the photo's.
+            noise = torch.rand(content_input.shape, generator=generator, device=generator.device)
+            return noise.to(content_input.device) * PIXEL_SCALE
         return content_input.clone()
 
     def carry(parameter: torch.Tensor, previous: Level, level: Level) -> torch.Tensor:

@@ -159,3 +159,10 @@ def test_a_transfer_with_each_loss_lowers_it_and_changes_the_image(random_encode
     first_level = [p.losses["style"] for p in seen if p.level == 0]
     assert first_level[-1] < first_level[0]
     assert not torch.allclose(out, torch.nn.functional.interpolate(content, size=out.shape[-2:]), atol=1e-3)
+
+
+def test_directions_are_drawn_where_the_generator_is_and_put_where_they_are_used():
+    drawn = random_directions(6, 4, torch.Generator().manual_seed(1))
+    assert torch.equal(drawn, random_directions(6, 4, torch.Generator().manual_seed(1), torch.device("cpu")))
+    elsewhere = random_directions(6, 4, torch.Generator().manual_seed(1), torch.device("meta"))
+    assert elsewhere.device.type == "meta" and elsewhere.shape == (6, 4)
