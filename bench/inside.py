@@ -47,7 +47,7 @@ def bare_forward_backward(repeats: int = 5) -> float:
     for _ in range(repeats + 1):
         x = image.clone().requires_grad_()
         start = time.perf_counter()
-        with network_autocast(autocast_dtype("auto")):
+        with network_autocast(autocast_dtype("auto"), x.device.type):
             out = encoder(x, ["relu5_1"])["relu5_1"]
         out.float().mean().backward()
         times.append(time.perf_counter() - start)

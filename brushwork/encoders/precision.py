@@ -65,6 +65,9 @@ def autocast_dtype(precision: str) -> torch.dtype | None:
     return torch.bfloat16 if resolve_precision(precision) == "bfloat16" else None
 
 
-def network_autocast(dtype: torch.dtype | None, device_type: str = "cpu") -> torch.autocast:
-    """Autocast to ``dtype`` for running an encoder, or a no-op context for None."""
+def network_autocast(dtype: torch.dtype | None, device_type: str) -> torch.autocast:
+    """Autocast to ``dtype`` for running an encoder on a device of ``device_type`` (the input's:
+    ``image.device.type``), or a no-op context for None. The type is never assumed: an autocast for
+    another device type than the input's does nothing, and targets would be read in float32 while
+    the iterations run in bfloat16."""
     return torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None)

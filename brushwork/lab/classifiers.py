@@ -190,7 +190,7 @@ def transfer_features(
     for i, start in enumerate(range(0, len(images), batch_size)):
         grey = images_tensor(images[start : start + batch_size])
         rgb = F.interpolate(grey, size=(settings.transfer_size,) * 2, mode="bilinear", align_corners=False)
-        with torch.no_grad(), network_autocast(autocast):
+        with torch.no_grad(), network_autocast(autocast, rgb.device.type):
             rgb = rgb.expand(-1, 3, -1, -1).contiguous(memory_format=torch.channels_last)
             features = encoder(rgb, [settings.transfer_layer])[settings.transfer_layer]
         chunks.append(features.float().mean(dim=(2, 3)))

@@ -40,9 +40,9 @@ class PixelImage:
         parameter.clamp_(0, PIXEL_SCALE)
 
 
-def _frequencies(height: int, width: int) -> torch.Tensor:
-    fy = torch.fft.fftfreq(height)[:, None]
-    fx = torch.fft.rfftfreq(width)[None, :]
+def _frequencies(height: int, width: int, device: torch.device | None) -> torch.Tensor:
+    fy = torch.fft.fftfreq(height, device=device)[:, None]
+    fx = torch.fft.rfftfreq(width, device=device)[None, :]
     return torch.sqrt(fx * fx + fy * fy)
 
 
@@ -58,19 +58,23 @@ class FourierImage:
         decay: float = 1.0,
         std: float = 0.01,
         generator: torch.Generator | None = None,
+        device: torch.device | None = None,
     ):
+        """``device``: where the image is made (default: the generator's). The random spectrum is drawn
+        where the generator is, so a seed gives the same image on every device."""
+        drawn_on = None if generator is None else generator.device
+        device = device or drawn_on
         self.size = (height, width)
-        freqs = _frequencies(height, width)
+        freqs = _frequencies(height, width, device)
         # 1/f scaling: every frequency band gets the same share of a gradient step.
         self.scale = 1.0 / freqs.clamp(min=1.0 / max(height, width)) ** decay
         shape = (batch, 3, *freqs.shape, 2)
-        device = None if generator is None else generator.device  # the draw is the generator's, wherever it runs
-        self.parameter = torch.randn(shape, generator=generator, device=device) * std
+        self.parameter = (torch.randn(shape, generator=generator, device=drawn_on) * std).to(device)
 
     def image(self, parameter: torch.Tensor) -> torch.Tensor:
         spectrum = torch.view_as_complex(parameter * self.scale[..., None])
         decorrelated = torch.fft.irfft2(spectrum, s=self.size, norm="ortho") / 4.0
-        rgb = torch.einsum("bchw,dc->bdhw", decorrelated, _COLOR_MIX)
+        rgb = torch.einsum("bchw,dc->bdhw", decorrelated, _COLOR_MIX.to(decorrelated))
         return torch.sigmoid(rgb)
 
     def to_rgb(self, parameter: torch.Tensor) -> torch.Tensor:

@@ -39,7 +39,7 @@ def _objective(
     channels = settings.channels
     if guide is None:
         return ActivationObjective(layer, channels, power=2)
-    with torch.no_grad(), network_autocast(autocast):
+    with torch.no_grad(), network_autocast(autocast, guide.device.type):
         read_at = at_least(*fit_long_edge(guide.shape[-2], guide.shape[-1], GUIDE_SIZE), settings.min_side())
         guide_features = encoder(resize(guide, read_at), [layer])[layer]
     return GuidedObjective(layer, guide_features, channels)

@@ -62,7 +62,7 @@ def invert(
     check_photo_fits(settings, photo, size, settings.layers)
     check_memory(settings, [size], [settings.layers])
     target_image = resize(image, size)
-    with torch.no_grad(), network_autocast(autocast):
+    with torch.no_grad(), network_autocast(autocast, target_image.device.type):
         targets = encoder(target_image, settings.layers)
     generator = torch.Generator().manual_seed(settings.seed)
     noise = torch.rand((1, 3, *size), generator=generator, device=generator.device).to(image.device)

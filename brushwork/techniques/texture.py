@@ -64,7 +64,7 @@ def synthesize(
         long_edge = max(MIN_SIZE, round(style_long_edge * max(level.size) / final_side))
         read_at = at_least(*fit_long_edge(style.shape[-2], style.shape[-1], long_edge), settings.source_min_side())
         source = resize(style, read_at)
-        with torch.no_grad(), network_autocast(autocast), vgg.padding("reflect"):
+        with torch.no_grad(), network_autocast(autocast, source.device.type), vgg.padding("reflect"):
             targets = StyleLoss.targets_from([vgg(source, settings.style_layers)], [1.0])
         terms: dict[str, LossTerm] = {"style": StyleLoss(targets, settings.layer_weights())}
         if settings.tv_weight > 0:

@@ -92,7 +92,7 @@ def test_bfloat16_features_are_float32_features_to_bfloat16_rounding(random_enco
     image = smooth_image(64, 80, seed=2)
     layers = list(CONVOLUTIONS_TO)
     exact = random_encoder(image, layers)
-    with precision.network_autocast(torch.bfloat16):
+    with precision.network_autocast(torch.bfloat16, image.device.type):
         approximate = random_encoder(image, layers)
     for layer, convolutions in CONVOLUTIONS_TO.items():
         assert approximate[layer].dtype == torch.bfloat16
@@ -156,3 +156,15 @@ def test_a_bfloat16_transfer_lowers_its_loss_and_changes_the_image(random_encode
         totals = [p.total for p in seen if p.level == level]
         assert min(totals[1:]) < totals[0], (level, totals)
     assert (out - torch.nn.functional.interpolate(content, size=out.shape[-2:])).abs().mean() > 1e-3
+
+
+def test_autocast_is_for_the_inputs_device_type_never_an_assumed_one():
+    import inspect
+
+    signature = inspect.signature(precision.network_autocast)
+    assert signature.parameters["device_type"].default is inspect.Parameter.empty
+    image = torch.rand(1, 3, 8, 8)
+    with precision.network_autocast(torch.bfloat16, image.device.type):
+        assert torch.is_autocast_enabled(image.device.type)
+    with precision.network_autocast(None, image.device.type):
+        assert not torch.is_autocast_enabled(image.device.type)

@@ -55,3 +55,12 @@ def test_scale_and_rotate_keep_the_size():
     assert RandomRotate([10], generator)(image).shape == image.shape
     assert standard_transforms(generator)(image).shape == image.shape
     assert torch.equal(RandomScale([1.0], generator)(image), image)
+
+
+def test_a_fourier_image_is_drawn_where_its_generator_is_and_made_on_its_device():
+    seeded = FourierImage(2, 16, 20, generator=torch.Generator().manual_seed(3))
+    again = FourierImage(2, 16, 20, generator=torch.Generator().manual_seed(3), device=torch.device("cpu"))
+    assert torch.equal(seeded.parameter, again.parameter)
+    elsewhere = FourierImage(2, 16, 20, generator=torch.Generator().manual_seed(3), device=torch.device("meta"))
+    assert elsewhere.parameter.device.type == "meta" and elsewhere.scale.device.type == "meta"
+    assert elsewhere.image(elsewhere.parameter).shape == (2, 3, 16, 20)
