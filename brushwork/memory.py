@@ -13,10 +13,9 @@ from pathlib import Path
 from .layers import VGG19_LAYERS, deepest_layer, layer_channels, vgg19_reach, vgg19_stride
 
 # Bytes per float32 value the network keeps per layer output for the backward pass, counting its
-# gradient too. Measured: a 2048x1416 detail level (to relu3_1) peaked at 10.0 GiB, 3.4 KB a pixel,
-# where this model gives 3.5 KB (440 values a pixel, times 2 x 4 bytes).
+# gradient too (checked against a measured peak: docs/decisions.md, "The memory model").
 _BYTES_PER_VALUE = 8
-# What torch, the weights and the images take besides the activations (measured ~0.6 GB at 512 px).
+# What torch, the weights and the images take besides the activations (docs/decisions.md).
 BASELINE_BYTES = 600_000_000
 
 
@@ -74,9 +73,7 @@ MIN_LBFGS_HISTORY = 5
 PREFERRED_TILE = 256
 # Besides L-BFGS's history: the parameter, its gradient, the best so far, the content image and its
 # network input, L-BFGS's direction and gradient copies, a tiled pass's gradient: image-sized float32
-# buffers at a level. Measured (bench/large.py, 2048 px, --max-memory 3, the tiled level trimmed after
-# each evaluation, see ``release_freed_memory``): counting 12, the plan (280 px tiles, 22 steps of
-# history) peaked at 3.04 GB; 16 are counted, which costs that plan two steps of history.
+# buffers at a level; 16 are counted, a margin over a measured peak (docs/decisions.md, "The memory model").
 _IMAGE_BUFFERS = 16
 
 

@@ -17,9 +17,8 @@ from .common import add_run_options, add_settings_source_options, positive_int, 
 if TYPE_CHECKING:
     from ..batch.driver import Tally
 
-# Measured by bench/batch.py on a 2-core CPU (8 jobs at 256 px): two one-thread processes painted 353
-# images per hour after start-up, one process with two threads 280 (torch's second thread adds little
-# at these sizes, a second process nearly doubles the work in flight). Memory is shared out between them.
+# Processes rather than threads: torch's second thread adds little at these sizes, a second process nearly
+# doubles the work in flight (docs/decisions.md, "Batch"). Memory is shared out between them.
 DEFAULT_WORKERS = 2
 EXIT_SOME_FAILED = 1
 

