@@ -1,0 +1,113 @@
+"""Every technique, run whole on the CPU under a tracer: a tensor made in engine code without naming its
+device would land on the CPU while the input is on a GPU, so each such call fails here, where there is
+no GPU to show it (the static check in tests/test_architecture.py reads the source; this one sees calls
+made at run time, through any namespace)."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+from torch.overrides import TorchFunctionMode
+
+import brushwork
+from brushwork.encoders.vgg import VGG19Encoder
+from brushwork.settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
+from brushwork.settings.visualize import FeatureVisualizationSettings
+from brushwork.techniques import visualize
+from brushwork.techniques.dream import dream
+from brushwork.techniques.invert import invert
+from brushwork.techniques.texture import synthesize
+from brushwork.techniques.transfer import stylize
+from tests.conftest import random_vgg_weights, smooth_image
+
+ENGINE = [Path(brushwork.__file__).parent / room for room in ("techniques", "losses", "render", "optim", "image")]
+FACTORIES = {"zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace", "eye"}
+FACTORIES |= {"tensor", "as_tensor", "fftfreq", "rfftfreq"}
+
+
+class DevicelessFactories(TorchFunctionMode):
+    """Counts factory calls without ``device=`` by the engine line that made them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: Counter[str] = Counter()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", "") in FACTORIES and "device" not in kwargs:
+            import traceback
+
+            for frame in reversed(traceback.extract_stack()[:-1]):
+                if any(frame.filename.startswith(str(room)) for room in ENGINE):
+                    self.found[f"{Path(frame.filename).name}:{frame.lineno} {func.__name__}"] += 1
+                    break
+        return func(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def encoders():
+    weights = random_vgg_weights()
+    return {
+        "avg": VGG19Encoder(weights, pooling="avg"),
+        "max": VGG19Encoder(weights, pooling="max", last_layer="relu3_1"),
+        "reflect": VGG19Encoder(weights, pooling="avg", last_layer="relu3_1", padding_mode="reflect"),
+    }
+
+
+def runs(encoders):
+    photo, style = smooth_image(40, 56, seed=0), smooth_image(48, 48, seed=1)
+    mask = torch.zeros(1, 1, 40, 56)
+    mask[..., :20, :] = 1.0
+    small = {"size": 40, "scales": (0.8, 1.0), "iterations": (2, 2), "precision": "float32"}
+    return {
+        "transfer, w2, masks, noise": lambda: stylize(
+            photo, [style, style], TransferSettings(**small, init="noise"), masks={0: mask}, encoder=encoders["avg"]
+        ),
+        "transfer, sliced": lambda: stylize(
+            photo, [style], TransferSettings(**small, style_loss="sliced"), encoder=encoders["avg"]
+        ),
+        "transfer, tiled": lambda: stylize(photo, [style], TransferSettings(**small, tile=24), encoder=encoders["avg"]),
+        "texture": lambda: synthesize(
+            style,
+            TextureSettings(
+                size=(40, 40),
+                style_layers=("relu1_1", "relu2_1", "relu3_1"),
+                iterations=(2, 2),
+                scales=(0.8, 1.0),
+                precision="float32",
+            ),
+            encoder=encoders["reflect"],
+        ),
+        "dream, guided": lambda: dream(
+            photo,
+            DreamSettings(layer="relu3_1", octaves=2, iterations=2, precision="float32"),
+            guide=style,
+            encoder=encoders["max"],
+        ),
+        "invert": lambda: invert(
+            photo, InversionSettings(layers=("relu2_1",), size=40, iterations=2), encoder=encoders["avg"]
+        ),
+        "visualize": lambda: visualize.visualize_channel(
+            "relu2_1", 3, FeatureVisualizationSettings(size=40, iterations=2, batch=2), encoder=encoders["max"]
+        ),
+    }
+
+
+def test_no_technique_makes_a_tensor_without_naming_its_device(encoders):
+    tracer = DevicelessFactories()
+    with tracer:
+        for run in runs(encoders).values():
+            run()
+    assert dict(tracer.found) == {}
+
+
+def test_the_tracer_sees_such_a_call():
+    tracer = DevicelessFactories()
+    with tracer:
+        from brushwork.image import color
+
+        color.rgb_to_yiq(torch.rand(1, 3, 4, 4, device="cpu"))  # a clean call: nothing to see
+        before = dict(tracer.found)
+        exec(compile("torch.zeros(3)", str(ENGINE[0] / "made_up.py"), "exec"), {"torch": torch})
+    assert before == {} and list(tracer.found) == ["made_up.py:1 zeros"]
