@@ -10,6 +10,7 @@ measurement found the whole run barely faster, so "auto" keeps float32 there unt
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
@@ -65,9 +66,19 @@ def autocast_dtype(precision: str) -> torch.dtype | None:
     return torch.bfloat16 if resolve_precision(precision) == "bfloat16" else None
 
 
-def network_autocast(dtype: torch.dtype | None, device_type: str) -> torch.autocast:
+def full_precision(device_type: str) -> AbstractContextManager[object]:
+    """float32 inside, whatever autocast is on outside (the losses' arithmetic). A device type without
+    autocast (``meta``, which tests run the losses on) has nothing to turn off."""
+    if not torch.amp.is_autocast_available(device_type):
+        return nullcontext()
+    return torch.autocast(device_type, enabled=False)
+
+
+def network_autocast(dtype: torch.dtype | None, device_type: str) -> AbstractContextManager[object]:
     """Autocast to ``dtype`` for running an encoder on a device of ``device_type`` (the input's:
     ``image.device.type``), or a no-op context for None. The type is never assumed: an autocast for
     another device type than the input's does nothing, and targets would be read in float32 while
     the iterations run in bfloat16."""
-    return torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None)
+    if dtype is None:
+        return full_precision(device_type)
+    return torch.autocast(device_type, dtype=dtype)

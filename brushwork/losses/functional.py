@@ -8,6 +8,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..encoders.precision import full_precision
+
 
 def _float32(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype != torch.float32 else x
@@ -39,7 +41,7 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
     the guided Gram of Gatys et al. 2017: features are weighted by the mask and the result is
     normalised by the mask's energy Σ m², so a binary mask gives the Gram of the masked region alone.
     """
-    with torch.autocast(features.device.type, enabled=False):
+    with full_precision(features.device.type):
         feats = _float32(features)
         batch, channels, height, width = feats.shape
         if mask is None:
@@ -54,7 +56,7 @@ def gram_matrix(features: torch.Tensor, mask: torch.Tensor | None = None) -> tor
 def outer_product_sum(features: torch.Tensor) -> torch.Tensor:
     """Σ f fᵀ over the positions of (B, C, H, W) features, in float32: a Gram matrix before it is
     normalised (tiled evaluation adds these up over tiles), with the Gram's one-matmul backward."""
-    with torch.autocast(features.device.type, enabled=False):
+    with full_precision(features.device.type):
         flat = _float32(features).flatten(2)
         return _Gram.apply(flat, torch.ones((), device=flat.device))
 
@@ -90,14 +92,14 @@ class _MeanAndCovariance(torch.autograd.Function):
 
 def mean_and_covariance(columns: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean (C,) and covariance (C, C) of the n columns of a (C, n) tensor, in float32 (see ``_MeanAndCovariance``)."""
-    with torch.autocast(columns.device.type, enabled=False):
+    with full_precision(columns.device.type):
         mean, cov = _MeanAndCovariance.apply(_float32(columns))
         return mean, cov
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared feature difference."""
-    with torch.autocast(features.device.type, enabled=False):
+    with full_precision(features.device.type):
         return F.mse_loss(_float32(features), _float32(target))
 
 
@@ -111,7 +113,7 @@ def total_variation(image: torch.Tensor, exponent: float = 2.0, circular: bool =
 
     ``circular`` also compares the last row/column with the first, for images that must tile.
     """
-    with torch.autocast(image.device.type, enabled=False):
+    with full_precision(image.device.type):
         image = _float32(image)
         if circular:
             dx = image.roll(-1, dims=3) - image

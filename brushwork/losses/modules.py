@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..encoders.base import Encoder
-from ..encoders.precision import network_autocast
+from ..encoders.precision import full_precision, network_autocast
 from ..layers import vgg19_stride
 from .functional import content_loss, gram_loss, outer_product_sum, total_variation, zero_on
 from .moments import Moments, layer_moments
@@ -40,7 +40,7 @@ class ContentLoss(SingleLayerTerm):
     # Tiled (``losses.tiled``): the mean squared difference is a sum over positions, over a known count.
     def statistics(self, features: Mapping[str, torch.Tensor], window: Window) -> dict[str, torch.Tensor]:
         rows, cols = window.on(self.layer)
-        with torch.autocast(self.target.device.type, enabled=False):
+        with full_precision(self.target.device.type):
             difference = features[self.layer].float() - self.target[..., rows, cols]
             return {"squared": difference.pow(2).sum()}
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..encoders.precision import full_precision
+
 
 @dataclass(frozen=True)
 class Moments:
@@ -29,7 +31,7 @@ class Moments:
     @staticmethod
     def of(features: torch.Tensor) -> Moments:
         """The moments of a (1, C, H, W) feature map's H·W positions."""
-        with torch.autocast(features.device.type, enabled=False):
+        with full_precision(features.device.type):
             flat = features.float().reshape(features.shape[1], -1)
             mean = flat.mean(dim=1)
             centred = flat - mean[:, None]
