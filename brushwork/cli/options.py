@@ -12,8 +12,17 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import BrushworkError
-from ..settings.schema import FieldType, Settings, Spec, field_type, flag_of, parse_word, show_value, spec_of
+from ..settings.schema import (
+    FieldType,
+    Settings,
+    Spec,
+    field_type,
+    flag_of,
+    parse_word,
+    sequence_value,
+    show_value,
+    spec_of,
+)
 
 
 def word(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -93,13 +102,5 @@ def settings_changes(args: argparse.Namespace, cls: type[Settings]) -> dict[str,
         if not hasattr(args, field.name):
             continue
         value = getattr(args, field.name)
-        if isinstance(value, list):
-            if None in value:
-                if len(value) > 1:
-                    word = spec_of(field).none_word
-                    raise BrushworkError(f"{flag_of(field)}: {word!r} must stand alone")
-                value = None
-            else:
-                value = tuple(value)
-        changes[field.name] = value
+        changes[field.name] = sequence_value(field, value) if isinstance(value, list) else value
     return changes

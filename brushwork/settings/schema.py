@@ -133,6 +133,15 @@ def flag_of(field: dataclasses.Field[Any]) -> str:
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on"), ("false", "no", "off")
 
 
+def sequence_value(field: dataclasses.Field[Any], values: list[Any]) -> tuple[Any, ...] | None:
+    """A sequence field's parsed words as its value: a tuple, or None where its ``none`` word stands alone."""
+    if None not in values:
+        return tuple(values)
+    if len(values) > 1:
+        raise BrushworkError(f"{flag_of(field)}: {spec_of(field).none_word!r} must stand alone")
+    return None
+
+
 def parse_word(kind: FieldType, spec: Spec, text: str) -> Any:
     """One word as the command line spells a value (or an item of a sequence); ValueError says what is wrong."""
     if spec.none_word is not None and text.lower() == spec.none_word:
@@ -281,12 +290,8 @@ class Settings:
                 if len(values) != 1:
                     raise BrushworkError(f"argument {flag}: expected one value, not {len(values)}")
                 changes[field.name] = values[0]
-            elif None in values:
-                if len(values) > 1:
-                    raise BrushworkError(f"{flag}: {spec.none_word!r} must stand alone")
-                changes[field.name] = None
             else:
-                changes[field.name] = tuple(values)
+                changes[field.name] = sequence_value(field, values)
         return changes
 
     # ------------------------------------------------------------------ travelling
