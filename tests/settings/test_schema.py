@@ -211,3 +211,15 @@ def test_a_literal_field_declares_its_choices_for_validation_the_schema_and_the_
     with pytest.raises(BrushworkError) as refused:
         TransferSettings(style_loss="l1").validate()  # type: ignore[arg-type]
     assert str(refused.value) == "style_loss must be one of gram, sliced, histogram, w2, not 'l1'"
+
+
+def test_the_none_word_in_a_list_must_stand_alone_on_the_command_line_and_in_a_manifest_row():
+    assert TransferSettings.changes_from_words({"iterations": "auto"}) == {"iterations": None}
+    assert TransferSettings.changes_from_words({"iterations": "5 6 7"}) == {"iterations": (5, 6, 7)}
+    with pytest.raises(BrushworkError) as refused:
+        TransferSettings.changes_from_words({"iterations": "auto 5"})
+    assert str(refused.value) == "--iterations: 'auto' must stand alone"
+    from tests.helpers import assert_error, run_cli
+
+    result = run_cli("transfer", "a.png", "b.png", "-o", "o.png", "--iterations", "auto", "5")
+    assert_error(result, "--iterations: 'auto' must stand alone")
