@@ -19,7 +19,7 @@ from ..techniques.context import Picture, ProgressCallback, RunContext
 from ..techniques.levels import LevelStore
 from ..techniques.progress import LevelProgress, TileProgress, tile_events
 from .job import Job
-from .technique import Technique, technique
+from .technique import Technique, given, technique
 
 
 @dataclass
@@ -52,7 +52,7 @@ def load_inputs(kind: Technique, inputs: Mapping[str, Any]) -> dict[str, Any]:
     images: dict[str, Any] = {}
     for role in kind.roles:
         value = inputs.get(role.name)
-        if value is None or (isinstance(value, (list, tuple, dict)) and not value):
+        if not given(value):
             continue
         if role.keyed:
             images[role.name] = {int(k): load_image(v) for k, v in value.items()}

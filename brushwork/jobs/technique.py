@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import BrushworkError
 from ..settings import DreamSettings, InversionSettings, Settings, TextureSettings, TransferSettings
@@ -21,6 +21,11 @@ from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings, ClassSettings
 
 Size = tuple[int, int]  # (height, width)
 Level = tuple[Size, int]  # a level's (height, width) and its iteration count
+
+
+def given(value: Any) -> TypeGuard[Any]:
+    """Whether an input role has anything in it (not None, not an empty list or mapping)."""
+    return value is not None and not (isinstance(value, (list, tuple, dict)) and not value)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class Technique:
             raise BrushworkError(f"unknown {self.name} input {unknown[0]!r}; inputs are: {listed}")
         for role in self.roles:
             value = inputs.get(role.name)
-            if value is None or (isinstance(value, (list, tuple, dict)) and not value):
+            if not given(value):
                 if role.required:
                     raise BrushworkError(f"a {self.name} job needs {role.name} ({role.help})")
                 continue
