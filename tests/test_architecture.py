@@ -107,3 +107,44 @@ def factory_calls_without_a_device() -> list[str]:
 
 def test_every_tensor_that_engine_code_makes_names_its_device():
     assert factory_calls_without_a_device() == []
+
+
+def engine_trees():
+    for package in ENGINE:
+        for path in (ROOT / package).rglob("*.py"):
+            yield path.relative_to(ROOT), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def numpy_without_cpu() -> list[str]:
+    """``x.numpy()`` where ``x`` is not ``….cpu()``: it raises for a tensor on a GPU."""
+    found = []
+    for path, tree in engine_trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "numpy":
+                receiver = node.func.value
+                moved = (
+                    isinstance(receiver, ast.Call)
+                    and isinstance(receiver.func, ast.Attribute)
+                    and receiver.func.attr == "cpu"
+                )
+                if not moved:
+                    found.append(f"{path}:{node.lineno}")
+    return found
+
+
+def hard_coded_cpu() -> list[str]:
+    """The word "cpu" as a string in engine code: a device chosen for the user, where the input's belongs."""
+    return [
+        f"{path}:{node.lineno}"
+        for path, tree in engine_trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower().startswith("cpu")
+    ]
+
+
+def test_engine_code_moves_a_tensor_to_the_host_before_numpy():
+    assert numpy_without_cpu() == []
+
+
+def test_engine_code_names_no_device_itself():
+    assert hard_coded_cpu() == []

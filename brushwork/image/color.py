@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ..float64 import narrow, wide
+
 # NTSC YIQ: Y is luminance; I and Q carry the colour that luminance-only transfer keeps.
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]])
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
@@ -52,7 +54,7 @@ def match_color_histogram(source: torch.Tensor, reference: torch.Tensor) -> torc
     """
 
     def stats(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        pixels = image.reshape(3, -1).double()
+        pixels = wide(image.reshape(3, -1))
         mean = pixels.mean(dim=1, keepdim=True)
         centred = pixels - mean
         return pixels, mean, centred @ centred.T / pixels.shape[1]
@@ -61,4 +63,4 @@ def match_color_histogram(source: torch.Tensor, reference: torch.Tensor) -> torc
     _, ref_mean, ref_cov = stats(reference)
     transform = _sqrtm(ref_cov) @ _sqrtm(src_cov, inverse=True)
     matched = transform @ (src - src_mean) + ref_mean
-    return matched.reshape(source.shape).to(source.dtype).clamp(0, 1)
+    return narrow(matched.reshape(source.shape), source, source.dtype).clamp(0, 1)

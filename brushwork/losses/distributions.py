@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
+from ..float64 import narrow, wide, wide_zero
 from ..layers import vgg19_stride
 from .functional import mean_and_covariance, zero_on
 from .moments import Moments, layer_moments
@@ -82,9 +83,9 @@ def root_factor(matrix: torch.Tensor, relative_floor: float = 1e-6) -> torch.Ten
     a style read at a coarse level's size has fewer positions than its deep layers have channels,
     and those null directions' float32 noise, under a square root, is not small.
     """
-    values, vectors = torch.linalg.eigh(matrix.double())
+    values, vectors = torch.linalg.eigh(wide(matrix))
     kept = values > relative_floor * values.max().clamp(min=1e-30)
-    return (vectors[:, kept] * values[kept].sqrt()).to(matrix.dtype)
+    return narrow(vectors[:, kept] * values[kept].sqrt(), matrix, matrix.dtype)
 
 
 # Eigenvalues of the W2 middle matrix below this fraction of its largest count as zero. float32
@@ -102,9 +103,9 @@ def _root_trace(middle: torch.Tensor) -> torch.Tensor:
     # float32's for a 512x512 matrix on a CPU, forward and backward.
     if middle.numel() == 0:  # a style whose layer is all zeros: Σₛ has rank 0
         return middle.sum()
-    values = torch.linalg.eigvalsh(((middle + middle.t()) / 2).double())
+    values = torch.linalg.eigvalsh(wide((middle + middle.t()) / 2))
     floor = ROOT_EIGENVALUE_FLOOR * values.detach().max().clamp(min=1e-30)
-    return torch.where(values > floor, values.clamp(min=floor).sqrt(), 0.0).sum().to(middle.dtype)
+    return narrow(torch.where(values > floor, values.clamp(min=floor).sqrt(), 0.0).sum(), middle, middle.dtype)
 
 
 def gaussian_w2(
@@ -147,10 +148,12 @@ def gaussian_w2_of_moments(
 
     In float64, as Σ = E[f fᵀ] − μμᵀ cancels in float32.
     """
-    mean, cov, factor = mean.double(), cov.double(), target_factor.double()
+    home = target_factor.device
+    mean, cov, factor = wide(mean), wide(cov), wide(target_factor)
     middle = factor.t() @ cov @ factor
-    distance = (mean - target_mean.double()).pow(2).sum() + cov.trace() + target_cov_trace - 2 * _root_trace(middle)
-    return (distance / mean.shape[0]).float()
+    trace = wide(target_cov_trace)
+    distance = (mean - wide(target_mean)).pow(2).sum() + cov.trace() + trace - 2 * _root_trace(middle)
+    return narrow(distance / mean.shape[0], home)
 
 
 class SlicedWassersteinLoss:
@@ -242,10 +245,10 @@ class GaussianW2Loss:
         targets = {}
         for layer in moments_per_style[0]:
             parts = [(b / total, m[layer]) for b, m in zip(blend, moments_per_style)]
-            zero = torch.zeros((), dtype=torch.float64, device=parts[0][1].mean.device)
-            mean = sum((w * m.mean for w, m in parts), zero)
-            second = sum((w * m.second_moment for w, m in parts), zero)
-            targets[layer] = (mean.float(), (second - torch.outer(mean, mean)).float())
+            home = parts[0][1].device
+            mean = sum((w * m.mean for w, m in parts), wide_zero(home))
+            second = sum((w * m.second_moment for w, m in parts), wide_zero(home))
+            targets[layer] = (narrow(mean, home), narrow(second - torch.outer(mean, mean), home))
         return targets
 
     def __call__(self, features: Mapping[str, torch.Tensor], image: torch.Tensor) -> torch.Tensor:
@@ -279,8 +282,8 @@ class GaussianW2Loss:
             count = statistics[f"{layer}/count"]
             if float(count.detach()) == 0:
                 continue
-            mean = statistics[f"{layer}/sum"].double() / count
-            cov = statistics[f"{layer}/outer"].double() / count - torch.outer(mean, mean)
+            mean = wide(statistics[f"{layer}/sum"]) / wide(count)
+            cov = wide(statistics[f"{layer}/outer"]) / wide(count) - torch.outer(mean, mean)
             distance = gaussian_w2_of_moments(mean, cov, target_mean, target_cov_trace, target_factor)
             total = total + self.layer_weights[layer] * distance
         return self.weight * total

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from ..encoders.precision import full_precision
+from ..float64 import narrow, wide
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,9 @@ class Moments:
     """Count, mean (C,) and centred scatter (C, C) of a set of C-channel feature vectors."""
 
     count: int
-    mean: torch.Tensor  # float64
-    scatter: torch.Tensor  # float64
+    mean: torch.Tensor  # float64, on ``float64_device(device)``
+    scatter: torch.Tensor  # float64, on ``float64_device(device)``
+    device: torch.device  # the features': where the float32 views (covariance, gram) go
 
     @staticmethod
     def of(features: torch.Tensor) -> Moments:
@@ -36,29 +38,29 @@ class Moments:
             mean = flat.mean(dim=1)
             centred = flat - mean[:, None]
             scatter = centred @ centred.t()
-        return Moments(flat.shape[1], mean.double(), scatter.double())
+        return Moments(flat.shape[1], wide(mean), wide(scatter), features.device)
 
     def __add__(self, other: Moments) -> Moments:
         count = self.count + other.count
         delta = other.mean - self.mean
         mean = self.mean + delta * (other.count / count)
         scatter = self.scatter + other.scatter + torch.outer(delta, delta) * (self.count * other.count / count)
-        return Moments(count, mean, scatter)
+        return Moments(count, mean, scatter, self.device)
 
     @property
     def covariance(self) -> torch.Tensor:
         """Σ = S / n, float32 (C, C)."""
-        return (self.scatter / max(1, self.count)).float()
+        return narrow(self.scatter / max(1, self.count), self.device)
 
     @property
     def second_moment(self) -> torch.Tensor:
-        """E[f fᵀ] = Σ + μμᵀ, float64 (C, C): what a blend of styles mixes."""
+        """E[f fᵀ] = Σ + μμᵀ, float64 (C, C) where float64 runs: what a blend of styles mixes."""
         return self.scatter / max(1, self.count) + torch.outer(self.mean, self.mean)
 
     @property
     def gram(self) -> torch.Tensor:
         """The Gram matrix F Fᵀ / n (the second moment), float32 (1, C, C) as ``functional.gram_matrix`` gives it."""
-        return self.second_moment.float()[None]
+        return narrow(self.second_moment, self.device)[None]
 
 
 LayerMoments = dict[str, Moments]

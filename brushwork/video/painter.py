@@ -50,7 +50,7 @@ def to_tensor(frame: np.ndarray) -> torch.Tensor:
 
 
 def to_array(image: torch.Tensor) -> np.ndarray:
-    return image.detach()[0].permute(1, 2, 0).clamp(0, 1).numpy().astype(np.float32)
+    return image.detach()[0].permute(1, 2, 0).clamp(0, 1).cpu().numpy().astype(np.float32)
 
 
 def long_term_weights(weights: Sequence[np.ndarray]) -> list[np.ndarray]:

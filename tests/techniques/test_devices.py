@@ -1,7 +1,10 @@
-"""Every technique, run whole on the CPU under a tracer: a tensor made in engine code without naming its
-device would land on the CPU while the input is on a GPU, so each such call fails here, where there is
-no GPU to show it (the static check in tests/test_architecture.py reads the source; this one sees calls
-made at run time, through any namespace)."""
+"""Every technique, run whole on the CPU under two tracers.
+
+A tensor made in engine code without naming its device would land on the CPU while the input is on a
+GPU, so each such call fails here, where there is no GPU to show it (the static check in
+tests/test_architecture.py reads the source; this one sees calls made at run time, through any
+namespace). And a widening to float64 anywhere but ``brushwork.float64`` would fail on a Mac, whose MPS
+has no float64, so each one fails here too."""
 
 from collections import Counter
 from pathlib import Path
@@ -22,6 +25,7 @@ from brushwork.techniques.transfer import stylize
 from tests.conftest import random_vgg_weights, smooth_image
 
 ENGINE = [Path(brushwork.__file__).parent / room for room in ("techniques", "losses", "render", "optim", "image")]
+FLOAT64_HELPER = Path(brushwork.__file__).parent / "float64.py"
 FACTORIES = {"zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace", "eye"}
 FACTORIES |= {"tensor", "as_tensor", "fftfreq", "rfftfreq"}
 
@@ -39,6 +43,36 @@ class DevicelessFactories(TorchFunctionMode):
             import traceback
 
             for frame in reversed(traceback.extract_stack()[:-1]):
+                if any(frame.filename.startswith(str(room)) for room in ENGINE):
+                    self.found[f"{Path(frame.filename).name}:{frame.lineno} {func.__name__}"] += 1
+                    break
+        return func(*args, **kwargs)
+
+
+def asks_for_float64(func, args, kwargs) -> bool:
+    """Whether a call converts to or makes float64: ``.double()``, ``.to(torch.float64)``, ``dtype=``."""
+    name = getattr(func, "__name__", "")
+    if name == "double":
+        return True
+    wanted = [kwargs.get("dtype"), *(args[1:] if name in {"to", "type"} else ())]
+    return any(value is torch.float64 or value == "torch.DoubleTensor" for value in wanted)
+
+
+class Float64Widenings(TorchFunctionMode):
+    """Counts widenings to float64 by the brushwork line that made them, unless ``brushwork.float64`` did."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: Counter[str] = Counter()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if asks_for_float64(func, args, kwargs):
+            import traceback
+
+            for frame in reversed(traceback.extract_stack()[:-1]):
+                if frame.filename == str(FLOAT64_HELPER):
+                    break
                 if any(frame.filename.startswith(str(room)) for room in ENGINE):
                     self.found[f"{Path(frame.filename).name}:{frame.lineno} {func.__name__}"] += 1
                     break
@@ -111,3 +145,28 @@ def test_the_tracer_sees_such_a_call():
         before = dict(tracer.found)
         exec(compile("torch.zeros(3)", str(ENGINE[0] / "made_up.py"), "exec"), {"torch": torch})
     assert before == {} and list(tracer.found) == ["made_up.py:1 zeros"]
+
+
+def test_no_technique_widens_to_float64_outside_the_helper(encoders):
+    tracer = Float64Widenings()
+    with tracer:
+        for run in runs(encoders).values():
+            run()
+        # Colour preservation by histogram, and the Gram loss read in tiles, widen too.
+        photo, style = smooth_image(40, 56, seed=0), smooth_image(48, 48, seed=1)
+        small = {"size": 40, "scales": (1.0,), "iterations": (2,), "precision": "float32"}
+        stylize(photo, [style], TransferSettings(**small, preserve_colors="histogram"), encoder=encoders["avg"])
+        stylize(photo, [style], TransferSettings(**small, style_loss="gram", tile=24), encoder=encoders["avg"])
+    assert dict(tracer.found) == {}
+
+
+def test_the_float64_tracer_sees_a_widening_outside_the_helper():
+    tracer = Float64Widenings()
+    with tracer:
+        from brushwork.float64 import wide
+
+        wide(torch.ones(2, device="cpu"))  # through the helper: nothing to see
+        before = dict(tracer.found)
+        code = "x = torch.ones(2, device='cpu'); x.double(); x.to(torch.float64); torch.zeros(1, dtype=torch.float64)"
+        exec(compile(code, str(ENGINE[1] / "made_up.py"), "exec"), {"torch": torch})
+    assert before == {} and sorted(tracer.found) == ["made_up.py:1 double", "made_up.py:1 to", "made_up.py:1 zeros"]
