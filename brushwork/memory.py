@@ -54,9 +54,11 @@ def available_bytes() -> int | None:
     return None
 
 
-def shortfall(need: int) -> tuple[float, float] | None:
-    """(needed GB, available GB) when ``need`` bytes (plus the baseline) will not fit; None when they will."""
-    available = available_bytes()
+def shortfall(need: int, available: int | None = None) -> tuple[float, float] | None:
+    """(needed GB, available GB) when ``need`` bytes (plus the baseline) will not fit in ``available``
+    (None: the host's); None when they will."""
+    if available is None:
+        available = available_bytes()
     total = need + BASELINE_BYTES
     if available is None or total <= available:
         return None

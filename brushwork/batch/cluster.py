@@ -4,15 +4,18 @@ The workers need brushwork (with the same settings schema) and the VGG19 weights
 the output folder at the same paths (a shared filesystem). Each worker process reads VGG19 once
 (``task.process_vgg19``). When a worker dies, the scheduler gives its task to another one, up to its
 ``distributed.scheduler.allowed-failures`` (then the task is recorded as failed); a task is idempotent,
-so a retry writes the same file once. Ctrl-C cancels what has not started and sets a Dask ``Event`` that
-the running tasks poll, so they stop within a few seconds, keeping their finished levels for ``--resume``.
+so a retry writes the same file once. ``--devices`` are dealt out over the workers (``tell_devices``); a
+worker whose device fails for good exits, to be replaced by its nanny. Ctrl-C cancels what has not
+started and sets a Dask ``Event`` that the running tasks poll, so they stop within a few seconds,
+keeping their finished levels for ``--resume``.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from distributed import Client, Event, as_completed
@@ -26,6 +29,11 @@ STOP_POLL_SECONDS = 2.0  # how often a running task asks the scheduler whether t
 
 Task = dict[str, Any]
 Row = dict[str, Any]
+
+
+# The exit status of a worker whose device failed for good (``devices.device_lost``): its nanny starts a
+# fresh process, and the scheduler gives the task to a worker again.
+DEVICE_LOST_EXIT = 3
 
 
 def run_on_worker(task: Task, stop_event: str, threads: int | None) -> Row:
@@ -49,7 +57,10 @@ def run_on_worker(task: Task, stop_event: str, threads: int | None) -> Row:
             stopped = bool(stop.is_set())
         return stopped
 
-    return run_task(task, should_stop)
+    row = run_task(task, should_stop)
+    if row.pop("device_lost", False):
+        os._exit(DEVICE_LOST_EXIT)
+    return row
 
 
 class DaskCluster:
@@ -59,8 +70,21 @@ class DaskCluster:
         self.threads = threads
         self.workers = len(client.scheduler_info().get("workers", {}))
 
+    def tell_devices(self, devices: Sequence[str] | None) -> dict[str, str | None]:
+        """Each worker's device, the ``devices`` dealt out over the workers in address order (None: each
+        takes its own $BRUSHWORK_DEVICE, else auto), and VGG19 loaded there. Workers that join later
+        take their own, and load VGG19 with their first task."""
+        addresses = sorted(self.client.scheduler_info().get("workers", {}))
+        told: dict[str, str | None] = {}
+        for index, address in enumerate(addresses):
+            told[address] = devices[index % len(devices)] if devices else None
+            self.client.run(warm_up_process, told[address], workers=[address])
+        return told
+
     @classmethod
-    def connect(cls, address: str, timeout: float, threads: int | None = None) -> DaskCluster:
+    def connect(
+        cls, address: str, timeout: float, threads: int | None = None, devices: Sequence[str] | None = None
+    ) -> DaskCluster:
         """A client of the scheduler at ``address``; one that cannot be reached is refused in one line."""
         try:
             client = Client(address, timeout=timeout, set_as_default=False)
@@ -68,7 +92,7 @@ class DaskCluster:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BrushworkError(f"--cluster {address}: cannot reach the Dask scheduler ({why[:200]})") from None
         cluster = cls(client, address, threads)
-        client.run(warm_up_process)  # workers that join later load VGG19 with their first task
+        cluster.tell_devices(devices)
         return cluster
 
     def describe(self) -> str:

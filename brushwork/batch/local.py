@@ -7,6 +7,10 @@ executor with several processes breaks every task it holds when one of them dies
 
 Ctrl-C reaches every process in the terminal's group; the workers ignore it, the pool sets the stop
 event, and each worker ends its task within an iteration (its finished levels kept for ``--resume``).
+
+With ``devices`` (``--devices cuda:0 cuda:1``) the workers are dealt out over them in turn; the workers
+on one device share its memory. A worker whose device failed for good (``devices.device_lost``) is
+replaced by a new process, and its task tried again like a dead worker's.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.synchronize import Event
@@ -33,21 +37,21 @@ Work = Callable[[Task, Callable[[], bool]], Row]
 _stop_event: Event | None = None  # set in each worker process by _start_worker
 
 
-def _start_worker(threads: int | None, workers: int, stop: Event) -> None:
+def _start_worker(threads: int | None, sharing: int, stop: Event, device: str | None) -> None:
     """A worker process's first step: tie its life to the batch's, leave Ctrl-C to it, take its share of
-    the memory (the others paint beside it), load VGG19."""
+    its device's memory (``sharing`` workers paint on it side by side), load VGG19 there."""
     global _stop_event
     die_with_parent()
     leave_interrupts_to_parent()
     _stop_event = stop
     from ..memory import MEMORY_SHARE_ENV_VAR
 
-    os.environ[MEMORY_SHARE_ENV_VAR] = str(1.0 / workers)
+    os.environ[MEMORY_SHARE_ENV_VAR] = str(1.0 / sharing)
     import torch
 
     if threads:
         torch.set_num_threads(threads)
-    warm_up_process()
+    warm_up_process(device)
 
 
 def _run_in_worker(work: Work, task: Task) -> Row:
@@ -64,30 +68,46 @@ def default_threads(workers: int) -> int:
 class LocalPool:
     """Runs tasks on ``workers`` processes of this machine; ``work`` is what a worker calls per task."""
 
-    def __init__(self, workers: int, threads: int | None = None, work: Work = run_task):
+    def __init__(
+        self,
+        workers: int,
+        threads: int | None = None,
+        work: Work = run_task,
+        devices: Sequence[str] | None = None,
+    ):
         self.workers = workers
         self.threads = threads if threads is not None else default_threads(workers)
         self.work = work
+        self.devices = list(devices) if devices else [None]  # None: $BRUSHWORK_DEVICE, else auto
         self._context = multiprocessing.get_context("spawn")
         self._stop = self._context.Event()
 
+    def device_of(self, slot: int) -> str | None:
+        """The device worker ``slot`` paints on: the devices dealt out in turn."""
+        return self.devices[slot % len(self.devices)]
+
+    def sharing(self, slot: int) -> int:
+        """How many workers paint on ``slot``'s device (they share its memory)."""
+        return sum(1 for other in range(self.workers) if self.device_of(other) == self.device_of(slot))
+
     def describe(self) -> str:
         processes = f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
-        return f"{processes} × {self.threads} thread{'s' if self.threads > 1 else ''}"
+        on = "" if self.devices == [None] else " on " + ", ".join(str(device) for device in self.devices)
+        return f"{processes} × {self.threads} thread{'s' if self.threads > 1 else ''}{on}"
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self, slot: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=self._context,
             initializer=_start_worker,
-            initargs=(self.threads, self.workers, self._stop),
+            initargs=(self.threads, self.sharing(slot), self._stop, self.device_of(slot)),
         )
 
     def run(self, tasks: list[Task], on_row: Callable[[Row], None]) -> None:
         """Run every task, calling ``on_row`` with each one's row as it ends. On KeyboardInterrupt the
         running tasks are stopped and their rows given, then the KeyboardInterrupt goes on up."""
         queue: deque[tuple[Task, int]] = deque((task, 1) for task in tasks)
-        executors = [self._executor() for _ in range(min(self.workers, len(tasks)))]
+        executors = [self._executor(slot) for slot in range(min(self.workers, len(tasks)))]
         running: dict[Future[Row], tuple[int, Task, int]] = {}
         try:
             while queue or running:
@@ -98,17 +118,19 @@ class LocalPool:
                         try:
                             future = executors[slot].submit(_run_in_worker, self.work, task)
                         except BrokenProcessPool:  # its process died since its last task: a new one
-                            executors[slot] = self._executor()
+                            executors[slot] = self._executor(slot)
                             future = executors[slot].submit(_run_in_worker, self.work, task)
                         running[future] = (slot, task, attempt)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     slot, task, attempt = running.pop(future)
                     row = self._row(future, task, attempt)
-                    if row is None:  # its process died: a new one, and the task again
+                    lost = row is not None and row.pop("device_lost", False)
+                    if row is None or lost:  # its process died, or its device: a new one
                         executors[slot].shutdown(wait=False, cancel_futures=True)
-                        executors[slot] = self._executor()
-                        queue.appendleft((task, attempt + 1))
+                        executors[slot] = self._executor(slot)
+                    if row is None or (lost and attempt < MAX_ATTEMPTS):
+                        queue.appendleft((task, attempt + 1))  # and the task again
                     else:
                         on_row(row)
         except KeyboardInterrupt:
@@ -117,6 +139,8 @@ class LocalPool:
             for future in finished:
                 slot, task, attempt = running[future]
                 row = self._row(future, task, attempt)  # None: its process died as the batch stopped
+                if row is not None:
+                    row.pop("device_lost", None)
                 on_row(row if row is not None else row_for(task, "interrupted", error="stopped", attempts=attempt))
             raise
         finally:

@@ -22,23 +22,48 @@ from ..files import make_folder
 from ..jobs import Job
 
 if TYPE_CHECKING:
+    import torch
+
     from ..encoders.vgg import VGG19Cache
+
+# The device this process's tasks run on, as a name (``encoders.devices.chosen_device``): set by the pool
+# or the cluster that started the process (``warm_up_process``); None: $BRUSHWORK_DEVICE, else auto.
+_device_name: str | None = None
+
+
+@functools.cache
+def process_device() -> torch.device:
+    """Where this process's tasks run (one line where that device is not here)."""
+    from ..encoders.devices import chosen_device
+
+    return chosen_device(_device_name)
 
 
 @functools.cache
 def process_vgg19() -> VGG19Cache:
-    """This process's VGG19s: one process runs many tasks, and reads each VGG19 it needs from disk once.
-    (Made on first use, so that importing this module needs no torch.)"""
+    """This process's VGG19s, on its device: one process runs many tasks, and reads each VGG19 it needs
+    from disk once. (Made on first use, so that importing this module needs no torch.)"""
     from ..encoders.vgg import VGG19Cache
 
-    return VGG19Cache()
+    return VGG19Cache(process_device())
 
 
-def warm_up_process() -> None:
-    """A worker process's first step, wherever it runs: glibc keeps freed memory for reuse
-    (``runtime.keep_freed_memory``), and the VGG19 the presets use is read before the first task."""
+def use_device(name: str | None) -> None:
+    """Run this process's tasks on the device ``name`` from now on (None: $BRUSHWORK_DEVICE, else auto)."""
+    global _device_name
+    if name != _device_name:
+        _device_name = name
+        process_device.cache_clear()
+        process_vgg19.cache_clear()
+
+
+def warm_up_process(device_name: str | None = None) -> None:
+    """A worker process's first step, wherever it runs: its device (``use_device``), glibc keeps freed
+    memory for reuse (``runtime.keep_freed_memory``), and the VGG19 the presets use is read before the
+    first task."""
     from ..runtime import keep_freed_memory
 
+    use_device(device_name)
     keep_freed_memory()
     try:
         process_vgg19()("avg", "zeros")  # others load on first use
@@ -110,16 +135,24 @@ def _run(
         if should_stop():
             raise KeyboardInterrupt  # the loop ends at once; the finished levels are in the level file
 
+    try:
+        device = process_device()
+    except BrushworkError as exc:
+        return row_for(task, "failed", error=str(exc), **where)
+    where["device"] = str(device)
     levels = LevelFile(task["levels"], job)
     started = time.perf_counter()
-    outcome = run_job_recorded(job, callback, level_store=levels, vgg19=process_vgg19())
+    outcome = run_job_recorded(job, callback, level_store=levels, vgg19=process_vgg19(), device=device)
     seconds = round(time.perf_counter() - started, 3)
     if outcome.status == "interrupted":
         return row_for(task, "interrupted", seconds=seconds, error="stopped before it finished", **where)
+    if outcome.device_lost:
+        # The device is unusable in this process: its runner replaces the process and tries the task again.
+        return row_for(task, "failed", seconds=seconds, error=outcome.error, device_lost=True, **where)
     if outcome.status != "finished" or outcome.result is None:
         return row_for(task, "failed", seconds=seconds, error=outcome.error, **where)
     try:
-        save_job_output(job, outcome.result.image, output, overwrite=True)
+        save_job_output(job, outcome.result.image, output, overwrite=True, device=device)
     except BrushworkError as exc:
         return row_for(task, "failed", seconds=seconds, error=str(exc), **where)
     Path(task["levels"]).unlink(missing_ok=True)

@@ -70,6 +70,14 @@ def register(commands: Any) -> None:
         overwrite="replace files in the way that these jobs did not make, and the results",
         threads="torch threads per worker (default: the cores shared out)",
         quiet="no progress bar and no summary",
+        device=None,
+    )
+    p.add_argument(
+        "--devices",
+        nargs="+",
+        metavar="DEVICE",
+        help="where the workers paint, dealt out in turn: e.g. --devices cuda:0 cuda:1 with --workers 4 puts two "
+        "on each card, sharing its memory (default: $BRUSHWORK_DEVICE, else auto; with --cluster, each worker's own)",
     )
     add_settings_source_options(p, PRESETS["default"], PRESETS)
     p.set_defaults(run=run)
@@ -175,7 +183,10 @@ def _backend(args: argparse.Namespace) -> Any:
             raise BrushworkError(
                 f"--cluster needs the cluster extra ({exc.name} is missing): pip install 'brushwork[cluster]'"
             ) from None
-        return DaskCluster.connect(args.cluster, args.connect_timeout, args.threads)
+        return DaskCluster.connect(args.cluster, args.connect_timeout, args.threads, args.devices)
     from ..batch.local import LocalPool
+    from ..encoders.devices import chosen_device
 
-    return LocalPool(args.workers, args.threads)
+    for name in args.devices or [None]:
+        chosen_device(name)  # one line now for a device that is not here, rather than a failed row per task
+    return LocalPool(args.workers, args.threads, devices=args.devices)

@@ -19,6 +19,8 @@ from .bars import Bar
 from .options import add_settings_options, settings_changes
 
 if TYPE_CHECKING:
+    import torch
+
     from ..jobs import Job
     from ..jobs.eta import Eta
     from ..jobs.runner import Picture
@@ -116,16 +118,34 @@ def add_run_options(
     overwrite: str | None = "replace the output if it exists",
     threads: str = "CPU threads for torch (default: all cores)",
     quiet: str | None = "no progress bar",
+    device: str | None = "where it runs",
 ) -> None:
     """Where a run writes and how it runs, declared once for every subcommand: ``-o/--output``,
-    ``--overwrite``, ``--threads`` and ``--quiet``, each with its subcommand's own words (None: it has none)."""
+    ``--overwrite``, ``--threads``, ``--device`` and ``--quiet``, each with its subcommand's own words
+    (None: it has none). The device is not a setting: it never changes a result's settings record, a batch
+    output's name or a resume key."""
     if output is not None:
         parser.add_argument("-o", "--output", required=output_required, type=Path, metavar=output_metavar, help=output)
     if overwrite is not None:
         parser.add_argument("--overwrite", action="store_true", help=overwrite)
     parser.add_argument("--threads", type=positive_int, help=threads)
+    if device is not None:
+        parser.add_argument(
+            "--device",
+            metavar="DEVICE",
+            help=f"{device}: auto, cpu, cuda, cuda:N or mps (experimental); auto is CUDA, then MPS, then the CPU "
+            "(default: $BRUSHWORK_DEVICE, else auto; `brushwork devices` lists them)",
+        )
     if quiet is not None:
         parser.add_argument("--quiet", action="store_true", help=quiet)
+
+
+def run_device(args: argparse.Namespace) -> torch.device:
+    """The device a run goes on: ``--device``, else ``$BRUSHWORK_DEVICE``, else auto (one line, exit 2,
+    where it is not there)."""
+    from ..encoders.devices import chosen_device
+
+    return chosen_device(getattr(args, "device", None))
 
 
 def add_settings_source_options(
@@ -238,7 +258,7 @@ def saving_with_record(
     from ..provenance import record
 
     def save(image: Picture, status: str, path: Path) -> object:
-        made_by = record(technique, settings, inputs, status, run=resolved_run(settings))
+        made_by = record(technique, settings, inputs, status, run=resolved_run(settings, run_device(args)))
         return save_image(image, path, overwrite=args.overwrite, metadata=made_by)
 
     return save
@@ -250,11 +270,12 @@ def run_job_and_save(job: Job, args: argparse.Namespace) -> int:
     from ..jobs.technique import technique
 
     job.validate()
+    device = run_device(args)
     saver = intermediate_saver(args) if hasattr(args, "save_every") else None
     return run_and_save(
-        lambda reporter: run_job(job, reporter).image,
+        lambda reporter: run_job(job, reporter, device=device).image,
         args,
-        save=lambda image, status, path: save_job_output(job, image, path, args.overwrite, status),
+        save=lambda image, status, path: save_job_output(job, image, path, args.overwrite, status, device),
         kind=technique(job.technique).level_kind,
         on_iteration=saver.on_iteration if saver is not None else None,
         eta=None if args.quiet else job_eta(job),

@@ -18,7 +18,7 @@ from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESe
 from ..settings.words import channel_list
 from ..signals import describe, exit_code
 from .bars import Bar
-from .common import add_run_options, check_output, settings_from_args, use_threads
+from .common import add_run_options, check_output, run_device, settings_from_args, use_threads
 from .options import add_settings_options, settings_changes, word
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ def run_classify(args: argparse.Namespace) -> int:
         resume=args.resume,
         compare=args.all,
         reporter=bar_reporter(args.quiet),
+        device=run_device(args),
     )
     for result in report.results:
         print(
@@ -170,6 +171,7 @@ def run_autoencoder(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         resume=args.resume,
         reporter=bar_reporter(args.quiet),
+        device=run_device(args),
     )
     print(report.table)
     print(f"wrote {folder / 'reconstructions.png'} (rows: originals, then {', '.join(models)})")
@@ -186,6 +188,7 @@ def run_dcgan(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         resume=args.resume,
         reporter=bar_reporter(args.quiet),
+        device=run_device(args),
     )
     generated, real = report.summary["generated"], report.summary["real"]
     print(
@@ -204,7 +207,12 @@ def run_aae_train(args: argparse.Namespace) -> int:
     kind = "supervised" if settings.supervised else "unsupervised"
     args.default_folder = f"aae-{kind}"
     report = aae(
-        output_folder(args), settings, overwrite=args.overwrite, resume=args.resume, reporter=bar_reporter(args.quiet)
+        output_folder(args),
+        settings,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        reporter=bar_reporter(args.quiet),
+        device=run_device(args),
     )
     final = report.summary["final"]
     print(
@@ -271,5 +279,5 @@ def register(commands: Any) -> None:
         default=DEFAULT_ROOT / "aae-supervised" / "aae.safetensors",
         help="supervised AAE checkpoint (default: lab-results/aae-supervised/aae.safetensors)",
     )
-    add_run_options(s, output="output image (.png, ...)", quiet=None)
+    add_run_options(s, output="output image (.png, ...)", quiet=None, device=None)  # a few digits: the host
     s.set_defaults(run=run_aae_transfer)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
-from .common import add_run_options
+from .common import add_run_options, run_device
 
 DEFAULT_PORT = 8765
 
@@ -34,7 +34,12 @@ def register(commands: Any) -> None:
         help="the token a browser must present (default: none on 127.0.0.1; a random one on any other address)",
     )
     add_run_options(
-        p, output=None, overwrite=None, threads="CPU threads for the painting (default: all cores)", quiet=None
+        p,
+        output=None,
+        overwrite=None,
+        threads="CPU threads for the painting (default: all cores)",
+        quiet=None,
+        device="where the worker paints",
     )
     p.set_defaults(run=run)
 
@@ -69,11 +74,12 @@ def run(args: argparse.Namespace) -> int:
     token = args.token
     if token is None and not is_loopback(args.host):
         token = secrets.token_urlsafe(24)
+    device = run_device(args)  # one line now, rather than a worker that cannot start
     data_dir = args.data_dir or default_data_dir()
     sock = listen(args.host, args.port)
     port = sock.getsockname()[1]
     try:
-        app = create_app(StudioConfig(data_dir, args.host, port, token, args.threads))
+        app = create_app(StudioConfig(data_dir, args.host, port, token, args.threads, str(device)))
     except OSError as exc:
         why = f"{exc.strerror or exc}; give another with --data-dir"
         raise BrushworkError(f"{data_dir}: cannot use it as the studio's folder ({why})") from None

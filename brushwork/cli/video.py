@@ -16,6 +16,7 @@ from .common import (
     add_settings_source_options,
     format_loss,
     positive_int,
+    run_device,
     settings_from_args,
     use_threads,
 )
@@ -81,11 +82,15 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         overwrite=args.overwrite,
     )
+    device = run_device(args)
     use_threads(args)
     bar = FramesBar(enabled=not args.quiet)
     try:
         report = paint_clip(
-            request, on_start=lambda info, done: bar.start(expected_frames(info, args), done), on_frame=bar.update
+            request,
+            on_start=lambda info, done: bar.start(expected_frames(info, args), done),
+            on_frame=bar.update,
+            device=device,
         )
     except (Interrupted, KeyboardInterrupt) as stop:
         bar.close()

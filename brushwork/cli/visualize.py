@@ -19,6 +19,7 @@ from .common import (
     check_output,
     positive_int,
     run_and_save,
+    run_device,
     run_job_and_save,
     saving_with_record,
     settings_from_args,
@@ -75,7 +76,7 @@ def run_filters(args: argparse.Namespace) -> int:
 
     check_output(args)
     check_filter_layer(args.layer)  # before the weights load
-    encoder = load_vgg19(["conv1_1"])
+    encoder = load_vgg19(["conv1_1"], device=run_device(args))
     save = saving_with_record(args, "visualize-filters", {"layer": args.layer})
     return run_and_save(lambda callback: filter_grid(encoder, args.layer), args, save=save)
 
@@ -102,12 +103,14 @@ def run_top9(args: argparse.Namespace) -> int:
     check_output(args)
     check_channels("vgg19", args.layer, args.channels)
     paths = _image_files(args.images)  # before the weights load: a wrong folder is told at once
+    device = run_device(args)
     images = []
     for path in paths:
-        image = load_image(path)
+        image = load_image(path).to(device)
         read_at = fit_long_edge(image.shape[-2], image.shape[-1], args.image_size)
         images.append(resize(image, at_least(*read_at, vgg19_min_side([args.layer]))))
-    encoder = load_vgg19([args.layer], pooling="max")  # the deconvnet needs max-pooling switches
+    # The deconvnet needs max-pooling switches.
+    encoder = load_vgg19([args.layer], pooling="max", device=device)
 
     def work(callback: Any) -> Picture:
         searching = Bar()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
+
 from ..layers import (
     NETWORKS,
     VGG19_LAYERS,
@@ -18,14 +20,17 @@ from .base import Encoder
 from .vgg import VGG19Encoder, load_vgg19
 
 
-def load_encoder(network: str, layers: Sequence[str], pooling: str = "max") -> Encoder:
-    """A frozen encoder for ``network`` holding what ``layers`` need (``pooling`` applies to VGG19 only)."""
+def load_encoder(
+    network: str, layers: Sequence[str], pooling: str = "max", device: torch.device | None = None
+) -> Encoder:
+    """A frozen encoder for ``network`` holding what ``layers`` need (``pooling`` applies to VGG19 only),
+    on ``device`` (None: the host)."""
     validate_network_layers(network, layers)
     if network == "vgg19":
-        return load_vgg19(layers, pooling=pooling)
+        return load_vgg19(layers, pooling=pooling, device=device)
     from .efficientnet import load_efficientnet_lite0
 
-    return load_efficientnet_lite0()
+    return load_efficientnet_lite0(device=device)
 
 
 __all__ = [

@@ -7,6 +7,7 @@ without either.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from ..errors import BrushworkError
 from .precision import cpu_has_native_bfloat16
 
 DEVICE_NAMES = "auto, cpu, cuda, cuda:N or mps"
+# The device a run takes where none is given (the CLI's --device, the API's device=).
+DEVICE_VARIABLE = "BRUSHWORK_DEVICE"
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,49 @@ def resolve_device(name: str) -> torch.device:
     if index >= count:
         raise BrushworkError(f"{text}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
     return torch.device("cuda", index)
+
+
+def chosen_device(name: str | torch.device | None = None) -> torch.device:
+    """The device a run goes on: ``name`` (a device, or a name for ``resolve_device``), else
+    ``$BRUSHWORK_DEVICE``, else auto."""
+    if isinstance(name, torch.device):
+        return name
+    return resolve_device(name or os.environ.get(DEVICE_VARIABLE) or "auto")
+
+
+# CUDA's "sticky" errors leave its context unusable until the process ends: every later call fails too.
+STICKY_DEVICE_ERRORS = (
+    "device-side assert",
+    "illegal memory access",
+    "illegal instruction",
+    "misaligned address",
+    "uncorrectable ECC error",
+    "unspecified launch failure",
+    "CUDA error: unknown error",
+)
+
+
+def device_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` leaves the device unusable for the rest of this process (a worker that meets one
+    exits, so that it is replaced by a fresh process)."""
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(words in text for words in STICKY_DEVICE_ERRORS)
+
+
+def free_bytes(device: torch.device | None) -> int | None:
+    """What a run on ``device`` may plan with, times this process's ``memory.memory_share`` (the workers
+    that share a device): the host's MemAvailable for the CPU; the card's free memory for CUDA; for MPS,
+    whose memory is the host's, the lesser of the host's free memory and what Metal recommends for one
+    process less what it has already allocated. None where it cannot be told."""
+    from ..memory import available_bytes, memory_share
+
+    if device is None or device.type == "cpu":
+        return available_bytes()
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * memory_share())
+    if device.type == "mps":
+        host = available_bytes()
+        recommended = torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory()
+        return int(min(recommended * memory_share(), host if host is not None else recommended))
+    return None

@@ -76,7 +76,9 @@ def find_weights_file() -> Path:
     )
 
 
-def load_efficientnet_lite0(path: Path | None = None, sha256: str | None = WEIGHTS_SHA256) -> EfficientNetEncoder:
+def load_efficientnet_lite0(
+    path: Path | None = None, sha256: str | None = WEIGHTS_SHA256, device: torch.device | None = None
+) -> EfficientNetEncoder:
     try:
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError:
@@ -89,4 +91,4 @@ def load_efficientnet_lite0(path: Path | None = None, sha256: str | None = WEIGH
         model.load_state_dict(state)
     except Exception as exc:  # a damaged file raises many types
         raise BrushworkError(f"cannot read EfficientNet-Lite0 weight file {path}: {exc}") from None
-    return EfficientNetEncoder(model)
+    return EfficientNetEncoder(model).to(device)

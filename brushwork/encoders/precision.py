@@ -41,29 +41,48 @@ def cpu_has_amx() -> bool:
     return _cpu_reports("_is_amx_tile_supported")
 
 
-def auto_precision() -> str:
-    """What "auto" becomes on this CPU: bfloat16 where it was measured to pay (AVX512-BF16 without AMX)."""
-    return "bfloat16" if cpu_has_avx512_bf16() and not cpu_has_amx() else "float32"
+def auto_precision(device: torch.device | None = None) -> str:
+    """What "auto" becomes on ``device`` (None: the host). On a CPU, bfloat16 where it was measured to pay
+    (AVX512-BF16 without AMX). On CUDA, bfloat16 from Ampere on (compute capability 8), whose tensor
+    cores compute it natively. On MPS, float32 until a measurement shows bfloat16 pays there."""
+    kind = "cpu" if device is None else device.type
+    if kind == "cuda":
+        return "bfloat16" if torch.cuda.get_device_capability(device)[0] >= 8 else "float32"
+    if kind == "cpu":
+        return "bfloat16" if cpu_has_avx512_bf16() and not cpu_has_amx() else "float32"
+    return "float32"
 
 
-def resolve_precision(precision: str) -> str:
-    """ "auto" becomes ``auto_precision()``; "float32" and "bfloat16" stay as they are."""
+def resolve_precision(precision: str, device: torch.device | None = None) -> str:
+    """ "auto" becomes ``auto_precision(device)``; "float32" and "bfloat16" stay as they are."""
     validate_precision(precision)
-    return auto_precision() if precision == "auto" else precision
+    return auto_precision(device) if precision == "auto" else precision
 
 
-def resolved_run(settings: object) -> dict[str, str]:
-    """What the machine decided for a run where its settings left the choice: the precision "auto"
-    became. Written into a result's record (``run``), beside the settings that still say "auto"."""
+def resolved_run(settings: object, device: torch.device | None = None) -> dict[str, str]:
+    """What the machine decided for a run where its settings left the choice: the device it ran on and
+    the precision "auto" became there. Written into a result's record (``run``), beside the settings,
+    which still say "auto" (the device is not a setting: it never changes what a result should be)."""
+    run = {"device": describe_device(device)}
     precision = settings.get("precision") if isinstance(settings, Mapping) else getattr(settings, "precision", None)
-    if not isinstance(precision, str) or precision not in PRECISIONS:
-        return {}
-    return {"precision": resolve_precision(precision)}
+    if isinstance(precision, str) and precision in PRECISIONS:
+        run["precision"] = resolve_precision(precision, device)
+    return run
 
 
-def autocast_dtype(precision: str) -> torch.dtype | None:
-    """The autocast dtype for a precision setting (None: plain float32)."""
-    return torch.bfloat16 if resolve_precision(precision) == "bfloat16" else None
+def describe_device(device: torch.device | None) -> str:
+    """``cpu``, ``mps``, or ``cuda:N (the card's name)``."""
+    if device is None or device.type == "cpu":
+        return "cpu"
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return str(device)
+
+
+def autocast_dtype(precision: str, device: torch.device | None = None) -> torch.dtype | None:
+    """The autocast dtype for a precision setting on ``device`` (None: the host; None back: float32)."""
+    return torch.bfloat16 if resolve_precision(precision, device) == "bfloat16" else None
 
 
 def full_precision(device_type: str) -> AbstractContextManager[object]:

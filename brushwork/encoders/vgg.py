@@ -143,20 +143,24 @@ def load_vgg19(
     padding_mode: str = "zeros",
     path: Path | None = None,
     sha256: str | None = VGG19_WEIGHTS_SHA256,
+    device: torch.device | None = None,
 ) -> VGG19Encoder:
-    """A frozen VGG19 encoder that holds only the layers up to the deepest of ``layers``."""
+    """A frozen VGG19 encoder that holds only the layers up to the deepest of ``layers``, on ``device``
+    (None: the host)."""
     last = deepest_layer(layers) if layers else VGG19_LAYERS[-1]
     state = read_quantized_weights(find_weights_file() if path is None else Path(path), sha256=sha256)
     needed = [n for n in CONV_LAYERS if VGG19_LAYERS.index(n) <= VGG19_LAYERS.index(last)]
     weights = {name: dequantize(state, _keras_name(name)) for name in needed}
-    return VGG19Encoder(weights, pooling=pooling, last_layer=last, padding_mode=padding_mode)
+    return VGG19Encoder(weights, pooling=pooling, last_layer=last, padding_mode=padding_mode).to(device)
 
 
 class VGG19Cache:
     """Every whole VGG19 a long-lived process needs, each read from disk once: a ``vgg19`` provider for
-    ``jobs.run_job`` (``cache(pooling, padding_mode)``). Thread-safe, for a runner that has several threads."""
+    ``jobs.run_job`` (``cache(pooling, padding_mode)``) on one device (None: the host). Thread-safe, for a
+    runner that has several threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, device: torch.device | None = None) -> None:
+        self.device = device
         self._loaded: dict[tuple[str, str], VGG19Encoder] = {}
         self._lock = threading.Lock()
 
@@ -164,5 +168,5 @@ class VGG19Cache:
         key = (pooling, padding_mode)
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = load_vgg19(pooling=pooling, padding_mode=padding_mode)
+                self._loaded[key] = load_vgg19(pooling=pooling, padding_mode=padding_mode, device=self.device)
             return self._loaded[key]

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from ..encoders.devices import device_lost
 from ..encoders.precision import resolved_run
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
@@ -69,16 +72,46 @@ def run_job(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    device: torch.device | None = None,
 ) -> JobResult:
-    """Validate ``job``, load its inputs and run it, reporting every iteration to ``callback`` (and, to a
-    ``Reporter``, every tile of a tiled level).
+    """Validate ``job``, load its inputs and run it on ``device`` (None: the host), reporting every
+    iteration to ``callback`` (and, to a ``Reporter``, every tile of a tiled level).
 
     On Ctrl-C (or a callback raising KeyboardInterrupt) raises ``Interrupted`` whose ``best`` is
     the picture so far, ready to save. ``level_store`` and ``vgg19``: see ``RunContext``.
     """
     job.validate()
     kind = technique(job.technique)
-    return run_images(kind, job.settings, lambda: load_inputs(kind, job.inputs), callback, level_store, vgg19)
+    return run_images(kind, job.settings, lambda: load_inputs(kind, job.inputs), callback, level_store, vgg19, device)
+
+
+def on_device(value: Any, device: torch.device | None) -> Any:
+    """Loaded inputs (a tensor, a list of them, or a dict of them) moved to ``device`` (None: left)."""
+    if device is None:
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, Mapping):
+        return {key: on_device(item, device) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(on_device(item, device) for item in value)
+    return value
+
+
+def on_host(picture: Any) -> Any:
+    """A picture (or the list a stopped inversion keeps) on the host, where it is saved."""
+    if isinstance(picture, torch.Tensor):
+        return picture.detach().cpu()
+    if isinstance(picture, list):
+        return [on_host(item) for item in picture]
+    return picture
+
+
+def out_of_memory_advice(device: torch.device | None) -> str:
+    """What to pass when a run ran out of memory on ``device``."""
+    if device is None or device.type == "cpu":
+        return "give a smaller size"
+    return f"give a smaller size or a smaller --max-memory (it tiles within it on {device.type}), or --device cpu"
 
 
 def run_images(
@@ -88,28 +121,39 @@ def run_images(
     callback: ProgressCallback | None = None,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    device: torch.device | None = None,
 ) -> JobResult:
-    """Run ``kind``'s engine on loaded images (``images()``, called inside the memory net): the path every
-    job takes, and the Python API with images it was handed."""
+    """Run ``kind``'s engine on loaded images (``images()``, called inside the memory net) on ``device``
+    (None: the host): the path every job takes, and the Python API with images it was handed. The picture
+    comes back on the host."""
     report = LastLosses(callback)
     started = time.perf_counter()
     try:
-        image = kind.run(images(), settings, RunContext(report, level_store, vgg19))
+        image = kind.run(on_device(images(), device), settings, RunContext(report, level_store, vgg19, device))
+    except Interrupted as stop:
+        raise stop.with_best(on_host(stop.best)) from None
     except MemoryError:
-        raise BrushworkError("ran out of memory; give a smaller size") from None
+        raise BrushworkError(f"ran out of memory; {out_of_memory_advice(None)}") from None
     except RuntimeError as exc:
         # The estimate before the run (brushwork.memory) missed: say so in one line, not torch's traceback.
         if "allocate" in str(exc) or "out of memory" in str(exc):
-            raise BrushworkError(f"ran out of memory ({str(exc).splitlines()[0][:120]}); give a smaller size") from None
+            first = str(exc).splitlines()[0][:120]
+            raise BrushworkError(f"ran out of memory ({first}); {out_of_memory_advice(device)}") from None
         raise
-    return JobResult(image, dict(report.losses), time.perf_counter() - started)
+    return JobResult(on_host(image), dict(report.losses), time.perf_counter() - started)
 
 
 def save_job_output(
-    job: Job, image: Picture, path: str | Path, overwrite: bool = False, status: str = "finished"
+    job: Job,
+    image: Picture,
+    path: str | Path,
+    overwrite: bool = False,
+    status: str = "finished",
+    device: torch.device | None = None,
 ) -> Path:
-    """Write a job's picture with the record of what made it (``brushwork info`` reads it back)."""
-    made_by = record(job.technique, job.settings, job.inputs, status, run=resolved_run(job.settings))
+    """Write a job's picture with the record of what made it, and on which device (``brushwork info``
+    reads it back)."""
+    made_by = record(job.technique, job.settings, job.inputs, status, run=resolved_run(job.settings, device))
     return save_image(image, path, overwrite=overwrite, metadata=made_by)
 
 
@@ -122,6 +166,7 @@ class JobOutcome:
     error: str = ""
     best: Picture | None = None  # on "interrupted": the picture so far
     crash_log: Path | None = None
+    device_lost: bool = False  # on "crashed": the device is unusable in this process (``devices.device_lost``)
 
 
 def run_job_recorded(
@@ -130,6 +175,7 @@ def run_job_recorded(
     *,
     level_store: LevelStore | None = None,
     vgg19: Callable[[str, str], VGG19Encoder] | None = None,
+    device: torch.device | None = None,
 ) -> JobOutcome:
     """``run_job`` that never raises for a job's own failure: bad input, a stop and a bug become an outcome.
 
@@ -138,7 +184,7 @@ def run_job_recorded(
     from ..crashes import write_crash_log
 
     try:
-        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19))
+        return JobOutcome("finished", run_job(job, callback, level_store=level_store, vgg19=vgg19, device=device))
     except BrushworkError as exc:
         return JobOutcome("refused", error=str(exc))
     except Interrupted as stop:
@@ -146,4 +192,9 @@ def run_job_recorded(
     except Exception as exc:
         log = write_crash_log(exc, f"job {job.to_dict()}")
         first = (str(exc).splitlines() or [""])[0][:300]
-        return JobOutcome("crashed", error=f"internal error: {type(exc).__name__}: {first}", crash_log=log)
+        return JobOutcome(
+            "crashed",
+            error=f"internal error: {type(exc).__name__}: {first}",
+            crash_log=log,
+            device_lost=device_lost(exc),
+        )

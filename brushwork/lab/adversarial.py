@@ -39,12 +39,15 @@ CODE_SIZE = 10
 
 
 class AAEExperiment:
-    def __init__(self, dataset: Dataset | None, settings: AAESettings):
+    def __init__(self, dataset: Dataset | None, settings: AAESettings, device: torch.device | None = None):
+        """The digits stay on the host; each batch moves to ``device`` (None: the host), where the networks
+        are; what ``encode`` and ``render`` give back is on the host."""
         self.name = "aae-supervised" if settings.supervised else "aae-unsupervised"
         self.supervised = settings.supervised
-        self.encoder = AAEEncoder(CODE_SIZE)
-        self.decoder = AAEDecoder(CODE_SIZE, supervised=settings.supervised)
-        self.discriminator = AAEDiscriminator(CODE_SIZE)
+        self.device = device
+        self.encoder = AAEEncoder(CODE_SIZE).to(device)
+        self.decoder = AAEDecoder(CODE_SIZE, supervised=settings.supervised).to(device)
+        self.discriminator = AAEDiscriminator(CODE_SIZE).to(device)
         self.modules: dict[str, nn.Module] = {
             "encoder": self.encoder,
             "decoder": self.decoder,
@@ -58,7 +61,7 @@ class AAEExperiment:
         }
         self.class_confusion_weight = settings.class_confusion_weight
         if self.supervised:
-            self.class_critic = ClassCritic(CODE_SIZE)
+            self.class_critic = ClassCritic(CODE_SIZE).to(device)
             self.modules["class_critic"] = self.class_critic
             self.optimizers["class_critic"] = torch.optim.Adam(self.class_critic.parameters(), lr=lr)
         if dataset is not None:
@@ -68,9 +71,9 @@ class AAEExperiment:
             self.test_labels = torch.as_tensor(dataset.test_labels)
 
     @classmethod
-    def for_inference(cls, supervised: bool) -> AAEExperiment:
+    def for_inference(cls, supervised: bool, device: torch.device | None = None) -> AAEExperiment:
         """The networks alone, to load a checkpoint into."""
-        return cls(None, AAESettings(supervised=supervised))
+        return cls(None, AAESettings(supervised=supervised), device)
 
     def decode(self, code: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         return self.decoder(code, labels if self.supervised else None)
@@ -78,7 +81,7 @@ class AAEExperiment:
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
         for module in self.modules.values():
             module.train()
-        images, labels = self.images[index], self.labels[index]
+        images, labels = self.images[index].to(self.device), self.labels[index].to(self.device)
         step = _stepper(self.optimizers)
 
         codes = self.encoder(images)
@@ -113,12 +116,13 @@ class AAEExperiment:
     @torch.no_grad()
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         self.encoder.eval()
-        return torch.cat([self.encoder(chunk) for chunk in images.split(1000)])
+        return torch.cat([self.encoder(chunk.to(self.device)).cpu() for chunk in images.split(1000)])
 
     @torch.no_grad()
     def render(self, codes: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         self.decoder.eval()
-        return self.decode(codes, labels)
+        labels = None if labels is None else labels.to(self.device)
+        return self.decode(codes.to(self.device), labels).cpu()
 
     def evaluate(self, epoch: int) -> dict[str, float]:
         codes = self.encode(self.test_images)
@@ -188,9 +192,10 @@ def train_aae(
     on_epoch: Callable[[dict, AAEExperiment], None] | None = None,
     checkpoint: Path | None = None,
     resume: bool = False,
+    device: torch.device | None = None,
 ) -> AAEResult:
     torch.manual_seed(settings.seed)
-    experiment = AAEExperiment(dataset, settings)
+    experiment = AAEExperiment(dataset, settings, device)
     record = fit_on(
         experiment, dataset, settings, checkpoint=checkpoint, resume=resume, on_step=on_step, on_epoch=on_epoch
     )

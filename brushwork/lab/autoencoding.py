@@ -34,9 +34,18 @@ def build_autoencoder(name: str) -> nn.Module:
 class AutoencoderExperiment:
     """Mean squared reconstruction error (seed 000), Adam; test error and checkerboard energy each epoch."""
 
-    def __init__(self, name: str, train_images: torch.Tensor, test_images: torch.Tensor, learning_rate: float):
+    def __init__(
+        self,
+        name: str,
+        train_images: torch.Tensor,
+        test_images: torch.Tensor,
+        learning_rate: float,
+        device: torch.device | None = None,
+    ):
+        """The images stay on the host; each batch moves to ``device`` (None: the host), where the model is."""
         self.name = f"autoencoder-{name}"
-        self.model = build_autoencoder(name)
+        self.device = device
+        self.model = build_autoencoder(name).to(device)
         self.modules: dict[str, nn.Module] = {"model": self.model}
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             "adam": torch.optim.Adam(self.model.parameters(), lr=learning_rate)
@@ -45,7 +54,7 @@ class AutoencoderExperiment:
 
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
         self.model.train()
-        batch = self.train_images[index]
+        batch = self.train_images[index].to(self.device)
         loss = F.mse_loss(self.model(batch), batch)
         optimizer = self.optimizers["adam"]
         optimizer.zero_grad(set_to_none=True)
@@ -56,7 +65,7 @@ class AutoencoderExperiment:
     @torch.no_grad()
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         self.model.eval()
-        return torch.cat([self.model(chunk) for chunk in images.split(1000)])
+        return torch.cat([self.model(chunk.to(self.device)).cpu() for chunk in images.split(1000)])
 
     def evaluate(self, epoch: int) -> dict[str, float]:
         decoded = self.reconstruct(self.test_images)
@@ -84,10 +93,10 @@ def train_autoencoder(
     on_step: Callable[[StepProgress], None] | None = None,
     checkpoint: Path | None = None,
     resume: bool = False,
+    device: torch.device | None = None,
 ) -> AutoencoderResult:
     torch.manual_seed(settings.seed)
-    experiment = AutoencoderExperiment(
-        name, images_tensor(dataset.train_images), images_tensor(dataset.test_images), settings.learning_rate
-    )
+    train, test = images_tensor(dataset.train_images), images_tensor(dataset.test_images)
+    experiment = AutoencoderExperiment(name, train, test, settings.learning_rate, device)
     record = fit(experiment, len(dataset.train_images), settings, checkpoint=checkpoint, resume=resume, on_step=on_step)
     return AutoencoderResult(name, record, experiment)

@@ -133,9 +133,12 @@ class ClassifierExperiment:
         test_labels: np.ndarray,
         learning_rate: float,
         total_steps: int,
+        device: torch.device | None = None,
     ):
+        """The data stays on the host; each batch moves to ``device`` (None: the host), where the model is."""
         self.name = name
-        self.model = model
+        self.device = device
+        self.model = model.to(device)
         self.modules: dict[str, nn.Module] = {"model": model}
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             "adam": torch.optim.Adam(model.parameters(), lr=learning_rate)
@@ -148,7 +151,8 @@ class ClassifierExperiment:
 
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
         self.model.train()
-        loss = F.cross_entropy(self.model(self.train_inputs[index]), self.train_labels[index])
+        inputs, labels = self.train_inputs[index].to(self.device), self.train_labels[index].to(self.device)
+        loss = F.cross_entropy(self.model(inputs), labels)
         optimizer = self.optimizers["adam"]
         # Adam counts its steps in its state, which checkpoints keep: the schedule survives --resume.
         first = optimizer.param_groups[0]["params"][0]
@@ -164,7 +168,9 @@ class ClassifierExperiment:
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
         self.model.eval()
-        return torch.cat([self.model(chunk).argmax(1) for chunk in inputs.split(batch_size)]).numpy()
+        return torch.cat(
+            [self.model(chunk.to(self.device)).argmax(1).cpu() for chunk in inputs.split(batch_size)]
+        ).numpy()
 
     def evaluate(self, epoch: int) -> dict[str, float]:
         self.predictions = self.predict(self.test_inputs)
@@ -177,23 +183,24 @@ def transfer_features(
     settings: ClassifierSettings,
     on_batch: Callable[[int, int], None] | None = None,
     batch_size: int = 250,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
-    """Globally averaged features of the frozen network.
+    """Globally averaged features of the frozen network (on ``device``; None: the host), on the host.
 
     On a CPU with native bfloat16 the network runs in it: 2.5x faster, same accuracy.
     """
-    autocast = autocast_dtype(settings.precision)
+    autocast = autocast_dtype(settings.precision, device)
     # Channels-last suits the depthwise convolutions of MBConv blocks: 1.8x faster on a 2-core AVX2 CPU.
     encoder = encoder.to(memory_format=torch.channels_last)
     chunks = []
     n_batches = (len(images) + batch_size - 1) // batch_size
     for i, start in enumerate(range(0, len(images), batch_size)):
-        grey = images_tensor(images[start : start + batch_size])
+        grey = images_tensor(images[start : start + batch_size]).to(device)
         rgb = F.interpolate(grey, size=(settings.transfer_size,) * 2, mode="bilinear", align_corners=False)
         with torch.no_grad(), network_autocast(autocast, rgb.device.type):
             rgb = rgb.expand(-1, 3, -1, -1).contiguous(memory_format=torch.channels_last)
             features = encoder(rgb, [settings.transfer_layer])[settings.transfer_layer]
-        chunks.append(features.float().mean(dim=(2, 3)))
+        chunks.append(features.float().mean(dim=(2, 3)).cpu())
         if on_batch is not None:
             on_batch(i + 1, n_batches)
     return torch.cat(chunks)
@@ -207,6 +214,7 @@ def train_network(
     on_features: Callable[[int, int], None] | None = None,
     checkpoint: Path | None = None,
     resume: bool = False,
+    device: torch.device | None = None,
 ) -> ClassifierResult:
     torch.manual_seed(settings.seed)
     extra_seconds = 0.0
@@ -222,9 +230,9 @@ def train_network(
         from ..layers import efficientnet_layer_channels
 
         started = time.perf_counter()
-        encoder = load_efficientnet_lite0()
+        encoder = load_efficientnet_lite0(device=device)
         both = np.concatenate([dataset.train_images, dataset.test_images])
-        features = transfer_features(both, encoder, settings, on_features)
+        features = transfer_features(both, encoder, settings, on_features, device=device)
         extra_seconds = time.perf_counter() - started
         n_train = len(dataset.train_images)
         # Standardise with the training statistics: the frozen features' scales differ by orders of magnitude.
@@ -243,6 +251,7 @@ def train_network(
         dataset.test_labels,
         settings.learning_rate,
         settings.epochs * math.ceil(len(train_inputs) / settings.batch_size),
+        device,
     )
     record = fit(experiment, len(train_inputs), settings, checkpoint=checkpoint, resume=resume, on_step=on_step)
     if not record.history:

@@ -38,17 +38,18 @@ ARCHITECTURES = {
 class QualityJudge:
     """A LeNet-5 trained on real training digits, measuring images in [0, 1]."""
 
-    def __init__(self, model: LeNet5, reference_images: torch.Tensor):
-        self.model = model.eval()
+    def __init__(self, model: LeNet5, reference_images: torch.Tensor, device: torch.device | None = None):
+        self.device = device
+        self.model = model.to(device).eval()
         self.reference_features = self.features(reference_images)
 
     @torch.no_grad()
     def features(self, images: torch.Tensor) -> np.ndarray:
-        return torch.cat([self.model.embed(chunk) for chunk in images.split(1000)]).numpy()
+        return torch.cat([self.model.embed(chunk.to(self.device)).cpu() for chunk in images.split(1000)]).numpy()
 
     @torch.no_grad()
     def measure(self, images: torch.Tensor) -> dict[str, float]:
-        logits = torch.cat([self.model(chunk) for chunk in images.split(1000)])
+        logits = torch.cat([self.model(chunk.to(self.device)).cpu() for chunk in images.split(1000)])
         return {
             "frechet_distance": frechet_distance(self.features(images), self.reference_features),
             "confident_share": confident_share(logits),
@@ -57,30 +58,50 @@ class QualityJudge:
 
 
 def train_judge(
-    dataset: Dataset, settings: JudgeSettings = JudgeSettings(), on_step: Callable[[StepProgress], None] | None = None
+    dataset: Dataset,
+    settings: JudgeSettings = JudgeSettings(),
+    on_step: Callable[[StepProgress], None] | None = None,
+    device: torch.device | None = None,
 ) -> tuple[QualityJudge, float]:
-    """The judge and its test accuracy."""
+    """The judge and its test accuracy, trained on ``device`` (None: the host)."""
     torch.manual_seed(settings.seed)
     train, test = images_tensor(dataset.train_images), images_tensor(dataset.test_images)
     steps = settings.epochs * -(-len(train) // settings.batch_size)
     experiment = ClassifierExperiment(
-        "judge-lenet5", LeNet5(), train, dataset.train_labels, test, dataset.test_labels, settings.learning_rate, steps
+        "judge-lenet5",
+        LeNet5(),
+        train,
+        dataset.train_labels,
+        test,
+        dataset.test_labels,
+        settings.learning_rate,
+        steps,
+        device,
     )
     record = fit(experiment, len(train), settings, on_step=on_step)
     assert isinstance(experiment.model, LeNet5)
-    return QualityJudge(experiment.model, test), record.history[-1]["test_accuracy"]
+    return QualityJudge(experiment.model, test, device), record.history[-1]["test_accuracy"]
 
 
 class DCGANExperiment:
-    def __init__(self, dataset: Dataset, settings: GANSettings, judge: QualityJudge | None = None):
+    def __init__(
+        self,
+        dataset: Dataset,
+        settings: GANSettings,
+        judge: QualityJudge | None = None,
+        device: torch.device | None = None,
+    ):
+        """The digits stay on the host; each batch moves to ``device`` (None: the host), where the networks
+        are. Noise is drawn on the host (the same digits on every device) and moved."""
         self.name = "dcgan"
+        self.device = device
         self.settings = settings
         if settings.architecture not in ARCHITECTURES:
             raise BrushworkError(
                 f"unknown GAN architecture {settings.architecture!r}; choose one of {', '.join(ARCHITECTURES)}"
             )
         generator_class, discriminator_class = ARCHITECTURES[settings.architecture]
-        self.generator, self.discriminator = generator_class(), discriminator_class()
+        self.generator, self.discriminator = generator_class().to(device), discriminator_class().to(device)
         self.noise_size = NOISE_SIZE  # both architectures' generators take this much noise
         self.modules: dict[str, nn.Module] = {"generator": self.generator, "discriminator": self.discriminator}
         self.optimizers: dict[str, torch.optim.Optimizer] = {
@@ -101,12 +122,12 @@ class DCGANExperiment:
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """The seed's uniform(-1, 1) noise."""
-        return torch.rand(n, self.noise_size, generator=generator) * 2 - 1
+        return (torch.rand(n, self.noise_size, generator=generator) * 2 - 1).to(self.device)
 
     def train_step(self, index: torch.Tensor) -> dict[str, float]:
         self.generator.train()
         self.discriminator.train()
-        real = self.real[index]
+        real = self.real[index].to(self.device)
         fake = self.generator(self.noise(len(index)))
         d_loss = discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
         opt_d, opt_g = self.optimizers["discriminator"], self.optimizers["generator"]
@@ -127,7 +148,8 @@ class DCGANExperiment:
     def sample(self, noise: torch.Tensor) -> torch.Tensor:
         """Digits in [0, 1] for the given noise."""
         self.generator.eval()
-        return torch.cat([self.generator(chunk) for chunk in noise.split(1000)]).add(1).div(2).clamp(0, 1)
+        digits = torch.cat([self.generator(chunk.to(self.device)).cpu() for chunk in noise.split(1000)])
+        return digits.add(1).div(2).clamp(0, 1)
 
     def evaluate(self, epoch: int) -> dict[str, float]:
         return self.judge.measure(self.sample(self.quality_noise)) if self.judge is not None else {}
@@ -160,9 +182,10 @@ def train_dcgan(
     on_epoch: Callable[[dict, DCGANExperiment], None] | None = None,
     checkpoint: Path | None = None,
     resume: bool = False,
+    device: torch.device | None = None,
 ) -> GANResult:
     torch.manual_seed(settings.seed)
-    experiment = DCGANExperiment(dataset, settings, judge)
+    experiment = DCGANExperiment(dataset, settings, judge, device)
     record = fit_on(
         experiment, dataset, settings, checkpoint=checkpoint, resume=resume, on_step=on_step, on_epoch=on_epoch
     )

@@ -35,7 +35,7 @@ def create_app(config: StudioConfig) -> Any:
     held = folders.lock()
     store = Store(folders.database)
     broker = Broker()
-    supervisor = Supervisor(store, folders, broker.publish, threads=config.threads)
+    supervisor = Supervisor(store, folders, broker.publish, threads=config.threads, device=config.device)
     studio = Studio(config, folders, store, broker, supervisor, register_demo_images(folders, store))
 
     @asynccontextmanager

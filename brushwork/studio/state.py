@@ -24,6 +24,7 @@ class StudioConfig:
     port: int = 8765
     token: str | None = None
     threads: int | None = None
+    device: str = "auto"  # a name for ``encoders.devices.chosen_device``, resolved in the worker
     max_upload_bytes: int = MAX_UPLOAD_BYTES
 
 

@@ -46,6 +46,7 @@ class Supervisor:
     folders: Folders
     publish: Publish
     threads: int | None = None
+    device: str = "auto"
     worker: Worker | None = None
     live: dict[int, dict[str, Any]] = field(default_factory=dict)  # the running job's latest progress
     _events: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
@@ -187,7 +188,7 @@ class Supervisor:
         stop = context.Event()
         process = context.Process(
             target=worker_module.main,
-            args=(worker_end, stop, os.getpid(), self.threads),
+            args=(worker_end, stop, os.getpid(), self.threads, self.device),
             name="brushwork-studio-worker",
             daemon=True,
         )

@@ -22,19 +22,26 @@ FRAME_EVERY = 0.5  # seconds between preview frames
 FRAME_LONG_EDGE = 768
 
 
-def main(connection: Connection, stop: Event, parent_pid: int, threads: int | None) -> None:
-    """The worker process's entry point (started with the spawn context)."""
+# The exit status of a worker whose device failed for good (``devices.device_lost``): the supervisor
+# starts a fresh process for the next job.
+DEVICE_LOST_EXIT = 3
+
+
+def main(connection: Connection, stop: Event, parent_pid: int, threads: int | None, device_name: str = "auto") -> None:
+    """The worker process's entry point (started with the spawn context); it paints on ``device_name``."""
     die_with_parent()
     leave_interrupts_to_parent()
     if os.getppid() != parent_pid:
         return
     import torch
 
+    from ..encoders.devices import chosen_device
     from ..encoders.vgg import VGG19Cache
 
     if threads:
         torch.set_num_threads(threads)
-    vgg19 = VGG19Cache()
+    device = chosen_device(device_name)
+    vgg19 = VGG19Cache(device)
 
     def send(kind: str, payload: dict[str, Any]) -> None:
         try:
@@ -56,10 +63,14 @@ def main(connection: Connection, stop: Event, parent_pid: int, threads: int | No
             return
         if kind == "run":
             stop.clear()
-            send("done", run_task(task, stop, send, vgg19))
+            done = run_task(task, stop, send, vgg19, device)
+            lost = done.pop("device_lost", False)
+            send("done", done)
+            if lost:
+                os._exit(DEVICE_LOST_EXIT)
 
 
-def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[str, Any]:
+def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: Any = None) -> dict[str, Any]:
     """Run one job; returns the ``done`` message. ``task`` has the job (with file paths) and where to write."""
     from PIL import Image
 
@@ -133,14 +144,16 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
         }
 
     started = time.perf_counter()
-    outcome = run_job_recorded(job, Reporting(on_progress, on_tile), level_store=level_file, vgg19=vgg19)
+    reporting = Reporting(on_progress, on_tile)
+    outcome = run_job_recorded(job, reporting, level_store=level_file, vgg19=vgg19, device=device)
     seconds = time.perf_counter() - started
     done: dict[str, Any] = {
         "id": job_id,
         "seconds": seconds,
         "error": outcome.error,
         "losses": {},
-        "run": resolved_run(job.settings),
+        "run": resolved_run(job.settings, device),
+        "device_lost": outcome.device_lost,
     }
     picture = outcome.result.image if outcome.result is not None else outcome.best
     if outcome.result is not None:
@@ -148,7 +161,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any) -> dict[s
     status = {"finished": "finished", "interrupted": "stopped"}.get(outcome.status, "failed")
     if picture is not None:
         try:
-            save_job_output(job, picture, task["result"], overwrite=True, status=status)
+            save_job_output(job, picture, task["result"], overwrite=True, status=status, device=device)
             shown = picture if isinstance(picture, Image.Image) else to_pil(picture)
             write_jpeg(shown, Path(task["thumbnail"]), THUMBNAIL_EDGE, overwrite=True)
         except Exception as exc:  # a full disk: the job fails with the reason, the worker goes on

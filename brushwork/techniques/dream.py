@@ -15,6 +15,7 @@ import torch
 
 from ..encoders import load_encoder
 from ..encoders.base import Encoder
+from ..encoders.devices import free_bytes
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..geometry import at_least
 from ..image.pyramid import fit_long_edge, resize
@@ -65,13 +66,19 @@ def dream(
     # VGG19's octaves too large for the memory budget run in tiles (the same objective and gradient).
     # The normalised-gradient steps keep no history: one pair is counted.
     plans = (
-        plan_levels(settings, sizes, [[settings.dream_layer]] * len(sizes), [1] * len(sizes))
+        plan_levels(
+            settings,
+            sizes,
+            [[settings.dream_layer]] * len(sizes),
+            [1] * len(sizes),
+            available=free_bytes(image.device),
+        )
         if settings.network == "vgg19"
         else None
     )
     if encoder is None:
-        encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling)
-    autocast = autocast_dtype(settings.precision)
+        encoder = load_encoder(settings.network, [settings.dream_layer], pooling=settings.pooling, device=image.device)
+    autocast = autocast_dtype(settings.precision, image.device)
     terms = {"dream": _objective(settings, encoder, guide, autocast)}
     jitter = Jitter(settings.jitter, torch.Generator().manual_seed(settings.seed))
 

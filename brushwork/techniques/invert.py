@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from ..encoders.devices import free_bytes
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import fit_long_edge, resize
@@ -55,12 +56,12 @@ def invert(
     """
     settings.validate()
     if encoder is None:
-        encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling)
-    autocast = autocast_dtype(settings.precision)
+        encoder = load_vgg19([deepest_layer(settings.layers)], pooling=settings.pooling, device=image.device)
+    autocast = autocast_dtype(settings.precision, image.device)
     photo = (image.shape[-2], image.shape[-1])
     size = fit_long_edge(*photo, settings.size)
     check_photo_fits(settings, photo, size, settings.layers)
-    check_memory(settings, [size], [settings.layers])
+    check_memory(settings, [size], [settings.layers], free_bytes(image.device))
     target_image = resize(image, size)
     with torch.no_grad(), network_autocast(autocast, target_image.device.type):
         targets = encoder(target_image, settings.layers)

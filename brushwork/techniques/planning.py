@@ -1,6 +1,7 @@
 """The memory plan of a run: for each level, whole or in tiles, and how much L-BFGS history fits the budget
-(``--max-memory``, or 80 % of what the machine has free). The coarse-to-fine driver runs what it plans.
-No torch: the numbers come from ``brushwork.memory``'s model of VGG19's activations.
+(``--max-memory``, or 80 % of what the run's device has free). The coarse-to-fine driver runs what it
+plans. No torch: the numbers come from ``brushwork.memory``'s model of VGG19's activations, and what the
+device has free is handed in (``encoders.devices.free_bytes``; the host's where it is not).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from ..memory import (
 from ..settings.schema import Settings
 
 
-def memory_budget(settings: Settings) -> int | None:
-    """Bytes a run may use beyond the baseline: --max-memory, or 80 % of MemAvailable; None if unknown."""
+def memory_budget(settings: Settings, available: int | None = None) -> int | None:
+    """Bytes a run may use beyond the baseline: --max-memory, or 80 % of ``available`` (the run's device's
+    free memory; None: the host's MemAvailable); None if unknown."""
     given = getattr(settings, "max_memory", None)
     if given is not None:
         return int(given * 1e9) - BASELINE_BYTES
-    available = memory.available_bytes()
+    if available is None:
+        available = memory.available_bytes()
     return None if available is None else int(0.8 * available) - BASELINE_BYTES
 
 
@@ -48,10 +51,12 @@ def plan_levels(
     layers: Sequence[Sequence[str]],
     iterations: Sequence[int],
     held_maps: Sequence[Sequence[str]] | None = None,
+    available: int | None = None,
 ) -> list[LevelPlan]:
     """Each level's tiles and L-BFGS history within the budget, or a one-line refusal of what cannot fit.
 
     ``held_maps``: per level, the layers whose whole feature maps it holds throughout (a content target).
+    ``available``: the free bytes of the device the run is on (None: the host's).
 
     A level is tiled when ``tile`` says so and it is larger, or when its whole pass would not fit the
     budget; its tile is then the largest that fits. Where that tile would be smaller than
@@ -65,7 +70,7 @@ def plan_levels(
             f"{{name}} {given:g} GB is less than the {BASELINE_BYTES / 1e9:.1f} GB that torch and the network's "
             "weights take before any image: give more",
         )
-    budget = memory_budget(settings)
+    budget = memory_budget(settings, available)
     forced = getattr(settings, "tile", None)
     maps = held_maps if held_maps is not None else [[] for _ in sizes]
     return [
@@ -144,10 +149,16 @@ def _plan_level(
     return LevelPlan(tile, least)
 
 
-def check_memory(settings: Settings, sizes: Sequence[tuple[int, int]], layers: Sequence[Sequence[str]]) -> None:
-    """Refuse sizes whose network pass (at the largest of ``sizes``, each with its ``layers``) cannot fit in memory."""
+def check_memory(
+    settings: Settings,
+    sizes: Sequence[tuple[int, int]],
+    layers: Sequence[Sequence[str]],
+    available: int | None = None,
+) -> None:
+    """Refuse sizes whose network pass (at the largest of ``sizes``, each with its ``layers``) cannot fit in
+    memory (``available``: the device's free bytes; None: the host's)."""
     need = max(vgg19_bytes(h, w, level_layers) for (h, w), level_layers in zip(sizes, layers, strict=True))
-    short = shortfall(need)
+    short = shortfall(need, available)
     if short is not None:
         raise settings.error(
             "size",

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from ..constants import MIN_SIZE
+from ..encoders.devices import free_bytes
 from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..geometry import at_least
@@ -43,7 +44,9 @@ def synthesize(
     """
     settings.validate()
     sizes = settings.level_sizes()
-    plans = plan_levels(settings, sizes, [settings.style_layers] * len(sizes), settings.iterations)
+    plans = plan_levels(
+        settings, sizes, [settings.style_layers] * len(sizes), settings.iterations, available=free_bytes(style.device)
+    )
     if settings.tileable and any(plan.tile is not None for plan in plans):
         raise settings.error(
             "size",
@@ -51,9 +54,11 @@ def synthesize(
             "a tileable texture cannot run in tiles (they do not wrap around): give a smaller {name} or more memory",
         )
     if encoder is None:
-        encoder = load_vgg19(settings.style_layers, pooling=settings.pooling, padding_mode=settings.padding_mode)
+        encoder = load_vgg19(
+            settings.style_layers, pooling=settings.pooling, padding_mode=settings.padding_mode, device=style.device
+        )
     vgg = encoder
-    autocast = autocast_dtype(settings.precision)
+    autocast = autocast_dtype(settings.precision, style.device)
     resample = resize_periodic if settings.tileable else resize
     generator = torch.Generator().manual_seed(settings.seed)
     style_long_edge = settings.style_size or max(style.shape[-2:])

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from ..constants import GATYS_STYLE_LAYERS, MIN_SIZE
+from ..encoders.devices import free_bytes
 from ..encoders.precision import autocast_dtype
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..errors import BrushworkError
@@ -234,6 +235,7 @@ def stylize(
         [[level.content_layer, *level.style_layers] for level in level_settings],
         settings.level_iterations(),
         held_maps=[[level.content_layer] for level in level_settings],
+        available=free_bytes(content.device),
     )
     if settings.style_loss not in TILEABLE_STYLE_LOSSES and any(plan.tile is not None for plan in plans):
         raise settings.error(
@@ -246,9 +248,11 @@ def stylize(
         raise BrushworkError("init = image needs an init image")
     regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles), photo)
     if encoder is None:
-        encoder = load_vgg19([settings.content_layer, *settings.style_layers], pooling=settings.pooling)
+        encoder = load_vgg19(
+            [settings.content_layer, *settings.style_layers], pooling=settings.pooling, device=content.device
+        )
     vgg = encoder
-    autocast = autocast_dtype(settings.precision)
+    autocast = autocast_dtype(settings.precision, content.device)
     luminance_only = settings.preserve_colors == "luminance"
     if settings.preserve_colors == "histogram":
         styles = [color.match_color_histogram(style, content) for style in styles]

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ..encoders import check_channels, load_encoder, validate_network_layers
-from ..encoders.base import Encoder
+from ..encoders.base import Encoder, encoder_device
 from ..encoders.deconvnet import Deconvnet, receptive_field
 from ..encoders.vgg import VGG19Encoder
 from ..errors import BrushworkError
@@ -145,9 +145,17 @@ def render(
     encoder: Encoder,
     callback: Callable[[LevelProgress], None] | None = None,
 ) -> torch.Tensor:
-    """Optimise a Fourier-parameterised batch of images, seen through random transforms, for ``objective``."""
+    """Optimise a Fourier-parameterised batch of images, seen through random transforms, for ``objective``,
+    on the encoder's device."""
     generator = torch.Generator().manual_seed(settings.seed)
-    image = FourierImage(settings.batch, settings.size, settings.size, decay=settings.decay, generator=generator)
+    image = FourierImage(
+        settings.batch,
+        settings.size,
+        settings.size,
+        decay=settings.decay,
+        generator=generator,
+        device=encoder_device(encoder),
+    )
     transforms = standard_transforms(generator, settings.jitter)
     loss_terms = LossTerms(encoder, {"objective": objective})
     size = (settings.size, settings.size)
@@ -174,13 +182,15 @@ def visualize_channel(
     *,
     encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
-    """Images (batch, 3, size, size) that excite one channel of ``layer``."""
+    """Images (batch, 3, size, size) that excite one channel of ``layer``, made on ``encoder``'s device
+    (or, loading one, on ``device``; None: the host)."""
     settings.validate()
     validate_network_layers(settings.network, [layer])
     check_channels(settings.network, layer, [channel])
     if encoder is None:
-        encoder = load_encoder(settings.network, [layer], pooling=settings.pooling)
+        encoder = load_encoder(settings.network, [layer], pooling=settings.pooling, device=device)
     return render(ActivationObjective(layer, [channel]), settings, encoder, callback)
 
 
@@ -190,15 +200,17 @@ def visualize_class(
     *,
     encoder: Encoder | None = None,
     callback: Callable[[LevelProgress], None] | None = None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
-    """Images (batch, 3, size, size) that the ImageNet classifier scores highly as ``class_index``."""
+    """Images (batch, 3, size, size) that the ImageNet classifier scores highly as ``class_index``, made on
+    ``encoder``'s device (or, loading one, on ``device``; None: the host)."""
     settings.validate()
     if settings.network != "efficientnet-lite0":
         raise BrushworkError("class visualisation needs a classifier: use network efficientnet-lite0")
     if not 0 <= class_index < 1000:
         raise BrushworkError(f"ImageNet class index must be 0..999, not {class_index}")
     if encoder is None:
-        encoder = load_encoder(settings.network, ["logits"])
+        encoder = load_encoder(settings.network, ["logits"], device=device)
     return render(ClassObjective(class_index), settings, encoder, callback)
 
 
@@ -210,7 +222,11 @@ def side_by_side(batch: torch.Tensor) -> torch.Tensor:
 def run_channel(images: Mapping[str, Any], settings: ChannelSettings, context: RunContext) -> torch.Tensor:
     """The job entry point (``jobs.technique``): the batch side by side (on Ctrl-C, what it has so far)."""
     try:
-        return side_by_side(visualize_channel(settings.layer, settings.channel, settings, callback=context.callback))
+        return side_by_side(
+            visualize_channel(
+                settings.layer, settings.channel, settings, callback=context.callback, device=context.device
+            )
+        )
     except Interrupted as stop:
         raise stop.with_best(side_by_side(stop.best)) from None
 
@@ -221,7 +237,9 @@ def run_class(images: Mapping[str, Any], settings: ClassSettings, context: RunCo
 
     try:
         return side_by_side(
-            visualize_class(find_imagenet_class(settings.class_name), settings, callback=context.callback)
+            visualize_class(
+                find_imagenet_class(settings.class_name), settings, callback=context.callback, device=context.device
+            )
         )
     except Interrupted as stop:
         raise stop.with_best(side_by_side(stop.best)) from None

@@ -19,6 +19,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import torch
 from PIL import Image
 
 from ..encoders.precision import resolved_run
@@ -223,8 +224,10 @@ def paint_clip(
     on_start: Callable[[ClipInfo, int], None] | None = None,
     on_frame: Callable[[int, float, dict[str, float]], None] | None = None,
     on_iteration: Callable[[Any], None] | None = None,
+    device: torch.device | None = None,
 ) -> ClipReport:
-    """Paint the clip's frames that are not done yet, then write the clip and the report.
+    """Paint the clip's frames that are not done yet on ``device`` (None: the host), then write the clip
+    and the report.
 
     ``on_start(info, frames already done)`` once the request is checked; ``on_frame(index, seconds,
     losses)`` after each frame. Ctrl-C (``Interrupted``) leaves every finished frame in the work folder
@@ -236,7 +239,7 @@ def paint_clip(
         info, done = prepare(request)  # again, now that no other run can change the folder
         if on_start is not None:
             on_start(info, done)
-        return _paint_held(request, info, done, on_iteration, on_frame)
+        return _paint_held(request, info, done, on_iteration, on_frame, device)
 
 
 def _paint_held(
@@ -245,6 +248,7 @@ def _paint_held(
     done: int,
     on_iteration: Callable[[Any], None] | None,
     on_frame: Callable[[int, float, dict[str, float]], None] | None,
+    device: torch.device | None,
 ) -> ClipReport:
     from ..image.io import load_image
     from .painter import ClipPainter
@@ -264,7 +268,7 @@ def _paint_held(
             continue
         if painter is None:
             history = [(recent[i], load_frame(folder, done - len(recent) + i)) for i in range(len(recent))]
-            painter = ClipPainter(styles, request.settings, history=history)
+            painter = ClipPainter(styles, request.settings, history=history, device=device)
             start_work(request)
         painted = painter.paint(index, frame, on_iteration)
         save_frame(folder, index, painted.image)
@@ -297,7 +301,7 @@ def _paint_held(
         shutil.rmtree(folder, ignore_errors=True)
     # The record of what made the clip (``brushwork info`` and ``--settings`` read it), with the report.
     inputs = {"clip": request.clip, "styles": list(request.styles)}
-    made_by = record("video", request.settings, inputs, run=resolved_run(request.settings))
+    made_by = record("video", request.settings, inputs, run=resolved_run(request.settings, device))
     text = json.dumps({**made_by, "report": report.to_dict()}, indent=2) + "\n"
     write_text(report_path(report.output, request.frames_only), text, overwrite=True)
     return report

@@ -92,14 +92,19 @@ class ClipPainter:
         settings: VideoSettings,
         encoder: VGG19Encoder | None = None,
         history: Iterable[tuple[np.ndarray, np.ndarray]] = (),
+        device: torch.device | None = None,
     ):
         """``history``: (input frame, painted frame) of the frames just before the first one to paint, oldest
-        first, float32 in [0, 1] at the output size (a resumed run's last finished frames)."""
+        first, float32 in [0, 1] at the output size (a resumed run's last finished frames). Frames are
+        painted on ``device`` (None: the styles' device)."""
         settings.validate()
         settings.check_styles(len(styles))
-        self.styles = list(styles)
+        self.device = device if device is not None else styles[0].device
+        self.styles = [style.to(self.device) for style in styles]
         self.settings = settings
-        self.encoder = encoder or load_vgg19([settings.content_layer, *settings.style_layers], settings.pooling)
+        self.encoder = encoder or load_vgg19(
+            [settings.content_layer, *settings.style_layers], settings.pooling, device=self.device
+        )
         self.flow = FlowEstimator(settings.flow)
         depth = max(settings.temporal_offsets)
         self.inputs: deque[np.ndarray] = deque(maxlen=depth)
@@ -121,7 +126,7 @@ class ClipPainter:
             if callback is not None:
                 callback(progress)
 
-        content = to_tensor(frame)
+        content = to_tensor(frame).to(self.device)
         pair = frame_pair(self.flow, self.inputs[-1], frame) if self.painted else None
         new_shot = pair is None or float(pair.weights.mean()) < CUT_TRUSTED_SHARE
         if new_shot:
@@ -141,8 +146,11 @@ class ClipPainter:
                 for offset, p in zip(self.settings.temporal_offsets, pairs, strict=False)
             ]
             weights = long_term_weights([p.weights for p in pairs])
-            start = to_tensor(start_image(frame, warped[0], pair.weights))
-            targets = [(to_tensor(w), torch.from_numpy(c)[None, None]) for w, c in zip(warped, weights, strict=True)]
+            start = to_tensor(start_image(frame, warped[0], pair.weights)).to(self.device)
+            targets = [
+                (to_tensor(w).to(self.device), torch.from_numpy(c)[None, None].to(self.device))
+                for w, c in zip(warped, weights, strict=True)
+            ]
 
             def temporal(level: TransferLevel) -> dict[str, LossTerm]:
                 held = [

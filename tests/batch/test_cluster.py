@@ -122,3 +122,37 @@ def test_a_killed_worker_costs_nothing_every_output_exists_once_and_the_manifest
     for row in rows:
         if f"brushwork-{row['key']}" in held:
             assert not row["worker"].endswith(f":{killed}")
+
+
+def test_each_dask_worker_is_told_its_device_and_a_lost_device_ends_the_worker(cluster, tmp_path):
+    from brushwork.batch import cluster as dask_cluster
+
+    address, client = cluster
+    backend = dask_cluster.DaskCluster.connect(address, timeout=30, devices=["cpu", "auto"])
+    told = backend.tell_devices(["cpu", "auto"])
+    assert sorted(told.values()) == ["auto", "cpu"]
+
+    def device_here():
+        from brushwork.batch import task
+
+        return task._device_name, str(task.process_device())
+
+    assert client.run(device_here) == {worker: (name, "cpu") for worker, name in told.items()}
+    # A task whose device is lost for good ends its worker; its nanny starts a fresh one, and the task
+    # runs again elsewhere (here, where the device is fine, it fails on its made-up job).
+    doomed = sorted(told)[0]
+
+    def lose_the_device_here():
+        from brushwork.batch import cluster as on_worker
+
+        on_worker.run_task = lambda task, should_stop: {"status": "failed", "device_lost": True}
+
+    client.run(lose_the_device_here, workers=[doomed])
+    lost = {"content": "lost", "styles": [], "output": str(tmp_path / "lost.png"), "job": {"technique": "bogus"}}
+    future = client.submit(
+        dask_cluster.run_on_worker, lost, "no-event", None, workers=[doomed], allow_other_workers=True, pure=False
+    )
+    row = future.result(timeout=120)
+    assert row["status"] == "failed" and "device_lost" not in row
+    assert doomed not in client.scheduler_info()["workers"]
+    backend.client.close()

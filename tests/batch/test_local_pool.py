@@ -52,3 +52,30 @@ def test_a_task_that_kills_every_worker_is_recorded_as_failed_and_the_rest_finis
     assert by_name["crash"]["attempts"] == MAX_ATTEMPTS == 3
     assert by_name["crash"]["error"] == "its worker process died 3 times while running it (out of memory, or killed)"
     assert by_name["a"]["status"] == by_name["b"]["status"] == "finished"
+
+
+def lose_the_device_on_first_try(task, should_stop):
+    """Run in a worker: the task named 'lost' meets a sticky device error the first time it is tried."""
+    from brushwork.batch import task as task_module
+
+    slot = f"{os.getpid()} {task_module._device_name} {os.environ['BRUSHWORK_MEMORY_SHARE']}"
+    marker = Path(task["output"] + ".tried")
+    if "lost" in task["content"] and not marker.exists():
+        marker.write_text(slot)
+        return row_for(task, "failed", error="internal error: RuntimeError: CUDA error", device_lost=True)
+    return row_for(task, "finished", slot=slot, device=str(task_module.process_device()))
+
+
+def test_a_worker_whose_device_is_lost_is_replaced_and_its_task_tried_again(tmp_path, real_weights):
+    rows = []
+    pool = LocalPool(3, 1, work=lose_the_device_on_first_try, devices=["cpu", "auto"])
+    pool.run(tasks(tmp_path, ["a", "lost", "b"]), rows.append)
+    by_name = {row["content"]: row for row in rows}
+    assert by_name["lost"]["status"] == "finished" and by_name["lost"]["attempts"] == 2
+    assert "device_lost" not in by_name["lost"]
+    first_try = (tmp_path / "lost.png.tried").read_text().split()
+    assert by_name["lost"]["slot"].split()[0] != first_try[0]  # the retry ran in a new process
+    # The workers are dealt out over the devices in turn, and those on one device share its memory.
+    assert first_try[1:] == ["auto", "1.0"]
+    assert by_name["a"]["slot"].split()[1:] == by_name["b"]["slot"].split()[1:] == ["cpu", "0.5"]
+    assert {row["device"] for row in rows} == {"cpu"}  # auto is the CPU here

@@ -24,7 +24,7 @@ def test_auto_follows_the_measured_cpus(monkeypatch, avx512_bf16, amx, expected)
     fake_cpu(monkeypatch, avx512_bf16, amx)
     assert precision.resolve_precision("auto") == expected
     assert precision.autocast_dtype("auto") == (torch.bfloat16 if expected == "bfloat16" else None)
-    assert precision.resolved_run(TransferSettings()) == {"precision": expected}
+    assert precision.resolved_run(TransferSettings()) == {"device": "cpu", "precision": expected}
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -50,10 +50,11 @@ def test_the_run_record_says_what_auto_became(monkeypatch, native, expected):
     from brushwork.settings import PRESETS, TextureSettings
 
     fake_cpu(monkeypatch, native, False)
-    assert precision.resolved_run(PRESETS["default"]) == {"precision": expected}
-    assert precision.resolved_run(TextureSettings(precision="float32")) == {"precision": "float32"}
-    assert precision.resolved_run({"class": "goldfish", "precision": "auto"}) == {"precision": expected}
-    assert precision.resolved_run({"layer": "conv1_1"}) == {}  # a command with no precision (filters)
+    cpu = {"device": "cpu"}
+    assert precision.resolved_run(PRESETS["default"]) == cpu | {"precision": expected}
+    assert precision.resolved_run(TextureSettings(precision="float32")) == cpu | {"precision": "float32"}
+    assert precision.resolved_run({"class": "goldfish", "precision": "auto"}) == cpu | {"precision": expected}
+    assert precision.resolved_run({"layer": "conv1_1"}) == cpu  # a command with no precision (filters)
 
 
 def test_unknown_precision():

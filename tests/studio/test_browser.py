@@ -104,11 +104,11 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     expect(settings.locator("tr.changed")).to_have_count(2)  # size and iterations, as given
     expect(page.locator("#detail-title")).to_contain_text("my photo.png + starry_night.jpg")
     # What "auto" became on this machine, in the view and in the picture's record.
-    expect(page.locator("#detail-status")).to_contain_text(f"painted in {resolve_precision('auto')}")
+    expect(page.locator("#detail-status")).to_contain_text(f"painted in {resolve_precision('auto')} on cpu")
     screenshot(page, "studio-gallery.png", tmp_path)
     result = studio.data_dir / "results" / f"{job_id}.png"
     assert read_record(result)["settings"]["size"] == WATCHABLE["size"]
-    assert read_record(result)["run"] == {"precision": resolve_precision("auto")}
+    assert read_record(result)["run"] == {"device": "cpu", "precision": resolve_precision("auto")}
 
     page.click("#detail-reuse")  # the form takes the job's settings back
     expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))

@@ -39,6 +39,7 @@ def aae(
     resume: bool = False,
     dataset: Dataset | None = None,
     reporter: Reporter = QUIET,
+    device: torch.device | None = None,
 ) -> AAEReport:
     """Train an adversarial autoencoder; t-SNE of its codes, and the style grid (supervised) or prior samples."""
     settings.validate()
@@ -59,6 +60,7 @@ def aae(
             on_epoch=lambda entry, _: reporter.epoch("aae", entry),
             checkpoint=folder / "aae.safetensors",
             resume=resume,
+            device=device,
         )
     finally:
         reporter.finish()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ...errors import BrushworkError
 from ...files import write_text
 from ...provenance import record
@@ -44,6 +46,7 @@ def classify(
     compare: bool = False,
     dataset: Dataset | None = None,
     reporter: Reporter = QUIET,
+    device: torch.device | None = None,
 ) -> ClassifyReport:
     """Train each named classifier (defaults ``CLASSIFIER_DEFAULTS``, with ``changes``) on Fashion-MNIST.
 
@@ -68,7 +71,7 @@ def classify(
         reporter.start(name)
         try:
             if name == "svm":
-                result = classifiers.train_classifier(name, data, settings)
+                result = classifiers.train_classifier(name, data, settings)  # scikit-learn, on the host
             else:
                 result = classifiers.train_classifier(
                     name,
@@ -78,6 +81,7 @@ def classify(
                     on_features=reporter.features,
                     checkpoint=folder / f"{name}.safetensors",
                     resume=resume,
+                    device=device,
                 )
         finally:
             reporter.finish()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ...provenance import record
 from .. import classifiers, gan, plots
 from ..data import Dataset, load_mnist
@@ -33,6 +35,7 @@ def dcgan(
     resume: bool = False,
     dataset: Dataset | None = None,
     reporter: Reporter = QUIET,
+    device: torch.device | None = None,
 ) -> DCGANReport:
     """Train the DCGAN with a LeNet-5 judge of its samples; per-epoch sample grids, loss and quality plots."""
     settings.validate()
@@ -44,7 +47,9 @@ def dcgan(
     reporter.say("training the LeNet-5 judge on the MNIST training split")
     reporter.start("judge")
     try:
-        judge, judge_accuracy = gan.train_judge(data, JudgeSettings(seed=settings.seed), on_step=reporter.step)
+        judge, judge_accuracy = gan.train_judge(
+            data, JudgeSettings(seed=settings.seed), on_step=reporter.step, device=device
+        )
     finally:
         reporter.finish()
     n_real = min(settings.quality_samples, len(data.train_images))
@@ -80,6 +85,7 @@ def dcgan(
             on_epoch=on_epoch,
             checkpoint=folder / "dcgan.safetensors",
             resume=resume,
+            device=device,
         )
     finally:
         reporter.finish()

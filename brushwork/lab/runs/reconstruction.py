@@ -45,6 +45,7 @@ def autoencoders(
     resume: bool = False,
     dataset: Dataset | None = None,
     reporter: Reporter = QUIET,
+    device: torch.device | None = None,
 ) -> AutoencoderReport:
     """Train and compare autoencoders: reconstructions.png (originals, then each model's), results, test_mse.png."""
     settings.validate()
@@ -66,7 +67,13 @@ def autoencoders(
         reporter.start(name)
         try:
             result = autoencoding.train_autoencoder(
-                name, data, settings, on_step=reporter.step, checkpoint=folder / f"{name}.safetensors", resume=resume
+                name,
+                data,
+                settings,
+                on_step=reporter.step,
+                checkpoint=folder / f"{name}.safetensors",
+                resume=resume,
+                device=device,
             )
         finally:
             reporter.finish()

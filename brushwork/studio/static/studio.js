@@ -404,7 +404,8 @@ function openDetail(id) {
   const dialog = $("detail");
   dialog.dataset.job = id;
   $("detail-title").textContent = title(job);
-  const ran = job.run && job.run.precision ? ` · painted in ${job.run.precision}` : "";
+  const run = job.run || {};
+  const ran = (run.precision ? ` · painted in ${run.precision}` : "") + (run.device ? ` on ${run.device}` : "");
   $("detail-status").textContent = `${job.status === "stopped" ? "stopped early (partial)" : job.status} · ${duration(job.seconds || 0)} · preset ${job.preset}${ran}`;
   const before = (job.inputs.content || job.inputs.image || [])[0];
   const after = `/api/jobs/${id}/result.png?t=${job.ended}`;
