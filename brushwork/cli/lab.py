@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrushworkError
-from ..lab.settings import AUTOENCODERS, CLASSIFIER_DEFAULTS, CLASSIFIERS, AAESettings, AutoencoderSettings, GANSettings
+from ..lab.settings import (
+    AUTOENCODERS,
+    CLASSIFIER_DEFAULTS,
+    CLASSIFIERS,
+    AAESettings,
+    AutoencoderSettings,
+    DecoderSettings,
+    GANSettings,
+)
 from ..settings.words import channel_list
 from ..signals import describe, exit_code
 from .bars import Bar
@@ -223,6 +231,43 @@ def run_aae_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def photo_folder(args: argparse.Namespace) -> Path:
+    from ..lab.photos import default_photo_dir
+
+    return args.photos or default_photo_dir()
+
+
+def run_photos(args: argparse.Namespace) -> int:
+    from ..lab.runs.decoding import photo_set
+
+    folder = photo_folder(args)
+    counts = photo_set(folder, bar_reporter(False))
+    shown = ", ".join(f"{counts.get(split, 0)} {split}" for split in ("train", "held-out", "dropped"))
+    print(f"photo set in {folder}: {shown}; manifest {folder / 'photos.json'}")
+    return 0
+
+
+@training_command
+def run_decoder(args: argparse.Namespace) -> int:
+    from ..lab.runs.decoding import decoder
+
+    report = decoder(
+        output_folder(args),
+        photo_folder(args),
+        settings_from_args(args, DecoderSettings()),
+        overwrite=args.overwrite,
+        resume=args.resume,
+        reporter=bar_reporter(args.quiet),
+        device=run_device(args),
+    )
+    summary = report.summary
+    print(
+        f"decoder {summary['layer']} after {summary['steps']} steps ({summary['seconds']:.0f} s): held-out PSNR "
+        f"{summary['held_out_psnr']:.2f} dB; weights {report.weights}; held-out sheet {report.sheet}"
+    )
+    return 0
+
+
 def run_aae_transfer(args: argparse.Namespace) -> int:
     from ..image.io import save_image
     from ..lab.runs import aae_transfer_style
@@ -260,6 +305,17 @@ def register(commands: Any) -> None:
     add_settings_options(g, GANSettings())
     add_folder_options(g, "dcgan")
     g.set_defaults(run=run_dcgan)
+
+    photos_help = "the photo set's folder (default: ~/.local/share/brushwork/photos)"
+    ph = tasks.add_parser("photos", help="assemble the decoders' photo set from Debian's wallpaper packages")
+    ph.add_argument("--photos", type=Path, metavar="DIR", help=photos_help)
+    ph.set_defaults(run=run_photos)
+
+    d = tasks.add_parser("decoder", help="train a decoder that inverts VGG19 at one layer (the fast tier's)")
+    d.add_argument("--photos", type=Path, metavar="DIR", help=photos_help)
+    add_settings_options(d, DecoderSettings())
+    add_folder_options(d, "decoder")
+    d.set_defaults(run=run_decoder)
 
     aae = tasks.add_parser("aae", help="adversarial autoencoder (seed 004): train, or transfer a digit's style")
     aae_tasks = aae.add_subparsers(dest="aae_task", required=True, metavar="ACTION")

@@ -126,3 +126,31 @@ class AAESettings(TrainingSettings):
     class_confusion_weight: float = setting(
         0.1, "weight of the encoder's 'leave the class critic guessing' loss (supervised only)", minimum=0, cap=1e6
     )
+
+
+DecoderLayer = Literal["relu4_1", "relu3_1", "relu2_1", "relu1_1"]
+
+
+@dataclass(frozen=True)
+class DecoderSettings(TrainingSettings):
+    """A decoder that inverts VGG19 (max pooling) at one layer, trained on random crops of the photo set.
+    An epoch is ``steps`` steps; each step draws ``batch_size`` crops of ``crop`` pixels a side, each
+    at a random scale of its photo (whose long side is then ``min_long_side`` to ``max_long_side``) and
+    flipped at random, from the seed and the step alone: a resumed run draws the same crops."""
+
+    technique: ClassVar[str] = "lab-decoder"
+
+    epochs: int = setting(12, "epochs to train in all (a resumed run does only the ones left)", minimum=1, cap=100_000)
+    batch_size: int = setting(8, "crops per training step", minimum=1, cap=4096)
+    learning_rate: float = setting(1e-3, "Adam's learning rate", minimum=0, exclusive_minimum=True, cap=10)
+    layer: DecoderLayer = setting("relu4_1", "the VGG19 layer the decoder inverts")
+    width: float = setting(0.5, "the decoder's width as a fraction of VGG19's", minimum=0.05, maximum=1.0)
+    steps: int = setting(200, "training steps per epoch", minimum=1, cap=1_000_000)
+    crop: int = setting(128, "side of the training crops", minimum=16, maximum=1024, unit="pixels")
+    min_long_side: int = setting(256, "smallest scale of a photo a crop is cut from", minimum=16, cap=8192)
+    max_long_side: int = setting(1024, "largest scale of a photo a crop is cut from", minimum=16, cap=8192)
+    feature_weight: float = setting(
+        1.0, "weight of the feature loss (relative to the features' own mean square) beside the pixels'", minimum=0
+    )
+    held_out_side: int = setting(256, "long side of the held-out photos the PSNR is measured on", minimum=32, cap=4096)
+    precision: Precision = precision_field("precision of the networks during training")
