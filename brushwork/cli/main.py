@@ -18,9 +18,9 @@ from ..crashes import write_crash_log
 from ..errors import BrushworkError, one_line, printable
 from ..settings.schema import SettingError
 from ..signals import describe, exit_code, signal_number, signals_held, stop_on_signals
-from . import batch, devices, dream, info, invert, lab, studio, texture, transfer, video, visualize
+from . import batch, devices, dream, fast, info, invert, lab, studio, texture, transfer, video, visualize
 
-SUBCOMMANDS = (transfer, batch, video, texture, invert, dream, visualize, info, devices, lab, studio)
+SUBCOMMANDS = (transfer, fast, batch, video, texture, invert, dream, visualize, info, devices, lab, studio)
 EXIT_INTERNAL_ERROR = 70  # sysexits.h's EX_SOFTWARE
 
 

@@ -98,3 +98,17 @@ def read_decoder(path: Path, sha256: str | None = None, device: torch.device | N
     except Exception as exc:  # a damaged or foreign file raises many types
         raise BrushworkError(f"cannot read decoder weight file {path}: {exc}") from None
     return decoder.eval().requires_grad_(False).to(device)
+
+
+# The shipped decoder (brushwork/assets/decoders/MODEL_CARD.md says how it was trained).
+FAST_DECODER = ASSETS / "relu4_1.safetensors"
+FAST_DECODER_SHA256: str | None = None
+
+
+def load_fast_decoder(device: torch.device | None = None) -> Decoder:
+    """The shipped relu4_1 decoder on ``device``, its file checked against its hash."""
+    if not FAST_DECODER.is_file():
+        raise BrushworkError(
+            f"the fast tier's decoder {FAST_DECODER} is missing: reinstall brushwork (pip install -e .)"
+        )
+    return read_decoder(FAST_DECODER, FAST_DECODER_SHA256, device)

@@ -16,6 +16,8 @@ from typing import Any, TypeGuard
 
 from ..errors import BrushworkError
 from ..settings import DreamSettings, InversionSettings, Settings, TextureSettings, TransferSettings
+from ..settings.fast import PRESETS as FAST_PRESETS
+from ..settings.fast import FastSettings
 from ..settings.transfer import PRESETS as TRANSFER_PRESETS
 from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings, ClassSettings
 
@@ -131,6 +133,26 @@ class Transfer(Technique):
 
 
 @dataclass(frozen=True)
+class Fast(Technique):
+    def check_inputs(self, settings: FastSettings, inputs: Mapping[str, Any]) -> None:
+        styles = list(inputs["styles"])
+        settings.check_styles(len(styles))
+        for key in inputs.get("masks") or {}:
+            index = style_index(key)
+            if not 0 <= index < len(styles):
+                raise BrushworkError(
+                    f"mask for style {index}, but there are {len(styles)} style images (0..{len(styles) - 1})"
+                )
+
+    def check(self, settings: FastSettings, sizes: Mapping[str, Any]) -> None:
+        settings.check_styles(len(sizes["styles"]))
+        settings.check_geometry(sizes["content"], list(sizes["styles"]))
+
+    def plan(self, settings: FastSettings, photo_size: Size | None) -> list[Level]:
+        return [] if photo_size is None else [(settings.output_size(photo_size), 1)]
+
+
+@dataclass(frozen=True)
 class Texture(Technique):
     def plan(self, settings: TextureSettings, photo_size: Size | None) -> list[Level]:
         return list(zip(settings.level_sizes(), settings.iterations, strict=True))
@@ -179,6 +201,26 @@ TECHNIQUES: dict[str, Technique] = {
             "brushwork.techniques.transfer:run",
             photo_role="content",
             knobs=("size", "style_weight", "style_loss", "preserve_colors", "seed"),
+        ),
+        Fast(
+            "fast",
+            FastSettings,
+            FAST_PRESETS,
+            _roles(
+                Role("content", "the photo"),
+                Role("styles", "one or more paintings", many=True),
+                Role(
+                    "masks",
+                    "style index -> mask image: the white region takes that style alone",
+                    keyed=True,
+                    required=False,
+                    offered=False,
+                ),
+            ),
+            "brushwork.techniques.fast:run",
+            level_kind="pass",
+            photo_role="content",
+            knobs=("size", "transform", "strength", "preserve_colors"),
         ),
         Texture(
             "texture",

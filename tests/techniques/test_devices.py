@@ -14,10 +14,13 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 import brushwork
+from brushwork import feature_transforms
+from brushwork.encoders.decoder import Decoder
 from brushwork.encoders.vgg import VGG19Encoder
 from brushwork.settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
+from brushwork.settings.fast import FastSettings
 from brushwork.settings.visualize import FeatureVisualizationSettings
-from brushwork.techniques import visualize
+from brushwork.techniques import fast, visualize
 from brushwork.techniques.dream import dream
 from brushwork.techniques.invert import invert
 from brushwork.techniques.texture import synthesize
@@ -25,6 +28,7 @@ from brushwork.techniques.transfer import stylize
 from tests.conftest import random_vgg_weights, smooth_image
 
 ENGINE = [Path(brushwork.__file__).parent / room for room in ("techniques", "losses", "render", "optim", "image")]
+ENGINE.append(Path(brushwork.__file__).parent / "feature_transforms.py")
 FLOAT64_HELPER = Path(brushwork.__file__).parent / "float64.py"
 FACTORIES = {"zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace", "eye"}
 FACTORIES |= {"tensor", "as_tensor", "fftfreq", "rfftfreq"}
@@ -86,6 +90,7 @@ def encoders():
         "avg": VGG19Encoder(weights, pooling="avg"),
         "max": VGG19Encoder(weights, pooling="max", last_layer="relu3_1"),
         "reflect": VGG19Encoder(weights, pooling="avg", last_layer="relu3_1", padding_mode="reflect"),
+        "fast": VGG19Encoder(weights, pooling="max", last_layer="relu4_1"),
     }
 
 
@@ -122,6 +127,24 @@ def runs(encoders):
         "invert": lambda: invert(
             photo, InversionSettings(layers=("relu2_1",), size=40, iterations=2), encoder=encoders["avg"]
         ),
+        "fast, masks, histogram colours": lambda: fast.paint(
+            photo,
+            [style, style],
+            FastSettings(size=64, precision="float32", preserve_colors="histogram"),
+            masks={1: mask},
+            encoder=encoders["fast"],
+            decoder=Decoder("relu4_1", width=0.05),
+        ),
+        "every feature transform, unequal counts": lambda: [
+            feature_transforms.transform(
+                torch.rand(30, 4, device="cpu"),
+                feature_transforms.blend(
+                    [feature_transforms.Statistics.of(torch.rand(n, 4, device="cpu")) for n in (20, 50)], [1.0, 2.0]
+                ),
+                kind,
+            )
+            for kind in feature_transforms.FEATURE_TRANSFORMS
+        ],
         "visualize": lambda: visualize.visualize_channel(
             "relu2_1", 3, FeatureVisualizationSettings(size=40, iterations=2, batch=2), encoder=encoders["max"]
         ),
