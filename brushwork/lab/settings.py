@@ -150,7 +150,10 @@ class DecoderSettings(TrainingSettings):
     min_long_side: int = setting(256, "smallest scale of a photo a crop is cut from", minimum=16, cap=8192)
     max_long_side: int = setting(1024, "largest scale of a photo a crop is cut from", minimum=16, cap=8192)
     feature_weight: float = setting(
-        1.0, "weight of the feature loss (relative to the features' own mean square) beside the pixels'", minimum=0
+        1.0,
+        "weight of the feature loss (relative to the features' own mean square) beside the pixels'",
+        minimum=0,
+        cap=1e6,
     )
     held_out_side: int = setting(256, "long side of the held-out photos the PSNR is measured on", minimum=32, cap=4096)
     precision: Precision = precision_field("precision of the networks during training")

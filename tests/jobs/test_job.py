@@ -51,7 +51,7 @@ def test_a_job_travels_as_json():
         (
             Job("paint", TextureSettings(), {}),
             (
-                "unknown technique 'paint'; choose one of transfer, texture, invert, dream, visualize-channel, "
+                "unknown technique 'paint'; choose one of transfer, fast, texture, invert, dream, visualize-channel, "
                 "visualize-class"
             ),
         ),

@@ -30,6 +30,7 @@ def test_each_technique_names_what_every_reader_needs(name):
 def test_the_studio_offers_the_techniques_with_knobs():
     assert [kind.name for kind in studio_techniques()] == [
         "transfer",
+        "fast",
         "texture",
         "dream",
         "visualize-channel",
@@ -41,7 +42,7 @@ def test_an_unknown_technique_is_one_line():
     with pytest.raises(BrushworkError) as refused:
         technique("sketch")
     assert str(refused.value) == (
-        "unknown technique 'sketch'; choose one of transfer, texture, invert, dream, visualize-channel, visualize-class"
+        "unknown technique 'sketch'; choose one of transfer, fast, texture, invert, dream, visualize-channel, visualize-class"
     )
 
 
