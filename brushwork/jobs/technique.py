@@ -109,8 +109,10 @@ def style_index(key: Any) -> int:
 
 
 @dataclass(frozen=True)
-class Transfer(Technique):
-    def check_inputs(self, settings: TransferSettings, inputs: Mapping[str, Any]) -> None:
+class Painting(Technique):
+    """A photo painted in one or more styles, a mask per style where given (transfer, fast)."""
+
+    def check_inputs(self, settings: Any, inputs: Mapping[str, Any]) -> None:
         styles = list(inputs["styles"])
         settings.check_styles(len(styles))
         for key in inputs.get("masks") or {}:
@@ -119,12 +121,18 @@ class Transfer(Technique):
                 raise BrushworkError(
                     f"mask for style {index}, but there are {len(styles)} style images (0..{len(styles) - 1})"
                 )
-        if (settings.init == "image") != (inputs.get("init") is not None):
-            raise BrushworkError("init = image needs an init input, and an init input needs init = image")
 
-    def check(self, settings: TransferSettings, sizes: Mapping[str, Any]) -> None:
+    def check(self, settings: Any, sizes: Mapping[str, Any]) -> None:
         settings.check_styles(len(sizes["styles"]))
         settings.check_geometry(sizes["content"], list(sizes["styles"]))
+
+
+@dataclass(frozen=True)
+class Transfer(Painting):
+    def check_inputs(self, settings: TransferSettings, inputs: Mapping[str, Any]) -> None:
+        super().check_inputs(settings, inputs)
+        if (settings.init == "image") != (inputs.get("init") is not None):
+            raise BrushworkError("init = image needs an init input, and an init input needs init = image")
 
     def plan(self, settings: TransferSettings, photo_size: Size | None) -> list[Level]:
         if photo_size is None:
@@ -133,21 +141,7 @@ class Transfer(Technique):
 
 
 @dataclass(frozen=True)
-class Fast(Technique):
-    def check_inputs(self, settings: FastSettings, inputs: Mapping[str, Any]) -> None:
-        styles = list(inputs["styles"])
-        settings.check_styles(len(styles))
-        for key in inputs.get("masks") or {}:
-            index = style_index(key)
-            if not 0 <= index < len(styles):
-                raise BrushworkError(
-                    f"mask for style {index}, but there are {len(styles)} style images (0..{len(styles) - 1})"
-                )
-
-    def check(self, settings: FastSettings, sizes: Mapping[str, Any]) -> None:
-        settings.check_styles(len(sizes["styles"]))
-        settings.check_geometry(sizes["content"], list(sizes["styles"]))
-
+class Fast(Painting):
     def plan(self, settings: FastSettings, photo_size: Size | None) -> list[Level]:
         return [] if photo_size is None else [(settings.output_size(photo_size), 1)]
 

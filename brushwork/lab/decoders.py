@@ -162,3 +162,16 @@ def trim_to_stride(image: torch.Tensor, layer: str) -> torch.Tensor:
     stride = vgg19_stride(layer)
     height, width = image.shape[-2] // stride * stride, image.shape[-1] // stride * stride
     return image[..., :height, :width]
+
+
+@torch.no_grad()
+def held_out_scores(decoder: Decoder, encoder: VGG19Encoder, photos: Sequence[torch.Tensor], layer: str) -> list[float]:
+    """Each held-out photo's PSNR through ``encoder`` and ``decoder`` in float32 (the figure the model card
+    records and an integration test checks the shipped weights against), photos as uint8 (3, H, W)."""
+    scores = []
+    for photo in photos:
+        image = trim_to_stride(photo[None].float() / 255, layer)
+        features = encoder(image, [layer])[layer]
+        decoded = decoder(features)[..., : image.shape[-2], : image.shape[-1]].clamp(0, 1)
+        scores.append(psnr(decoded, image))
+    return scores

@@ -148,3 +148,22 @@ def check_photo_fits(
         f"{at}the {photo[1]}x{photo[0]} photo becomes {output[1]}x{output[0]} px, but {deepest} needs at least "
         f"{need} px on each side: {fix}",
     )
+
+
+MAX_STYLE_SCALE = 4.0
+
+
+def style_scale_field(help: str = "style image size relative to the output (1: the same number of pixels)") -> Any:
+    return setting(1.0, help, minimum=0.1, maximum=MAX_STYLE_SCALE)
+
+
+def style_blend_field() -> Any:
+    return setting(
+        None,
+        "one blend weight per style image",
+        minimum=0,
+        cap=MAX_WEIGHT,
+        metavar="W",
+        none_word="none",
+        none_means="an equal blend",
+    )

@@ -10,9 +10,9 @@ from typing import ClassVar, Literal, get_args
 from ..constants import MIN_SIZE, Precision
 from ..geometry import fit_area, fit_long_edge
 from ..layers import vgg19_min_side
-from .common import MAX_SIZE_LIMIT, MAX_WEIGHT, check_photo_fits, precision_field
+from .common import MAX_SIZE_LIMIT, check_photo_fits, precision_field, style_blend_field, style_scale_field
 from .schema import Settings, setting
-from .transfer import MAX_STYLE_SCALE, PreserveColors
+from .transfer import PreserveColors
 
 FAST_LAYER = "relu4_1"  # the layer the shipped decoder inverts
 FeatureTransform = Literal["ot", "wct", "adain", "histogram"]
@@ -37,21 +37,10 @@ class FastSettings(Settings):
     strength: float = setting(
         1.0, "how far the features move towards the style's (0: the photo through the decoder)", minimum=0, maximum=1
     )
-    style_scale: float = setting(
-        1.0,
-        "style image size relative to the output (1: the same number of pixels); larger makes its strokes smaller",
-        minimum=0.1,
-        maximum=MAX_STYLE_SCALE,
+    style_scale: float = style_scale_field(
+        "style image size relative to the output (1: the same number of pixels); larger makes its strokes smaller"
     )
-    style_blend: tuple[float, ...] | None = setting(
-        None,
-        "one blend weight per style image",
-        minimum=0,
-        cap=MAX_WEIGHT,
-        metavar="W",
-        none_word="none",
-        none_means="an equal blend",
-    )
+    style_blend: tuple[float, ...] | None = style_blend_field()
     preserve_colors: PreserveColors = setting("none", "keep the photo's colours")
     tile: int | None = setting(
         2048,

@@ -13,6 +13,7 @@ from ..geometry import at_least, fit_area, fit_long_edge
 from ..layers import VGG19_LAYERS, deepest_layer, layer_channels, validate_layers, vgg19_min_side
 from .common import (
     MAX_SIZE_LIMIT,
+    MAX_STYLE_SCALE,
     MAX_WEIGHT,
     check_photo_fits,
     iterations_field,
@@ -23,14 +24,15 @@ from .common import (
     precision_field,
     scales_field,
     seed_field,
+    style_blend_field,
     style_layer_weights_field,
     style_layers_field,
+    style_scale_field,
     tile_field,
     tv_weight_field,
 )
 from .schema import Settings, setting
 
-MAX_STYLE_SCALE = 4.0
 MAX_STYLE_PIXELS = 4_000_000  # a style image enlarged past this for a coarse level is refused as too narrow
 StyleLoss = Literal["gram", "sliced", "histogram", "w2"]
 STYLE_LOSSES: tuple[StyleLoss, ...] = get_args(StyleLoss)
@@ -149,21 +151,8 @@ class TransferSettings(Settings):
         none_word="none",
         none_means="every layer at every scale",
     )
-    style_scale: float = setting(
-        1.0,
-        "style image size relative to the output (1: the same number of pixels)",
-        minimum=0.1,
-        maximum=MAX_STYLE_SCALE,
-    )
-    style_blend: tuple[float, ...] | None = setting(
-        None,
-        "one blend weight per style image",
-        minimum=0,
-        cap=MAX_WEIGHT,
-        metavar="W",
-        none_word="none",
-        none_means="an equal blend",
-    )
+    style_scale: float = style_scale_field()
+    style_blend: tuple[float, ...] | None = style_blend_field()
     preserve_colors: PreserveColors = setting("none", "keep the photo's colours")
     max_memory: float | None = max_memory_field()
     tile: int | None = tile_field()

@@ -1,5 +1,7 @@
 """Decoders on random tiny weights: the shapes they give back, and their weight files."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -40,3 +42,40 @@ def test_damaged_or_unknown_weights_are_one_line(tmp_path):
         read_decoder(path, sha256="0" * 64)
     with pytest.raises(BrushworkError, match=r"^no decoder for 'relu5_1'"):
         Decoder("relu5_1")
+
+
+@pytest.mark.integration
+def test_the_shipped_decoder_is_the_one_the_card_describes_and_reconstructs_as_recorded():
+    """The shipped weights' hash, and the first held-out photo through VGG19 and the decoder in float32 at
+    the PSNR the model card records for it (the photo set from scripts/install --test)."""
+    import json
+
+    from brushwork.encoders.decoder import FAST_DECODER, FAST_DECODER_SHA256, load_fast_decoder
+    from brushwork.encoders.packaged import sha256_of
+    from brushwork.encoders.vgg import load_vgg19
+    from brushwork.lab.decoders import DECODER_POOLING, held_out_scores, load_photos
+    from brushwork.lab.photos import default_photo_dir, read_manifest
+
+    assert FAST_DECODER_SHA256 is not None and sha256_of(FAST_DECODER) == FAST_DECODER_SHA256
+    card = json.loads(FAST_DECODER.with_suffix(".json").read_text())
+    decoder = load_fast_decoder()
+    assert (decoder.layer, decoder.width) == (card["layer"], card["width"])
+    first = card["held_out"][0]
+    folder = default_photo_dir()
+    entry = next(e for e in read_manifest(folder / "photos.json") if e.sha256 == first["sha256"])
+    photo = load_photos(folder, "held-out", card["held_out_side"], [entry])
+    encoder = load_vgg19([card["layer"]], DECODER_POOLING)
+    (score,) = held_out_scores(decoder, encoder, photo, card["layer"])
+    assert score >= first["psnr"] - 0.01
+    assert score > 15.0  # a reconstruction, not noise
+
+
+@pytest.mark.integration
+def test_the_photo_set_assembles_to_the_committed_manifest():
+    import json
+
+    from brushwork.lab.photos import default_photo_dir
+
+    committed = json.loads((Path(__file__).resolve().parents[2] / "brushwork/assets/decoders/photos.json").read_text())
+    assembled = json.loads((default_photo_dir() / "photos.json").read_text())
+    assert assembled == committed

@@ -9,12 +9,13 @@ from typing import Any
 
 import torch
 
-from ...encoders.decoder import save_decoder
+from ...encoders.decoder import read_decoder, save_decoder
+from ...encoders.vgg import load_vgg19
 from ...image.sheet import captioned_sheet
 from ...provenance import record
 from .. import plots
-from ..decoders import DecoderExperiment, load_photos, trim_to_stride
-from ..photos import assemble
+from ..decoders import DECODER_POOLING, DecoderExperiment, held_out_scores, load_photos, trim_to_stride
+from ..photos import MANIFEST_NAME, assemble, read_manifest
 from ..settings import DecoderSettings
 from ..training import fit
 from .common import QUIET, Reporter, prepare_folder, write_json
@@ -56,7 +57,14 @@ def decoder(
     weights_name = f"{settings.layer}.safetensors"
     folder = prepare_folder(
         folder,
-        ["checkpoint.safetensors", weights_name, "held_out.png", "losses.png", "results.json"],
+        [
+            "checkpoint.safetensors",
+            weights_name,
+            f"{settings.layer}.json",
+            "held_out.png",
+            "losses.png",
+            "results.json",
+        ],
         overwrite,
         resume,
     )
@@ -87,6 +95,25 @@ def decoder(
         weights,
         {"steps": str(steps), "held_out_psnr": f"{final['held_out_psnr']:.3f}", "seconds": f"{training.seconds:.0f}"},
     )
+    # The shipped figures: the half-precision file read back, in float32, photo by photo.
+    shipped = read_decoder(weights)
+    float32_encoder = load_vgg19([settings.layer], DECODER_POOLING)
+    scores = held_out_scores(shipped, float32_encoder, held_out, settings.layer)
+    held_out_entries = [entry for entry in read_manifest(photos / MANIFEST_NAME) if entry.split == "held-out"]
+    card = {
+        "layer": settings.layer,
+        "width": settings.width,
+        "steps": steps,
+        "seconds": round(training.seconds),
+        "held_out_side": settings.held_out_side,
+        "held_out_psnr": sum(scores) / len(scores),
+        "held_out": [
+            {"package": entry.package, "path": entry.path, "sha256": entry.sha256, "psnr": score}
+            for entry, score in zip(held_out_entries, scores, strict=True)
+        ],
+        "settings": settings.to_dict(),
+    }
+    write_json(folder / f"{settings.layer}.json", card)
     panels = []
     for photo in experiment.held_out[:SHEET_PHOTOS]:
         trimmed = trim_to_stride(photo, settings.layer)
