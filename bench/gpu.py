@@ -15,7 +15,7 @@ Sections (each records its error rather than end the run; once 7 minutes are spe
   large    2048 and 4096 px under an 8 GB budget (``--max-memory 8`` and
            ``torch.cuda.set_per_process_memory_fraction``), the iterations cut to 10/5/5 to bound the time:
            the plan's tiles, wall time, peak memory against the budget and the prediction
-  every    every technique once, small: texture, DeepDream, inversion, channel visualisation
+  every    every technique once, small: texture, DeepDream, inversion, the fast tier (512 px), channel visualisation
   batch    the local pool on the device with 1, 2 and 4 workers, 8 paintings at 256 px: images per minute
 """
 
@@ -42,9 +42,11 @@ from brushwork.image.io import load_image, save_image
 from brushwork.image.pyramid import fit_long_edge, resize
 from brushwork.memory import feature_map_bytes, image_bytes, tiled_bytes, vgg19_bytes
 from brushwork.settings import DreamSettings, InversionSettings, TextureSettings
+from brushwork.settings.fast import FastSettings
 from brushwork.settings.transfer import PRESETS, TransferSettings
 from brushwork.settings.visualize import FeatureVisualizationSettings
 from brushwork.techniques.dream import dream
+from brushwork.techniques.fast import paint as paint_fast
 from brushwork.techniques.invert import invert
 from brushwork.techniques.planning import plan_levels
 from brushwork.techniques.texture import synthesize
@@ -312,6 +314,7 @@ def main() -> None:
         _, times["invert"] = timed(
             device, lambda: invert(picture, InversionSettings(layers=("relu3_1",), size=small, iterations=20))
         )
+        _, times["fast"] = timed(device, lambda: paint_fast(picture, [painting_], FastSettings(size=max(small, 512))))
         _, times["visualize_channel"] = timed(
             device,
             lambda: visualize_channel(

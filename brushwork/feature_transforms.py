@@ -30,21 +30,22 @@ EIGENVALUE_FLOOR = 1e-5  # of the largest: below, a direction holds float roundi
 
 @dataclass(frozen=True)
 class Statistics:
-    """The mean (C,) and covariance (C, C) of a set of feature vectors, float64, and their sorted values
-    per channel (K, C) for histogram matching."""
+    """The mean (C,) and covariance (C, C) of a set of feature vectors, float64, and, for histogram
+    matching, their sorted values per channel (K, C)."""
 
     mean: torch.Tensor
     cov: torch.Tensor
-    sorted_values: torch.Tensor
+    sorted_values: torch.Tensor | None = None
 
     @staticmethod
-    def of(vectors: torch.Tensor) -> Statistics:
-        """The statistics of (N, C) vectors."""
+    def of(vectors: torch.Tensor, sorted_values: bool = True) -> Statistics:
+        """The statistics of (N, C) vectors; ``sorted_values=False`` leaves out the sort (only
+        ``histogram`` reads it)."""
         values = wide(vectors)
         mean = values.mean(dim=0)
         centred = values - mean
         cov = centred.t() @ centred / max(1, values.shape[0] - 1)
-        return Statistics(mean, cov, torch.sort(values, dim=0).values)
+        return Statistics(mean, cov, torch.sort(values, dim=0).values if sorted_values else None)
 
 
 def blend(parts: Sequence[Statistics], weights: Sequence[float]) -> Statistics:
@@ -57,11 +58,17 @@ def blend(parts: Sequence[Statistics], weights: Sequence[float]) -> Statistics:
         (w / total * (p.cov + torch.outer(p.mean, p.mean)) for w, p in zip(weights, parts, strict=True)),
         wide_zero(home),
     )
-    count = max(p.sorted_values.shape[0] for p in parts)
-    quantiles = sum(
-        (w / total * resample(p.sorted_values, count) for w, p in zip(weights, parts, strict=True)),
-        wide_zero(home),
-    )
+    quantiles = None
+    if all(p.sorted_values is not None for p in parts):
+        count = max(p.sorted_values.shape[0] for p in parts if p.sorted_values is not None)
+        quantiles = sum(
+            (
+                w / total * resample(p.sorted_values, count)
+                for w, p in zip(weights, parts, strict=True)
+                if p.sorted_values is not None
+            ),
+            wide_zero(home),
+        )
     return Statistics(mean, second - torch.outer(mean, mean), quantiles)
 
 
@@ -76,13 +83,22 @@ def resample(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
     return sorted_values[below] * (1 - share) + sorted_values[above] * share
 
 
-def symmetric_power(cov: torch.Tensor, power: float) -> torch.Tensor:
-    """cov^power of a symmetric PSD matrix, its directions below ``EIGENVALUE_FLOOR`` of the largest
-    eigenvalue left out (0 there: a null direction is neither whitened nor coloured)."""
+def symmetric_powers(cov: torch.Tensor, *powers: float) -> list[torch.Tensor]:
+    """cov^power for each power, of a symmetric PSD matrix, from one decomposition; its directions below
+    ``EIGENVALUE_FLOOR`` of the largest eigenvalue left out (0 there: a null direction is neither
+    whitened nor coloured)."""
     values, vectors = torch.linalg.eigh((cov + cov.t()) / 2)
     kept = values > EIGENVALUE_FLOOR * values.max().clamp(min=1e-30)
-    scaled = torch.where(kept, values.clamp(min=1e-30) ** power, torch.zeros_like(values))
-    return (vectors * scaled) @ vectors.t()
+    results = []
+    for power in powers:
+        scaled = torch.where(kept, values.clamp(min=1e-30) ** power, torch.zeros_like(values))
+        results.append((vectors * scaled) @ vectors.t())
+    return results
+
+
+def symmetric_power(cov: torch.Tensor, power: float) -> torch.Tensor:
+    """``symmetric_powers`` for one power."""
+    return symmetric_powers(cov, power)[0]
 
 
 def transform(vectors: torch.Tensor, style: Statistics, kind: FeatureTransform) -> torch.Tensor:
@@ -90,7 +106,7 @@ def transform(vectors: torch.Tensor, style: Statistics, kind: FeatureTransform) 
     values = wide(vectors)
     if values.shape[0] == 0:
         return vectors
-    content = Statistics.of(vectors)
+    content = Statistics.of(vectors, sorted_values=False)
     centred = values - content.mean
     if kind == "adain":
         content_std = content.cov.diagonal().clamp(min=0).sqrt()
@@ -100,11 +116,12 @@ def transform(vectors: torch.Tensor, style: Statistics, kind: FeatureTransform) 
         # Rows map by A = Σc^-½ Σs^½: the covariance becomes Aᵀ Σc A = Σs.
         mapped = centred @ (symmetric_power(content.cov, -0.5) @ symmetric_power(style.cov, 0.5)) + style.mean
     elif kind == "ot":
-        root = symmetric_power(content.cov, 0.5)
-        inverse_root = symmetric_power(content.cov, -0.5)
+        root, inverse_root = symmetric_powers(content.cov, 0.5, -0.5)
         middle = symmetric_power(root @ style.cov @ root, 0.5)
         mapped = centred @ (inverse_root @ middle @ inverse_root).t() + style.mean
     elif kind == "histogram":
+        if style.sorted_values is None:
+            raise ValueError("histogram matching needs the style's sorted values (Statistics.of(..., True))")
         order = torch.argsort(values, dim=0)
         targets = resample(style.sorted_values, values.shape[0])
         mapped = torch.empty_like(values).scatter_(0, order, targets)

@@ -117,7 +117,8 @@ def paint(
     features = encode_whole(picture)
     style_statistics = [
         Statistics.of(
-            positions(encode_whole(resize(style, settings.style_size(output, (style.shape[-2], style.shape[-1])))))
+            positions(encode_whole(resize(style, settings.style_size(output, (style.shape[-2], style.shape[-1]))))),
+            sorted_values=settings.transform == "histogram",  # only histogram matching reads them
         )
         for style in styles
     ]
