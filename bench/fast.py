@@ -30,12 +30,14 @@ sys.path.insert(0, str(ROOT))
 from brushwork.encoders.decoder import load_fast_decoder
 from brushwork.encoders.vgg import load_vgg19
 from brushwork.geometry import fit_long_edge
+from brushwork.image.io import load_image, save_image
 from brushwork.runtime import keep_freed_memory
 from brushwork.settings import PRESETS
 from brushwork.settings.fast import FastSettings
 from brushwork.techniques.fast import FAST_POOLING, paint
 from brushwork.techniques.transfer import stylize
 
+KEPT = RESULTS / "fast_default"  # the default's sweep, kept for --reuse-default
 TARGET_SHARE = 0.25  # the fast tier's style distance within this share of the default's
 
 
@@ -44,9 +46,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--content-weights", type=float, nargs="+", default=[2.0, 5.0, 10.0])
     parser.add_argument("--strengths", type=float, nargs="+", default=[0.4, 0.6, 0.8, 1.0])
-    parser.add_argument("--transforms", nargs="+", default=["ot", "wct", "adain", "histogram"])
+    # "ot+detail": the OT transform with half the photo's fine detail laid over (``detail`` 0.5).
+    parser.add_argument("--transforms", nargs="+", default=["ot", "ot+detail", "wct", "adain", "histogram"])
     parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
     parser.add_argument("--name", default="fast")
+    parser.add_argument(
+        "--default-only", action="store_true", help="run the default's sweep alone (kept for a later run)"
+    )
+    parser.add_argument(
+        "--reuse-default", action="store_true", help="take the default's sweep from the kept one, not run it again"
+    )
     args = parser.parse_args()
     keep_freed_memory()
     judge = Judge()
@@ -57,19 +66,30 @@ def main() -> None:
         content, style = (IMAGES[name]() for name in PAIRS[pair])
         floor = floor_iteration(fit_long_edge(content.shape[-2], content.shape[-1], args.size))
 
-        default_rows = []
         for weight in args.content_weights:
-            settings = PRESETS["default"].replace(size=args.size, content_weight=weight)
-            started = time.perf_counter()
-            out = stylize(content, [style], settings)
-            default_rows.append(
-                record(rows, judge, pair, content, style, floor, "default", weight, time.perf_counter() - started, out)
-            )
+            kept = KEPT / f"{pair}_{weight:g}.png"
+            if args.reuse_default:
+                saved = json.loads(kept.with_suffix(".json").read_text())
+                out = load_image(kept)
+                record(rows, judge, pair, content, style, saved["floor"], "default", weight, saved["wall"], out)
+            else:
+                settings = PRESETS["default"].replace(size=args.size, content_weight=weight)
+                started = time.perf_counter()
+                out = stylize(content, [style], settings)
+                wall = time.perf_counter() - started
+                record(rows, judge, pair, content, style, floor, "default", weight, wall, out)
+                KEPT.mkdir(parents=True, exist_ok=True)
+                save_image(out, kept, overwrite=True)
+                kept.with_suffix(".json").write_text(json.dumps({"wall": wall, "floor": floor}))
             if weight == PRESETS["default"].content_weight:
                 sheet.append((pair, "default", out))
+        if args.default_only:
+            continue
         for kind in args.transforms:
             for strength in args.strengths:
-                settings = FastSettings(size=args.size, transform=kind, strength=strength)
+                name, with_detail, _ = kind.partition("+detail")
+                detail = 0.5 if with_detail else 0.0
+                settings = FastSettings(size=args.size, transform=name, strength=strength, detail=detail)
                 paint(content, [style], settings, encoder=encoder, decoder=decoder)  # warm
                 started = time.perf_counter()
                 out = paint(content, [style], settings, encoder=encoder, decoder=decoder)

@@ -42,6 +42,13 @@ class FastSettings(Settings):
     )
     style_blend: tuple[float, ...] | None = style_blend_field()
     preserve_colors: PreserveColors = setting("none", "keep the photo's colours")
+    detail: float = setting(
+        0.0,
+        "how much of the photo's fine detail (what it loses at a quarter of its size, finer than the decoder "
+        "paints) to lay over the painting",
+        minimum=0,
+        maximum=1,
+    )
     tile: int | None = setting(
         2048,
         "encode and decode pictures larger than this in overlapping tiles of this many pixels a side",

@@ -22,7 +22,7 @@ from ..encoders.precision import autocast_dtype, network_autocast
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..feature_transforms import Statistics, blend, transform
 from ..image import color
-from ..image.pyramid import resize
+from ..image.pyramid import high_frequencies, resize
 from ..layers import vgg19_stride
 from ..settings.fast import FAST_LAYER, FastSettings
 from .context import RunContext
@@ -30,6 +30,7 @@ from .progress import LevelProgress
 from .transfer import style_regions
 
 FAST_POOLING = "max"  # the decoders invert VGG19 with max pooling (lab/decoders.py)
+DETAIL_SHRINK = 4  # ``detail`` is what the photo loses at this fraction of its size
 HALO_CELLS = 8  # feature positions of overlap round a tile: 64 px at relu4_1, past the seams' reach
 
 
@@ -137,6 +138,9 @@ def paint(
     mixed = settings.strength * mapped + (1 - settings.strength) * vectors
     stylised_features = mixed.t().reshape(features.shape)
     image = run_tiled(decode, stylised_features, cells, tile_cells, 1, stride)[..., : output[0], : output[1]]
+    if settings.detail:
+        quarter = (max(1, output[0] // DETAIL_SHRINK), max(1, output[1] // DETAIL_SHRINK))
+        image = image + settings.detail * high_frequencies(picture, quarter)
     image = image.clamp(0, 1)
     if settings.preserve_colors == "luminance":
         yiq = color.rgb_to_yiq(picture)

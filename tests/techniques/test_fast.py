@@ -93,3 +93,14 @@ def test_a_picture_larger_than_a_tile_is_decoded_in_tiles_and_stays_close_to_one
     assert tiled.shape == whole.shape == (1, 3, 300, 600)
     assert len(calls) == 6 and max(max(c) for c in calls) <= 256 // 8 + 2 * 8  # 2x3 tiles, each with its halo
     assert (tiled - whole).abs().mean() < 0.02
+
+
+def test_detail_lays_the_photos_fine_detail_over_the_painting(encoder):
+    from brushwork.image.pyramid import high_frequencies
+
+    photo = smooth_image(64, 64, 0) * 0.5 + 0.25 + 0.2 * (torch.arange(64, device="cpu") % 2).float()
+    plain = paint(photo, [smooth_image(64, 64, 1)], SMALL, encoder=encoder, decoder=Recording())
+    detailed = paint(photo, [smooth_image(64, 64, 1)], SMALL.replace(detail=0.5), encoder=encoder, decoder=Recording())
+    assert torch.equal(plain, torch.full_like(plain, 0.5))  # the recording decoder's grey
+    expected = (0.5 + 0.5 * high_frequencies(photo.clamp(0, 1), (16, 16))).clamp(0, 1)
+    assert torch.allclose(detailed, expected, atol=1e-6)
