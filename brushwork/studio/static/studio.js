@@ -3,14 +3,15 @@
 // server-sent events, and fetches preview frames and results as images by id.
 
 const KIND_TITLES = {
-  transfer: "Painting", texture: "Texture", dream: "DeepDream",
+  transfer: "Painting", fast: "Quick draft", texture: "Texture", dream: "DeepDream",
   "visualize-channel": "A channel", "visualize-class": "A class",
 };
 const LABELS = {
   size: "Size (long edge, px)", style_weight: "Style weight", style_loss: "Style loss",
   preserve_colors: "Keep the photo's colours", seed: "Seed", tileable: "Tileable", layer: "Layer",
   octaves: "Octaves", iterations: "Iterations", step: "Step", channel: "Channel", network: "Network",
-  batch: "Pictures side by side", class_name: "ImageNet class",
+  batch: "Pictures side by side", class_name: "ImageNet class", transform: "How the style is applied",
+  strength: "Strength",
 };
 const ROLE_TITLES = { content: "Photo", styles: "Paintings", style: "Painting or texture", image: "Photo", guide: "Guide" };
 const DONE = ["finished", "stopped", "failed"];
