@@ -134,6 +134,7 @@ class DecoderExperiment:
         images = draw_crops(self.train_photos, self.settings, self.steps_done()).to(self.device)
         losses = self.losses(images)
         optimizer = self.optimizers["adam"]
+        optimizer.param_groups[0]["lr"] = self.settings.learning_rate  # a resumed run may lower it
         optimizer.zero_grad(set_to_none=True)
         losses["total"].backward()
         optimizer.step()

@@ -139,6 +139,8 @@ class DecoderSettings(TrainingSettings):
     flipped at random, from the seed and the step alone: a resumed run draws the same crops."""
 
     technique: ClassVar[str] = "lab-decoder"
+    # A long run is resumed with a lower learning rate for its last stretch.
+    resumable_changes: ClassVar[frozenset[str]] = frozenset({"epochs", "learning_rate"})
 
     epochs: int = setting(12, "epochs to train in all (a resumed run does only the ones left)", minimum=1, cap=100_000)
     batch_size: int = setting(8, "crops per training step", minimum=1, cap=4096)

@@ -66,3 +66,18 @@ def test_psnr_is_the_closed_form():
     image = torch.full((1, 3, 4, 4), 0.5, device="cpu", dtype=torch.float64)
     assert abs(psnr(image + 0.1, image) - 20.0) < 1e-9  # 10 log10(1 / 0.01)
     assert psnr(torch.full((1, 3, 4, 4), 1.5, device="cpu"), torch.ones(1, 3, 4, 4, device="cpu")) == 120.0  # clamped
+
+
+def test_a_resumed_run_may_lower_the_learning_rate_but_change_nothing_else(tmp_path):
+    import pytest
+
+    from brushwork.errors import BrushworkError
+
+    encoder = VGG19Encoder(random_vgg_weights(), pooling="max", last_layer="relu2_1")
+    fit(experiment(encoder), 8, SETTINGS.replace(epochs=1), checkpoint=tmp_path / "c.safetensors")
+    lower = SETTINGS.replace(learning_rate=1e-4)
+    resumed = DecoderExperiment(lower, photos(3, 1), photos(1, 2), encoder=encoder)
+    fit(resumed, 8, lower, checkpoint=tmp_path / "c.safetensors", resume=True)
+    assert resumed.optimizers["adam"].param_groups[0]["lr"] == 1e-4
+    with pytest.raises(BrushworkError, match="crop"):
+        fit(experiment(encoder), 8, SETTINGS.replace(crop=48), checkpoint=tmp_path / "c.safetensors", resume=True)
