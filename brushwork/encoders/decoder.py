@@ -102,7 +102,7 @@ def read_decoder(path: Path, sha256: str | None = None, device: torch.device | N
 
 # The shipped decoder (brushwork/assets/decoders/MODEL_CARD.md says how it was trained).
 FAST_DECODER = ASSETS / "relu4_1.safetensors"
-FAST_DECODER_SHA256: str | None = "5789092cac10fad08b14d151ce10f65b143d6a8caedfe96e2f3e46b02922df6b"
+FAST_DECODER_SHA256: str | None = "82dff4983cddbe428b2639129e25ca7c15fc9a295cf14cf4e271d8647cd9b347"
 
 
 def load_fast_decoder(device: torch.device | None = None) -> Decoder:

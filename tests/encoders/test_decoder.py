@@ -67,7 +67,7 @@ def test_the_shipped_decoder_is_the_one_the_card_describes_and_reconstructs_as_r
     encoder = load_vgg19([card["layer"]], DECODER_POOLING)
     (score,) = held_out_scores(decoder, encoder, photo, card["layer"])
     assert score >= first["psnr"] - 0.01
-    assert score > 10.0  # a reconstruction, not noise
+    assert score > 15.0  # a reconstruction, not noise
 
 
 @pytest.mark.integration
