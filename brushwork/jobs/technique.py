@@ -173,6 +173,19 @@ def _roles(*roles: Role) -> tuple[Role, ...]:
     return roles
 
 
+# A photo, its paintings, and a mask per painting where given: what transfer and fast paint from.
+PAINTING_ROLES = _roles(
+    Role("content", "the photo"),
+    Role("styles", "one or more paintings", many=True),
+    Role(
+        "masks",
+        "style index -> mask image: the white region takes that style alone",
+        keyed=True,
+        required=False,
+        offered=False,
+    ),
+)
+
 TECHNIQUES: dict[str, Technique] = {
     technique.name: technique
     for technique in (
@@ -180,18 +193,7 @@ TECHNIQUES: dict[str, Technique] = {
             "transfer",
             TransferSettings,
             TRANSFER_PRESETS,
-            _roles(
-                Role("content", "the photo"),
-                Role("styles", "one or more paintings", many=True),
-                Role(
-                    "masks",
-                    "style index -> mask image: the white region takes that style alone",
-                    keyed=True,
-                    required=False,
-                    offered=False,
-                ),
-                Role("init", "the starting image (with init = image)", required=False, offered=False),
-            ),
+            (*PAINTING_ROLES, Role("init", "the starting image (with init = image)", required=False, offered=False)),
             "brushwork.techniques.transfer:run",
             photo_role="content",
             knobs=("size", "style_weight", "style_loss", "preserve_colors", "seed"),
@@ -200,17 +202,7 @@ TECHNIQUES: dict[str, Technique] = {
             "fast",
             FastSettings,
             FAST_PRESETS,
-            _roles(
-                Role("content", "the photo"),
-                Role("styles", "one or more paintings", many=True),
-                Role(
-                    "masks",
-                    "style index -> mask image: the white region takes that style alone",
-                    keyed=True,
-                    required=False,
-                    offered=False,
-                ),
-            ),
+            PAINTING_ROLES,
             "brushwork.techniques.fast:run",
             level_kind="pass",
             photo_role="content",
