@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from .float64 import narrow, wide, wide_zero
+from .losses.distributions import resample_sorted
 from .settings.fast import FEATURE_TRANSFORMS, FeatureTransform
 
 __all__ = ["FEATURE_TRANSFORMS", "FeatureTransform", "Statistics", "blend", "transform"]
@@ -63,24 +64,13 @@ def blend(parts: Sequence[Statistics], weights: Sequence[float]) -> Statistics:
         count = max(p.sorted_values.shape[0] for p in parts if p.sorted_values is not None)
         quantiles = sum(
             (
-                w / total * resample(p.sorted_values, count)
+                w / total * resample_sorted(p.sorted_values, count)
                 for w, p in zip(weights, parts, strict=True)
                 if p.sorted_values is not None
             ),
             wide_zero(home),
         )
     return Statistics(mean, second - torch.outer(mean, mean), quantiles)
-
-
-def resample(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
-    """Sorted (K, C) values read at ``count`` evenly spaced quantiles (linear interpolation)."""
-    if sorted_values.shape[0] == count:
-        return sorted_values
-    positions = wide(torch.linspace(0, sorted_values.shape[0] - 1, count, device=sorted_values.device))
-    below = positions.floor().long().clamp(max=sorted_values.shape[0] - 1)
-    above = (below + 1).clamp(max=sorted_values.shape[0] - 1)
-    share = (positions - wide(below))[:, None]
-    return sorted_values[below] * (1 - share) + sorted_values[above] * share
 
 
 def symmetric_powers(cov: torch.Tensor, *powers: float) -> list[torch.Tensor]:
@@ -123,7 +113,7 @@ def transform(vectors: torch.Tensor, style: Statistics, kind: FeatureTransform) 
         if style.sorted_values is None:
             raise ValueError("histogram matching needs the style's sorted values (Statistics.of(..., True))")
         order = torch.argsort(values, dim=0)
-        targets = resample(style.sorted_values, values.shape[0])
+        targets = resample_sorted(style.sorted_values, values.shape[0])
         mapped = torch.empty_like(values).scatter_(0, order, targets)
     else:
         raise ValueError(f"unknown feature transform {kind!r}")

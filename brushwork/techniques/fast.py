@@ -24,6 +24,7 @@ from ..feature_transforms import Statistics, blend, transform
 from ..image import color
 from ..image.pyramid import high_frequencies, resize
 from ..layers import vgg19_stride
+from ..losses.distributions import positions
 from ..settings.fast import FAST_LAYER, FastSettings
 from .context import RunContext
 from .progress import LevelProgress
@@ -149,11 +150,6 @@ def paint(
     if callback is not None:
         callback(LevelProgress(0, 1, output, 1, 1, {}, 0.0, lambda: image))
     return image
-
-
-def positions(features: torch.Tensor) -> torch.Tensor:
-    """(1, C, h, w) features as (h·w, C) vectors."""
-    return features[0].reshape(features.shape[1], -1).t()
 
 
 def run(images: Mapping[str, Any], settings: FastSettings, context: RunContext) -> torch.Tensor:

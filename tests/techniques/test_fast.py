@@ -6,8 +6,9 @@ import torch.nn.functional as F
 
 from brushwork.encoders.decoder import Decoder
 from brushwork.encoders.vgg import VGG19Encoder
+from brushwork.losses.distributions import positions
 from brushwork.settings.fast import FastSettings
-from brushwork.techniques.fast import paint, positions, run_tiled
+from brushwork.techniques.fast import paint, run_tiled
 from tests.conftest import random_vgg_weights, smooth_image
 
 SMALL = FastSettings(size=64, precision="float32")
