@@ -1,6 +1,6 @@
 """Batch throughput: prints a table and writes bench/results/batch.json.
 
-  .venv/bin/python bench/batch.py [--size 256] [--photos 4]
+  .venv/bin/python bench/batch.py [--size 256] [--photos 4] [--fast-copies 5]
 
 In one run, the same 8 jobs (4 skimage photos × The Starry Night and skimage's brick texture, default
 preset) are painted: one after the other in this process (the baseline: compute only, VGG19 loaded
@@ -8,7 +8,10 @@ once), as sequential ``brushwork transfer`` runs, on the local pool (one worker 
 workers with one thread each) and on a 2-worker Dask cluster started on this machine with the ``dask``
 commands. Reported for each: images per hour, start-up (to the first task's start) separately, and the
 per-image time after start-up against each job's own compute time (the machinery's overhead; target
-within 5 %), and the pool's and Dask's images per hour against the baseline's.
+within 5 %), and the pool's and Dask's images per hour against the baseline's. Then the same pairs with
+``--method fast`` (the fast tier: one pass each), each photo in ``--fast-copies`` folders so that the run is
+long enough to time, on the 2-worker local pool and the 2-worker Dask cluster: images per hour against the
+default's on the same backend (target: at least 20×).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from measure import RESULTS, ROOT
 sys.path.insert(0, str(ROOT))
 
 from brushwork.batch.build import BatchRequest, build
+from brushwork.settings.fast import FastSettings
 from brushwork.settings.transfer import PRESETS
 
 ASSETS = ROOT / "brushwork" / "assets"
@@ -101,6 +105,16 @@ def json_size(task) -> int:
     return int(task["job"]["settings"]["size"])
 
 
+def copied(photos: Path, copies: int) -> Path:
+    """``photos`` in ``copies`` folders (the same pictures under other names: more jobs to time)."""
+    import shutil
+
+    root = photos.parent / f"{photos.name}_x{copies}"
+    for index in range(copies):
+        shutil.copytree(photos, root / f"copy{index}")
+    return root
+
+
 def with_dask_cluster(tasks, workdir: Path) -> dict:
     from brushwork.batch.cluster import DaskCluster
 
@@ -145,6 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--photos", type=int, default=4)
+    parser.add_argument("--fast-copies", type=int, default=5, help="each photo this many times for --method fast")
     args = parser.parse_args()
     from brushwork.batch.local import LocalPool
 
@@ -170,6 +185,18 @@ def main() -> None:
         report["dask_2x1"] = dask
         print("dask", dask, flush=True)
 
+        many = copied(photos, args.fast_copies)
+        fast = FastSettings(size=args.size)
+
+        def fast_tasks(name: str):
+            return build(BatchRequest([str(many)], [str(styles)], folder / name, fast)).tasks
+
+        report["fast_jobs"] = len(fast_tasks("fast-plan"))
+        report["fast_local_pool_2x1"] = timed_rows(LocalPool(2, 1), fast_tasks("fast-pool"), 2)
+        print("fast pool 2x1", report["fast_local_pool_2x1"], flush=True)
+        report["fast_dask_2x1"] = with_dask_cluster(fast_tasks("fast-dask"), folder)
+        print("fast dask", report["fast_dask_2x1"], flush=True)
+
     base = report["baseline_in_process"]["images_per_hour_after_startup"]
     print(f"\n{report['jobs']} jobs at {args.size} px (default preset)")
     print(f"{'run':<22}{'img/h':>8}{'img/h after start':>19}{'start s':>9}{'s/img':>8}{'overhead':>10}{'vs base':>9}")
@@ -180,6 +207,17 @@ def main() -> None:
             f"{name:<22}{r['images_per_hour']:>8.1f}{after:>19.1f}{r.get('startup_s', float('nan')):>9.2f}"
             f"{r.get('compute_s_per_image', float('nan')):>8.2f}{r.get('overhead', float('nan')):>10.3f}"
             f"{after / base:>9.2f}"
+        )
+    print(f"\n--method fast: {report['fast_jobs']} jobs at {args.size} px")
+    print(f"{'run':<22}{'img/h':>8}{'img/h after start':>19}{'s/img':>8}{'vs default':>12}")
+    for name, default in (("fast_local_pool_2x1", "local_pool_2x1"), ("fast_dask_2x1", "dask_2x1")):
+        r, d = report[name], report[default]
+        ratio = r["images_per_hour_after_startup"] / d["images_per_hour_after_startup"]
+        r["vs_default_after_startup"] = round(ratio, 1)
+        r["vs_default"] = round(r["images_per_hour"] / d["images_per_hour"], 1)
+        print(
+            f"{name:<22}{r['images_per_hour']:>8.0f}{r['images_per_hour_after_startup']:>19.0f}"
+            f"{r['compute_s_per_image']:>8.2f}{ratio:>11.1f}x"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "batch.json").write_text(json.dumps(report, indent=2) + "\n")

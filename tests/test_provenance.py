@@ -53,8 +53,8 @@ def test_outputs_say_they_are_srgb(tmp_path):
 
 def test_settings_from_json_files(tmp_path):
     bare = tmp_path / "bare.json"
-    bare.write_text(json.dumps({"size": 256, "iterations": [10, 10, 10]}))
-    assert settings_from_file(bare, PRESETS["default"]) == PRESETS["default"].replace(size=256, iterations=(10, 10, 10))
+    bare.write_text(json.dumps({"size": 256, "iterations": [10, 10]}))
+    assert settings_from_file(bare, PRESETS["default"]) == PRESETS["default"].replace(size=256, iterations=(10, 10))
     texture = tmp_path / "texture.json"
     texture.write_text(json.dumps(record("texture", TextureSettings())))
     with pytest.raises(BrushworkError) as error:

@@ -10,9 +10,8 @@ from typing import Any
 
 from ..constants import OUTPUT_FORMATS
 from ..errors import BrushworkError
-from ..settings import TransferSettings
 from .manifest import is_manifest, read_manifest
-from .plan import Listing, Pair, Source, find_images, pair_up, plan_tasks
+from .plan import BatchSettings, Listing, Pair, Source, find_images, pair_up, plan_tasks
 from .task import row_for
 
 Row = dict[str, Any]
@@ -23,7 +22,7 @@ class BatchRequest:
     inputs: Sequence[str]  # folders, globs, files, or one manifest (.csv, .jsonl)
     styles: Sequence[str]  # folders, globs or files (none with a manifest)
     output: Path  # the output folder
-    settings: TransferSettings  # shared by every job (a manifest row may override them)
+    settings: BatchSettings  # shared by every job (a manifest row may override them)
     pairing: str = "all"
     suffix: str = ".png"
     overwrite: bool = False

@@ -14,16 +14,18 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from ..constants import IMAGE_SUFFIXES
 from ..documents import parse_json
 from ..errors import BrushworkError
 from ..settings import TransferSettings
-from .plan import Pair, Source
+from ..settings.fast import FastSettings
+from .plan import BatchSettings, Pair, Source
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
 FILE_COLUMNS = ("content", "style", "styles")
+S = TypeVar("S", TransferSettings, FastSettings)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def is_manifest(spec: str) -> bool:
     return Path(spec).suffix.lower() in MANIFEST_SUFFIXES and Path(spec).is_file()
 
 
-def read_manifest(path: Path, base: TransferSettings) -> tuple[list[Pair], list[BadRow]]:
+def read_manifest(path: Path, base: BatchSettings) -> tuple[list[Pair], list[BadRow]]:
     """The pairs of a manifest, and the rows that could not be used; a manifest that cannot be read at
     all (not UTF-8, no header, no content column) is refused in one line."""
     try:
@@ -46,7 +48,7 @@ def read_manifest(path: Path, base: TransferSettings) -> tuple[list[Pair], list[
         raise BrushworkError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
         raise BrushworkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    rows = _csv_rows(path, text) if path.suffix.lower() == ".csv" else _jsonl_rows(path, text)
+    rows = _csv_rows(path, text, base) if path.suffix.lower() == ".csv" else _jsonl_rows(path, text)
     pairs: list[Pair] = []
     bad: list[BadRow] = []
     for origin, row in rows:
@@ -62,17 +64,17 @@ def read_manifest(path: Path, base: TransferSettings) -> tuple[list[Pair], list[
     return pairs, bad
 
 
-def _csv_rows(path: Path, text: str) -> list[tuple[str, Any]]:
+def _csv_rows(path: Path, text: str, base: BatchSettings) -> list[tuple[str, Any]]:
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     if "content" not in header:
         raise BrushworkError(f"{path}: the first row must name the columns, with at least content and style")
     if not {"style", "styles"} & set(header):
         raise BrushworkError(f"{path}: no style (or styles) column")
-    known = {f.replace("-", "_") for f in _settings_fields()}
+    known = {f.name for f in dataclasses.fields(base)}
     for column in header:
         if column not in FILE_COLUMNS and column.replace("-", "_") not in known:
-            raise BrushworkError(f"{path}: column {column!r} is neither an input nor a transfer setting")
+            raise BrushworkError(f"{path}: column {column!r} is neither an input nor a {base.technique} setting")
     rows: list[tuple[str, Any]] = []
     while True:
         try:
@@ -113,11 +115,7 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[str, Any]]:
     return rows
 
 
-def _settings_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(TransferSettings)]
-
-
-def _pair(folder: Path, origin: str, row: Mapping[str, Any], base: TransferSettings) -> Pair:
+def _pair(folder: Path, origin: str, row: Mapping[str, Any], base: BatchSettings) -> Pair:
     try:
         content = row["content"]
     except KeyError:
@@ -151,14 +149,20 @@ def _row_file(folder: Path, name: str) -> Source:
     return Source(path, name_below)
 
 
-def _row_settings(row: Mapping[str, Any], base: TransferSettings) -> TransferSettings:
+def _row_settings(row: Mapping[str, Any], base: BatchSettings) -> BatchSettings:
     """The batch's settings with the row's own: cells as words, a JSON row's ``settings`` object as values."""
     given = row.get("settings", {})
     if not isinstance(given, Mapping):
         raise BrushworkError("settings must be a JSON object")
     words = {key: value for key, value in row.items() if key not in (*FILE_COLUMNS, "settings")}
-    settings = base.updated(TransferSettings.changes_from_words(words)) if words else base
+    if isinstance(base, TransferSettings):  # narrowed per class, so each keeps its own type
+        return _updated(base, words, given)
+    return _updated(base, words, given)
+
+
+def _updated(base: S, words: Mapping[str, Any], given: Mapping[str, Any]) -> S:
+    settings = base.updated(type(base).changes_from_words(words)) if words else base
     if given:
-        settings = TransferSettings.from_dict(given, base=settings)
+        settings = type(base).from_dict(given, base=settings)
     settings.validate()
     return settings

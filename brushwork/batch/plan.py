@@ -33,6 +33,7 @@ from ..files import fit_name
 from ..jobs import Job
 from ..settings import TransferSettings
 from ..settings.common import MAX_SEED
+from ..settings.fast import FastSettings
 
 WORK_FOLDER = ".brushwork-batch"  # under the output folder: the level files of unfinished jobs
 NAME_HASH_LENGTH = 8
@@ -103,13 +104,17 @@ def _source(path: Path, root: Path) -> Source:
 # ---------------------------------------------------------------------------------------------- pairing
 
 
+# What a batch paints with: an optimised painting (transfer) or the fast tier's one pass.
+BatchSettings = TransferSettings | FastSettings
+
+
 @dataclass(frozen=True)
 class Pair:
     """One job to plan: a photo, its styles and its settings (a manifest row may have its own)."""
 
     content: Source
     styles: tuple[Source, ...]
-    settings: TransferSettings
+    settings: BatchSettings
     origin: str = ""  # where it came from, for errors ("manifest line 3")
 
 
@@ -123,7 +128,7 @@ def parse_pairing(text: str) -> tuple[str, int]:
     raise BrushworkError(f"--pairs {text!r}: choose all, zip or random:K (K styles per photo, K >= 1)")
 
 
-def pair_up(photos: Sequence[Source], styles: Sequence[Source], pairing: str, settings: TransferSettings) -> list[Pair]:
+def pair_up(photos: Sequence[Source], styles: Sequence[Source], pairing: str, settings: BatchSettings) -> list[Pair]:
     """Every photo with every style (``all``), the i-th with the i-th (``zip``), or K styles per photo."""
     mode, count = parse_pairing(pairing)
     if mode == "all":
@@ -138,10 +143,15 @@ def pair_up(photos: Sequence[Source], styles: Sequence[Source], pairing: str, se
         raise BrushworkError(f"--pairs random:{count}: there are only {len(styles)} styles")
     pairs = []
     for photo in photos:
-        draw = random.Random(_digest("pairs", settings.seed, str(photo.name)))
+        draw = random.Random(_digest("pairs", pairing_seed(settings), str(photo.name)))
         chosen = draw.sample(range(len(styles)), count)
         pairs += [Pair(photo, (styles[index],), settings) for index in sorted(chosen)]
     return pairs
+
+
+def pairing_seed(settings: BatchSettings) -> int:
+    """The seed that draws ``random:K``'s styles: the settings' (the fast tier draws nothing, so 0)."""
+    return settings.seed if isinstance(settings, TransferSettings) else 0
 
 
 def _digest(*parts: Any) -> int:
@@ -176,10 +186,12 @@ def job_seed(pair: Pair) -> int:
 def make_task(pair: Pair, output_folder: Path, suffix: str, overwrite: bool = False) -> dict[str, Any]:
     """A pair as a task: the job (with its own seed), the output file, and its level file."""
     name = output_name(pair, suffix)
-    settings = pair.settings.replace(seed=job_seed(pair))
+    settings = pair.settings
+    if isinstance(settings, TransferSettings):
+        settings = settings.replace(seed=job_seed(pair))
     # Absolute paths: a worker on another machine (or in another folder) sees the same shared files.
     content, styles = str(pair.content.path.absolute()), [str(s.path.absolute()) for s in pair.styles]
-    job = Job("transfer", settings, {"content": content, "styles": styles})
+    job = Job(settings.technique, settings, {"content": content, "styles": styles})
     key = name.stem.rsplit("__", 1)[-1] + "-" + f"{_digest(str(name)):016x}"[:8]
     folder = output_folder.absolute()
     return {

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrushworkError
 from ..files import held_folder, make_folder
+from ..jobs.technique import TECHNIQUES
+from ..settings.fast import PRESETS as FAST_PRESETS
+from ..settings.fast import FastSettings
 from ..settings.transfer import PRESETS, TransferSettings
 from ..signals import exit_code
 from .bars import Bar
 from .common import add_run_options, add_settings_source_options, positive_int, settings_from_args
+from .options import add_settings_options
 
 if TYPE_CHECKING:
     from ..batch.driver import Tally
+    from ..batch.plan import BatchSettings
 
 # Processes rather than threads: torch's second thread adds little at these sizes, a second process nearly
 # doubles the work in flight (docs/decisions.md, "Batch"). Memory is shared out between them.
 DEFAULT_WORKERS = 2
 EXIT_SOME_FAILED = 1
+BATCH_METHODS = ("transfer", "fast")
+_TRANSFER_FIELDS = {field.name for field in dataclasses.fields(TransferSettings)}
+_FAST_FIELDS = {field.name for field in dataclasses.fields(FastSettings)}
+# The options only the other method has: given with this one, they are refused rather than ignored.
+FOREIGN_OPTIONS = {"transfer": _FAST_FIELDS - _TRANSFER_FIELDS, "fast": _TRANSFER_FIELDS - _FAST_FIELDS}
 
 
 def register(commands: Any) -> None:
@@ -79,18 +90,42 @@ def register(commands: Any) -> None:
         help="where the workers paint, dealt out in turn: e.g. --devices cuda:0 cuda:1 with --workers 4 puts two "
         "on each card, sharing its memory (default: $BRUSHWORK_DEVICE, else auto; with --cluster, each worker's own)",
     )
+    p.add_argument(
+        "--method",
+        choices=BATCH_METHODS,
+        default="transfer",
+        help="transfer: each picture painted by optimisation (the default); fast: the fast tier's one pass, "
+        "dozens of times as many images an hour (its own settings below)",
+    )
     add_settings_source_options(p, PRESETS["default"], PRESETS)
+    add_settings_options(
+        p, FAST_PRESETS["default"], skip=_TRANSFER_FIELDS, title="fast settings (with --method fast, and those above)"
+    )
     p.set_defaults(run=run)
 
 
+def batch_settings(args: argparse.Namespace) -> BatchSettings:
+    """The settings of ``--method``'s technique: its preset, ``--settings FILE``, then the options typed;
+    an option of the other technique is refused in one line."""
+    technique = TECHNIQUES[args.method]
+    if args.preset not in technique.presets:
+        raise BrushworkError(f"--preset {args.preset}: {args.method} has the presets {', '.join(technique.presets)}")
+    other = sorted(name for name in vars(args) if name in FOREIGN_OPTIONS[args.method])
+    if other:
+        raise BrushworkError(f"--{other[0].replace('_', '-')} is not a {args.method} setting (--method {args.method})")
+    base = technique.presets[args.preset]
+    assert isinstance(base, (TransferSettings, FastSettings))
+    return settings_from_args(args, base)
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args, PRESETS[args.preset])
+    settings = batch_settings(args)
     output = make_folder(args.output)
     with held_folder(output, "batch"):
         return _run_held(args, settings, output)
 
 
-def _run_held(args: argparse.Namespace, settings: TransferSettings, output: Path) -> int:
+def _run_held(args: argparse.Namespace, settings: BatchSettings, output: Path) -> int:
     from ..batch.build import BatchRequest, build
     from ..batch.driver import run_batch
     from ..batch.results import RESULTS_NAME, ResultsFile

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ..settings.schema import (
@@ -67,14 +67,17 @@ def add_settings_options(
     defaults: Settings,
     default_label: str = "default",
     variants: Mapping[str, Settings] | None = None,
+    skip: Collection[str] = (),
+    title: str | None = None,
 ) -> None:
-    """One option per field of ``defaults``' settings class, its help ending in ``defaults``' value
-    (or, where ``variants`` such as per-model defaults differ, in each of theirs)."""
+    """One option per field of ``defaults``' settings class (less those named in ``skip``: another class's
+    options already there), its help ending in ``defaults``' value (or, where ``variants`` such as
+    per-model defaults differ, in each of theirs)."""
     cls = type(defaults)
-    group = parser.add_argument_group(f"{cls.technique} settings")
+    group = parser.add_argument_group(title or f"{cls.technique} settings")
     for field in dataclasses.fields(cls):
         spec = spec_of(field)
-        if not spec.cli:
+        if not spec.cli or field.name in skip:
             continue
         kind = field_type(cls, field)
         options: dict[str, Any] = {

@@ -8,6 +8,7 @@ the lab's autoencoder run measured it), with reflection padding as in Li et al.'
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -106,9 +107,15 @@ FAST_DECODER_SHA256: str | None = "82dff4983cddbe428b2639129e25ca7c15fc9a295cf14
 
 
 def load_fast_decoder(device: torch.device | None = None) -> Decoder:
-    """The shipped relu4_1 decoder on ``device``, its file checked against its hash."""
+    """The shipped relu4_1 decoder on ``device``, its file checked against its hash. Read once per process
+    and device: a batch worker or a clip paints many pictures with it, and it is frozen."""
+    return _shipped_decoder(str(torch.device("cpu") if device is None else torch.device(device)))
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_decoder(device: str) -> Decoder:
     if not FAST_DECODER.is_file():
         raise BrushworkError(
             f"the fast tier's decoder {FAST_DECODER} is missing: reinstall brushwork (pip install -e .)"
         )
-    return read_decoder(FAST_DECODER, FAST_DECODER_SHA256, device)
+    return read_decoder(FAST_DECODER, FAST_DECODER_SHA256, torch.device(device))

@@ -20,7 +20,7 @@ from ..provenance import record
 from ..settings import Settings
 from ..techniques.context import Picture, ProgressCallback, RunContext
 from ..techniques.levels import LevelStore
-from ..techniques.progress import LevelProgress, TileProgress, tile_events
+from ..techniques.progress import LevelProgress, TileProgress, draft_events, tile_events
 from .job import Job
 from .technique import Technique, given, technique
 
@@ -38,6 +38,7 @@ class LastLosses:
     def __init__(self, callback: ProgressCallback | None):
         self.callback = callback
         self.on_tile = tile_events(callback)
+        self.on_draft = draft_events(callback)
         self.losses: dict[str, float] = {}
 
     def __call__(self, progress: LevelProgress) -> None:
@@ -48,6 +49,10 @@ class LastLosses:
     def tile(self, progress: TileProgress) -> None:
         if self.on_tile is not None:
             self.on_tile(progress)
+
+    def draft(self, image: torch.Tensor) -> None:
+        if self.on_draft is not None:
+            self.on_draft(image)
 
 
 def load_inputs(kind: Technique, inputs: Mapping[str, Any]) -> dict[str, Any]:

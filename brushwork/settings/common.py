@@ -77,9 +77,9 @@ def tv_weight_field(default: float = 0.0, help: str = "weight of the total-varia
     return setting(default, help, minimum=0, cap=MAX_WEIGHT)
 
 
-def scales_field() -> Any:
+def scales_field(default: tuple[float, ...] = (0.25, 0.5, 1.0)) -> Any:
     return setting(
-        (0.25, 0.5, 1.0),
+        default,
         "coarse-to-fine sizes as fractions of --size",
         minimum=0,
         exclusive_minimum=True,

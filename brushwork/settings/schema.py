@@ -23,7 +23,8 @@ from ..errors import BrushworkError
 # Bumped when a setting is renamed or its meaning changes; from_dict() refuses newer documents.
 # 2: transfer's default style loss became W2 (issue 16); see ``Settings.earlier_defaults``.
 # 3: transfer's default iterations became "auto" (fewer at full size above 1536 px; issue 14).
-SCHEMA_VERSION = 3
+# 4: transfer's default starts from the fast tier's draft over two scales (init draft; issue 29).
+SCHEMA_VERSION = 4
 SCHEMA_VERSION_KEY = "schema_version"
 
 

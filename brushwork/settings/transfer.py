@@ -44,8 +44,9 @@ TILEABLE_STYLE_LOSSES = ("gram", "w2")
 DISTRIBUTION_LAYER_WEIGHTS = {"sliced": 500.0, "histogram": 500.0, "w2": 125.0}
 PreserveColors = Literal["none", "luminance", "histogram"]
 PRESERVE_COLORS: tuple[PreserveColors, ...] = get_args(PreserveColors)
-# "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE).
-Init = Literal["content", "noise", "image"]
+# "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE); "draft" from
+# the fast tier's painting (techniques/fast.py) at the first level's size.
+Init = Literal["content", "noise", "image", "draft"]
 INITS: tuple[Init, ...] = get_args(Init)
 
 
@@ -76,7 +77,9 @@ def check_layer_weights(settings: Settings, layers: tuple[str, ...], weights: tu
 
 # The automatic schedule (--iterations auto). The full-size (detail) level gets the most, because W2's
 # fine-scale style distance keeps falling with its iterations while the coarse levels' counts barely
-# matter; above AUTO_LARGE_SIZE it gets fewer. The measurements: docs/decisions.md, "The automatic schedule".
+# matter; above AUTO_LARGE_SIZE it gets fewer. Started from the fast tier's draft, the first level is not a
+# coarse start but a refinement: it gets AUTO_MIDDLE_ITERATIONS. The measurements: docs/decisions.md, "The
+# automatic schedule" and "Draft, then refine".
 AUTO_COARSEST_ITERATIONS = 60
 AUTO_MIDDLE_ITERATIONS = 20
 AUTO_DETAIL_ITERATIONS = 35
@@ -86,12 +89,14 @@ AUTO_LARGE_SIZE = 1536
 AUTO_LARGE_DETAIL_ITERATIONS = 15
 
 
-def auto_iterations(levels: int, size: int) -> tuple[int, ...]:
-    """The automatic schedule's iteration counts for ``levels`` scales of an output ``size`` px long."""
-    if levels == 1:
-        return (AUTO_COARSEST_ITERATIONS,)
+def auto_iterations(levels: int, size: int, from_draft: bool = False) -> tuple[int, ...]:
+    """The automatic schedule's iteration counts for ``levels`` scales of an output ``size`` px long (the
+    first level started from the draft where ``from_draft``)."""
+    first = AUTO_MIDDLE_ITERATIONS if from_draft else AUTO_COARSEST_ITERATIONS
     detail = AUTO_LARGE_DETAIL_ITERATIONS if size > AUTO_LARGE_SIZE else AUTO_DETAIL_ITERATIONS
-    return (AUTO_COARSEST_ITERATIONS, *[AUTO_MIDDLE_ITERATIONS] * (levels - 2), detail)
+    if levels == 1:
+        return (detail,) if from_draft else (first,)
+    return (first, *[AUTO_MIDDLE_ITERATIONS] * (levels - 2), detail)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class TransferSettings(Settings):
     earlier_defaults: ClassVar[Mapping[int, Mapping[str, Any]]] = {
         2: {"style_loss": "gram", "iterations": [150, 30, 30]},
         3: {"iterations": [60, 20, 35]},
+        4: {"init": "content", "scales": [0.25, 0.5, 1.0]},
     }
     resets: ClassVar[dict[str, str]] = {"style_layers": "style_layer_weights"}
 
@@ -127,16 +133,23 @@ class TransferSettings(Settings):
     )
     tv_weight: float = tv_weight_field()
     pooling: Pooling = pooling_field()
-    init: Init = setting("content", "starting image (an IMAGE file on the command line)", metavar="content|noise|IMAGE")
+    # From the fast tier's draft, at half the size, then full size: the draft sets the large-scale statistics
+    # that a 60-iteration coarse level set before, in 0.8 of the time (docs/decisions.md, "Draft, then refine").
+    init: Init = setting(
+        "draft",
+        "starting image: the photo, noise, the fast tier's one-pass painting (draft), or an IMAGE file on the "
+        "command line",
+        metavar="content|noise|draft|IMAGE",
+    )
     optimizer: ImageOptimizer = optimizer_field()
     lr: float | None = lr_field()
-    scales: tuple[float, ...] = scales_field()
+    scales: tuple[float, ...] = scales_field((0.5, 1.0))
     iterations: tuple[int, ...] | None = iterations_field(
         None,
         none_word="auto",
-        none_means=f"{AUTO_COARSEST_ITERATIONS} at the coarsest scale, {AUTO_MIDDLE_ITERATIONS} at each one between, "
-        f"{AUTO_DETAIL_ITERATIONS} at full size ({AUTO_LARGE_DETAIL_ITERATIONS} where --size is above "
-        f"{AUTO_LARGE_SIZE})",
+        none_means=f"{AUTO_COARSEST_ITERATIONS} at the coarsest scale ({AUTO_MIDDLE_ITERATIONS} from a draft), "
+        f"{AUTO_MIDDLE_ITERATIONS} at each one between, {AUTO_DETAIL_ITERATIONS} at full size "
+        f"({AUTO_LARGE_DETAIL_ITERATIONS} where --size is above {AUTO_LARGE_SIZE})",
     )
     content_detail: bool = setting(True, "add the photo's detail lost by upsampling back at each finer scale")
     # The coarse levels have already set the deep, large-scale statistics; at full size the layers
@@ -144,8 +157,8 @@ class TransferSettings(Settings):
     # EfficientNet distances on the demo pair (style 0.32 vs 0.29, content 0.79 vs 0.68; issue 16).
     detail_depth: str | None = setting(
         "relu3_1",
-        "the last of several scales runs the network only to this layer, matching the style layers above it and "
-        "moving a deeper content layer there (much faster at full size)",
+        "the last of several scales (or the one scale, starting from a draft) runs the network only to this layer, "
+        "matching the style layers above it and moving a deeper content layer there (much faster at full size)",
         check=lambda layer: validate_layers([layer]),
         metavar="LAYER|none",
         none_word="none",
@@ -189,12 +202,15 @@ class TransferSettings(Settings):
 
     def level_iterations(self) -> tuple[int, ...]:
         """Each level's iteration count: ``iterations``, or the automatic schedule's for these scales and size."""
-        return self.iterations if self.iterations is not None else auto_iterations(len(self.scales), self.size)
+        if self.iterations is not None:
+            return self.iterations
+        return auto_iterations(len(self.scales), self.size, from_draft=self.init == "draft")
 
     def level_settings(self) -> list[TransferSettings]:
-        """The settings each level of the schedule runs with (the last of several is the detail level)."""
+        """The settings each level of the schedule runs with: the last is the detail level where something
+        coarser has set the large-scale statistics, an earlier level or the draft it starts from."""
         levels = [self] * len(self.scales)
-        if len(levels) > 1:
+        if len(levels) > 1 or self.init == "draft":
             levels[-1] = self.detail_level()
         return levels
 
@@ -251,7 +267,7 @@ class TransferSettings(Settings):
     def check(self) -> None:
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
         check_schedule(self, self.scales, self.level_iterations())
-        if self.detail_depth is not None and len(self.scales) > 1:
+        if self.detail_depth is not None and (len(self.scales) > 1 or self.init == "draft"):
             self.detail_level()
         if self.style_blend is not None and sum(self.style_blend) <= 0:
             raise self.error("style_blend", "{name}: the weights must not all be zero")
@@ -276,8 +292,9 @@ class TransferSettings(Settings):
 PRESETS: dict[str, TransferSettings] = {
     # Best result per second on a laptop CPU (see bench/transfer.py).
     "default": TransferSettings(),
-    # More steps, most at full size, for a better painting in more time (docs/decisions.md).
-    "quality": TransferSettings(iterations=(150, 30, 60)),
+    # More steps, most at full size, from the photo over three scales, for a better painting in more time
+    # (docs/decisions.md).
+    "quality": TransferSettings(init="content", scales=(0.25, 0.5, 1.0), iterations=(150, 30, 60)),
     # Gatys, Ecker & Bethge 2016 as in the seeds: conv4_2 content, conv1_1..conv5_1 style with
     # weights 1e3/N², L-BFGS from noise, average pooling, one scale, float32. Caffe's ReLUs are
     # in place, so the paper's "conv4_2" features are the rectified ones: relu4_2 here.

@@ -11,10 +11,12 @@ from typing import Any, ClassVar, Literal, get_args
 from ..layers import validate_layers
 from .schema import redeclared, setting
 from .transfer import PRESETS as TRANSFER_PRESETS
-from .transfer import StyleLoss, TransferSettings
+from .transfer import Init, StyleLoss, TransferSettings
 
 FlowPreset = Literal["ultrafast", "fast", "medium"]  # OpenCV's DIS presets
 FLOW_PRESETS: tuple[FlowPreset, ...] = get_args(FlowPreset)
+VideoMethod = Literal["optimise", "fast"]
+VIDEO_METHODS: tuple[VideoMethod, ...] = get_args(VideoMethod)
 MAX_TEMPORAL_OFFSET = 64
 
 
@@ -33,6 +35,23 @@ class VideoSettings(TransferSettings):
     # and the frame steps below were chosen with them (docs/decisions.md, "Video").
     style_loss: StyleLoss = redeclared(TransferSettings, "style_loss", "gram")
     iterations: tuple[int, ...] | None = redeclared(TransferSettings, "iterations", (150, 30, 30))
+    init: Init = redeclared(TransferSettings, "init", "content")
+    scales: tuple[float, ...] = redeclared(TransferSettings, "scales", (0.25, 0.5, 1.0))
+
+    method: VideoMethod = setting(
+        "optimise",
+        "optimise: every frame painted by optimisation, held to the warped painting before it by the temporal "
+        "loss (Ruder et al.); fast: every frame the fast tier's one pass (brushwork fast), blended towards the "
+        "warped painting before it where the flow is trusted (many times faster)",
+    )
+    # The measurements: docs/decisions.md, "Video".
+    fast_hold: float = setting(
+        0.8,
+        "with --method fast: how much of the warped painting before it a frame keeps where the flow is trusted "
+        "(0: each frame alone; nearer 1: steadier, but slower to follow what changes)",
+        minimum=0,
+        maximum=0.99,
+    )
 
     # Strong enough that the flicker falls below the input's own, with no trails (docs/decisions.md).
     temporal_weight: float = setting(

@@ -91,10 +91,10 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
     last_progress = last_frame = 0.0
     frames = 0
 
-    def write_frame(progress: LevelProgress) -> None:
+    def write_frame(image: Any) -> None:
         nonlocal frames
         try:
-            write_jpeg(to_pil(progress.image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True, rescue=False)
+            write_jpeg(to_pil(image), Path(task["frame"]), FRAME_LONG_EDGE, overwrite=True, rescue=False)
         except WriteRefused:
             return  # a preview the data folder has no room for is skipped; the painting goes on
         frames += 1
@@ -110,7 +110,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
         first_of_level = progress.iteration == 1
         latest.update(level=progress.level, iteration=progress.iteration, total=progress.total, losses=progress.losses)
         if now - last_frame >= FRAME_EVERY or first_of_level or progress.iteration == progress.iterations:
-            write_frame(progress)
+            write_frame(progress.image)
             last_frame = now
         if now - last_progress >= PROGRESS_EVERY or first_of_level or progress.iteration == progress.iterations:
             last_progress = now
@@ -126,6 +126,15 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
             within = progress.tile / progress.tiles
             payload = message(progress.level, progress.levels, progress.size, progress.iterations, within)
             send("progress", payload | {"tile": progress.tile, "tiles": progress.tiles})
+
+    def on_draft(image: Any) -> None:
+        """The fast tier's picture that the painting starts from: shown at once, before the first iteration."""
+        nonlocal last_frame
+        write_frame(image)
+        last_frame = time.monotonic()
+        if task["plan"]:
+            (size, iterations), levels = task["plan"][0], len(task["plan"])
+            send("progress", message(0, levels, tuple(size), iterations) | {"draft": True})
 
     def message(level: int, levels: int, size: tuple[int, int], iterations: int, within: float = 0.0) -> dict[str, Any]:
         """A progress message for the page; ``within``: how far into the next iteration its tiles are."""
@@ -144,7 +153,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
         }
 
     started = time.perf_counter()
-    reporting = Reporting(on_progress, on_tile)
+    reporting = Reporting(on_progress, on_tile, on_draft)
     outcome = run_job_recorded(job, reporting, level_store=level_file, vgg19=vgg19, device=device)
     seconds = time.perf_counter() - started
     done: dict[str, Any] = {

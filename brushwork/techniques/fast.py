@@ -28,7 +28,7 @@ from ..losses.distributions import positions
 from ..settings.fast import FAST_LAYER, FastSettings
 from .context import RunContext
 from .progress import LevelProgress
-from .transfer import style_regions
+from .regions import style_regions
 
 FAST_POOLING = "max"  # the decoders invert VGG19 with max pooling (lab/decoders.py)
 DETAIL_SHRINK = 4  # ``detail`` is what the photo loses at this fraction of its size

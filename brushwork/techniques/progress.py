@@ -48,7 +48,8 @@ class TileProgress:
 class Reporter(Protocol):
     """What a run reports to: each iteration (called with a ``LevelProgress``) and, where a level runs in
     tiles, each tile of an iteration (``tile``). A plain function of a ``LevelProgress`` is a reporter that
-    hears of iterations only (``tile_events``)."""
+    hears of iterations only (``tile_events``). A reporter with a ``draft`` method hears of the fast tier's
+    picture that an optimisation starts from (``draft_events``), before its first iteration."""
 
     def __call__(self, progress: LevelProgress) -> None: ...
 
@@ -60,10 +61,11 @@ ProgressCallback = Callable[[LevelProgress], None]  # a Reporter, or a plain fun
 
 @dataclass(frozen=True)
 class Reporting:
-    """A ``Reporter`` made of two functions: one for iterations, one for tiles."""
+    """A ``Reporter`` made of functions: one for iterations, one for tiles, and one for a draft where given."""
 
     on_iteration: Callable[[LevelProgress], None]
     on_tile: Callable[[TileProgress], None]
+    on_draft: Callable[[torch.Tensor], None] | None = None
 
     def __call__(self, progress: LevelProgress) -> None:
         self.on_iteration(progress)
@@ -71,11 +73,21 @@ class Reporting:
     def tile(self, progress: TileProgress) -> None:
         self.on_tile(progress)
 
+    def draft(self, image: torch.Tensor) -> None:
+        if self.on_draft is not None:
+            self.on_draft(image)
+
 
 def tile_events(callback: ProgressCallback | None) -> Callable[[TileProgress], None] | None:
     """Where a reporter's tile events go: its ``tile``, if it has one."""
     tile = getattr(callback, "tile", None)
     return tile if callable(tile) else None
+
+
+def draft_events(callback: ProgressCallback | None) -> Callable[[torch.Tensor], None] | None:
+    """Where a reporter's draft goes (a (1, 3, H, W) RGB picture in [0, 1]): its ``draft``, if it has one."""
+    draft = getattr(callback, "draft", None)
+    return draft if callable(draft) else None
 
 
 def level_reporter(

@@ -25,11 +25,15 @@ from ..losses.modules import LossTerm
 from ..losses.moments import LayerMoments
 from ..losses.tiled import feature_maps, feature_moments
 from ..render.param import PIXEL_SCALE
+from ..settings.fast import FAST_LAYER, FastSettings
 from ..settings.transfer import INITS, PRESERVE_COLORS, PRESETS, TILEABLE_STYLE_LOSSES, TransferSettings
 from .context import RunContext
+from .fast import FAST_POOLING
+from .fast import paint as fast_paint
 from .levels import CoarseToFine, Level, LevelLoss, LevelStore
 from .planning import plan_levels
-from .progress import LevelProgress
+from .progress import LevelProgress, draft_events
+from .regions import StyleRegion, style_regions
 
 __all__ = [
     "GATYS_STYLE_LAYERS",
@@ -48,37 +52,6 @@ __all__ = [
 
 # Kept under its first name for the public API.
 TransferProgress = LevelProgress
-
-
-@dataclass(frozen=True)
-class StyleRegion:
-    """A part of the output and the styles it takes: indices into the style images, their blend, its mask."""
-
-    styles: tuple[int, ...]
-    blend: tuple[float, ...]
-    mask: torch.Tensor | None  # (1, 1, H, W) weights in [0, 1]; None: the whole image
-
-
-def style_regions(
-    n_styles: int, masks: Mapping[int, torch.Tensor] | None, blend: Sequence[float], size: tuple[int, int]
-) -> list[StyleRegion]:
-    """One region per masked style (that style alone), and one for the rest with the other styles blended.
-
-    Masks of any sizes are first brought to the output's ``size``, so that they can be summed.
-    """
-    for index in masks or {}:
-        if not 0 <= index < n_styles:
-            raise BrushworkError(f"mask refers to style {index}, but there are {n_styles} style images (0-based)")
-    masks = {index: resize(mask, size).clamp(0, 1) for index, mask in (masks or {}).items()}
-    regions = [StyleRegion((i,), (1.0,), masks[i]) for i in sorted(masks)]
-    rest = tuple(i for i in range(n_styles) if i not in masks)
-    if rest:
-        remainder = None
-        if masks:
-            zero = torch.zeros((), device=next(iter(masks.values())).device)
-            remainder = (1.0 - sum(masks.values(), zero)).clamp(0.0, 1.0)
-        regions.append(StyleRegion(rest, tuple(blend[i] for i in rest), remainder))
-    return regions
 
 
 class TransferLevel:
@@ -211,6 +184,7 @@ def stylize(
     callback: Callable[[LevelProgress], None] | None = None,
     level_store: LevelStore | None = None,
     extra_terms: Callable[[TransferLevel], Mapping[str, LossTerm]] | None = None,
+    draft_encoder: VGG19Encoder | None = None,
 ) -> torch.Tensor:
     """Paint ``content`` in the style of ``styles``; all images are (1, 3, H, W) RGB in [0, 1].
 
@@ -221,7 +195,8 @@ def stylize(
     With ``level_store``, each finished level is kept there and a run starts after the last one kept.
     ``extra_terms(level)`` adds loss terms of a technique built on this one (video's temporal loss) to
     each level's; they see the network's input image. A ``Reporter`` as ``callback`` hears of each tile of
-    a tiled level too.
+    a tiled level too, and of the draft where ``init`` is draft. ``draft_encoder``: a VGG19 with max pooling
+    to relu4_1 or deeper for the draft (None: ``encoder`` where it is one, else it is loaded).
     """
     settings.validate()
     settings.check_styles(len(styles))
@@ -268,6 +243,13 @@ def stylize(
         content_input = at(level).content_input
         if init_image is not None:
             return at(level).from_rgb(resize(init_image, level.size))
+        if settings.init == "draft":
+            painted = draft(content, styles, masks, settings, level.size, draft_encoder or vgg)
+            started = at(level).from_rgb(resize(painted, level.size))
+            report = draft_events(callback)
+            if report is not None:
+                report(at(level).to_rgb(started))  # as the level sees it (grey over the photo's colours, say)
+            return started
         if settings.init == "noise":
             # Drawn where the generator is (the same noise on every device), then moved to the photo's.
             noise = torch.rand(content_input.shape, generator=generator, device=generator.device)
@@ -305,6 +287,32 @@ def stylize(
     return at(last).to_rgb(parameter)
 
 
+def draft(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    masks: Mapping[int, torch.Tensor] | None,
+    settings: TransferSettings,
+    size: tuple[int, int],
+    encoder: VGG19Encoder,
+) -> torch.Tensor:
+    """The fast tier's painting of ``content`` at ``size`` (a level's), with the transform that minimises the
+    W2 distance between Gaussians (the default style loss's): where ``init`` is draft, the optimisation
+    starts from it. ``styles`` are already colour-matched where the settings preserve colours by histogram."""
+    if encoder.pooling != FAST_POOLING or FAST_LAYER not in encoder.layer_names:
+        encoder = load_vgg19([FAST_LAYER], FAST_POOLING, device=content.device)
+    # A coarse level may be smaller than the fast tier paints: the draft is then painted at its least size.
+    long_edge = max(*size, MIN_SIZE)
+    draft_settings = FastSettings(
+        size=long_edge,
+        max_size=long_edge,
+        transform="ot",
+        style_scale=settings.style_scale,
+        style_blend=settings.style_blend,
+        precision=settings.precision,
+    )
+    return fast_paint(content, styles, draft_settings, masks=masks, encoder=encoder)
+
+
 def run(images: Mapping[str, Any], settings: TransferSettings, context: RunContext) -> torch.Tensor:
     """The job entry point (``jobs.technique``): ``images`` by role, loaded."""
     # A mask's grey level is the weight of its style there.
@@ -318,4 +326,5 @@ def run(images: Mapping[str, Any], settings: TransferSettings, context: RunConte
         encoder=context.encoder(settings.pooling),
         callback=context.callback,
         level_store=context.level_store,
+        draft_encoder=context.encoder(FAST_POOLING) if settings.init == "draft" else None,
     )

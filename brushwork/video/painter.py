@@ -6,6 +6,11 @@ from beyond the edge — from the photo itself), and ``stylize`` adds one loss t
 that holds the trusted pixels where the warp put them. A later frame needs only one level at full size:
 ``frame_iterations`` steps with the network to ``frame_depth`` (``VideoSettings.frame_settings``).
 
+With ``method`` fast, every frame is the fast tier's one pass (``techniques/fast.py``), and a later frame
+keeps ``fast_hold`` of the warped painting before it where the flow is trusted: along the motion, a moving
+average of the fast paintings, which holds the picture still where the clip is still and follows it where it
+moves.
+
 The engine does no I/O: frames go in as arrays and painted frames come out, one at a time.
 """
 
@@ -19,14 +24,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..constants import MIN_SIZE
+from ..encoders.decoder import Decoder, load_fast_decoder
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import resize
 from ..losses.modules import LossTerm
 from ..losses.temporal import TemporalLoss
+from ..settings.fast import FAST_LAYER, FastSettings
 from ..settings.video import VideoSettings
+from ..techniques.fast import FAST_POOLING
+from ..techniques.fast import paint as fast_paint
 from ..techniques.progress import LevelProgress
 from ..techniques.transfer import TransferLevel, stylize
-from .flow import FlowEstimator, frame_pair, warp
+from .flow import FlowEstimator, FramePair, frame_pair, warp
 
 
 @dataclass
@@ -102,9 +112,14 @@ class ClipPainter:
         self.device = device if device is not None else styles[0].device
         self.styles = [style.to(self.device) for style in styles]
         self.settings = settings
-        self.encoder = encoder or load_vgg19(
-            [settings.content_layer, *settings.style_layers], settings.pooling, device=self.device
-        )
+        self.decoder: Decoder | None = None
+        if settings.method == "fast":
+            self.encoder = encoder or load_vgg19([FAST_LAYER], FAST_POOLING, device=self.device)
+            self.decoder = load_fast_decoder(self.device)
+        else:
+            self.encoder = encoder or load_vgg19(
+                [settings.content_layer, *settings.style_layers], settings.pooling, device=self.device
+            )
         self.flow = FlowEstimator(settings.flow)
         depth = max(settings.temporal_offsets)
         self.inputs: deque[np.ndarray] = deque(maxlen=depth)
@@ -129,10 +144,9 @@ class ClipPainter:
         content = to_tensor(frame).to(self.device)
         pair = frame_pair(self.flow, self.inputs[-1], frame) if self.painted else None
         new_shot = pair is None or float(pair.weights.mean()) < CUT_TRUSTED_SHARE
-        if new_shot:
-            # Nothing before a cut belongs to this shot: the temporal loss starts again after it.
-            self.inputs.clear()
-            self.painted.clear()
+        if self.settings.method == "fast":
+            image = self.fast_frame(content, None if new_shot else pair, report)
+        elif new_shot:
             image = stylize(content, self.styles, self.settings, encoder=self.encoder, callback=report)
         else:
             assert pair is not None
@@ -168,9 +182,35 @@ class ClipPainter:
                 callback=report,
                 extra_terms=temporal,
             )
+        if new_shot:
+            # Nothing before a cut belongs to this shot.
+            self.inputs.clear()
+            self.painted.clear()
         painted = to_array(image)
         if painted.shape != frame.shape:  # the transfer's size rounding: keep the frame's grid
             painted = to_array(resize(image, frame.shape[:2]))
         self.inputs.append(frame)
         self.painted.append(painted)
         return PaintedFrame(index, painted, dict(losses), time.perf_counter() - started, new_shot)
+
+    def fast_frame(
+        self, content: torch.Tensor, pair: FramePair | None, report: Callable[[LevelProgress], None]
+    ) -> torch.Tensor:
+        """The fast tier's painting of a frame; after the first of a shot, ``fast_hold`` of the warped painting
+        before it where the flow from it is trusted (``pair``)."""
+        settings = self.settings
+        fast_settings = FastSettings(
+            size=max(content.shape[-2:]),
+            max_size=max(max(content.shape[-2:]), MIN_SIZE),
+            style_scale=settings.style_scale,
+            style_blend=settings.style_blend,
+            preserve_colors=settings.preserve_colors,
+            precision=settings.precision,
+        )
+        image = fast_paint(content, self.styles, fast_settings, encoder=self.encoder, decoder=self.decoder)
+        if pair is not None:
+            warped = to_tensor(warp(self.painted[-1], pair.backward)).to(self.device)
+            hold = torch.from_numpy(pair.weights)[None, None].to(self.device) * settings.fast_hold
+            image = image + hold * (warped - image)
+        report(LevelProgress(0, 1, (image.shape[-2], image.shape[-1]), 1, 1, {}, 0.0, lambda: image))
+        return image

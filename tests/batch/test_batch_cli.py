@@ -119,6 +119,54 @@ def test_a_manifest_with_per_row_settings_and_a_bad_row(tmp_path, folders, real_
     assert bad["error"] == "jobs.csv line 4: photos/gone.jpg: no such file"
 
 
+def test_the_fast_method_paints_random_pairs_in_one_pass_each_and_resumes(tmp_path, folders, real_weights):
+    photos, styles = folders
+    out = tmp_path / "out"
+    fast = ["--method", "fast", "--pairs", "random:1", "--size", "64", "--transform", "adain", "--strength", "0.8"]
+    first = run_subprocess("batch", photos, "--styles", styles, "-o", out, *fast)
+    assert first.returncode == 0, first.stderr
+    made = pictures(out)
+    assert [p.relative_to(out).as_posix().split("__")[0] for p in made] == ["cat", "trip/beach"]
+    for path in made:
+        record = read_record(path)
+        assert record["technique"] == "fast" and record["status"] == "finished"
+        assert (record["settings"]["transform"], record["settings"]["strength"]) == ("adain", 0.8)
+        with Image.open(path) as image:
+            assert max(image.size) == 64
+    assert [row["status"] for row in results(out)] == ["finished", "finished"]
+    again = run_subprocess("batch", photos, "--styles", styles, "-o", out, *fast, "--resume")
+    assert again.returncode == 0 and "  skipped        2   (already made)" in again.stderr
+
+
+def test_a_fast_manifest_takes_fast_settings_per_row(tmp_path, folders, real_weights):
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text(
+        "content,style,strength\nphotos/cat.png,styles/calm.png,0.5\nphotos/cat.png,styles/noise.jpg,\n"
+    )
+    out = tmp_path / "out"
+    assert run_cli("batch", manifest, "-o", out, "--method", "fast", "--size", "64", "--quiet").returncode == 0
+    strengths = sorted(read_record(p)["settings"]["strength"] for p in pictures(out))
+    assert strengths == [0.5, 1.0]
+    manifest.write_text("content,style,content_weight\nphotos/cat.png,styles/calm.png,2\n")
+    assert_error(
+        run_cli("batch", manifest, "-o", tmp_path / "other", "--method", "fast"),
+        f"{manifest}: column 'content_weight' is neither an input nor a fast setting",
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--method", "fast", "--content-weight", "3"], "--content-weight is not a fast setting (--method fast)"),
+        (["--transform", "wct"], "--transform is not a transfer setting (--method transfer)"),
+        (["--method", "fast", "--preset", "quality"], "--preset quality: fast has the presets default"),
+    ],
+)
+def test_an_option_of_the_other_method_is_a_one_line_error(tmp_path, folders, extra, message):
+    photos, styles = folders
+    assert_error(run_cli("batch", photos, "--styles", styles, "-o", tmp_path / "out", *extra), message)
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

@@ -21,13 +21,13 @@ def test_csv_rows_override_the_batch_settings_with_words_as_on_the_command_line(
     (folder / "jobs.csv").write_text(
         "content,style,content_weight,iterations,content_detail\n"
         "cat.jpg,starry.jpg,,,\n"
-        "sub/dog.png,wave.jpg,2.5,30 60 90,false\n"
+        "sub/dog.png,wave.jpg,2.5,30 60,false\n"
     )
     base = TransferSettings(content_weight=7.0)
     pairs, bad = read_manifest(folder / "jobs.csv", base)
     assert bad == []
     assert pairs[0].settings == base
-    assert (pairs[1].settings.content_weight, pairs[1].settings.iterations) == (2.5, (30, 60, 90))
+    assert (pairs[1].settings.content_weight, pairs[1].settings.iterations) == (2.5, (30, 60))
     assert pairs[1].settings.content_detail is False
     assert str(pairs[1].content.name) == "sub/dog.png" and pairs[1].content.path == folder / "sub/dog.png"
     assert pairs[1].origin == "jobs.csv line 3"

@@ -54,9 +54,10 @@ def test_at_least_keeps_the_aspect_ratio():
 
 
 def test_small_outputs_enlarge_their_coarse_levels():
-    sizes = PRESETS["default"].replace(size=64).level_sizes(300, 451)
+    sizes = PRESETS["quality"].replace(size=64).level_sizes(300, 451)
     assert sizes == [(16, 24), (21, 32), (43, 64)]  # the first level would have been 11x16 px
-    assert PRESETS["default"].level_sizes(300, 451) == [(85, 128), (170, 256), (341, 512)]  # unchanged at 512
+    assert PRESETS["quality"].level_sizes(300, 451) == [(85, 128), (170, 256), (341, 512)]  # unchanged at 512
+    assert PRESETS["default"].level_sizes(300, 451) == [(170, 256), (341, 512)]
     assert TextureSettings(size=(64, 64)).level_sizes() == [(32, 32), (32, 32), (64, 64)]
 
 

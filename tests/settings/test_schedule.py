@@ -9,24 +9,29 @@ from brushwork.settings.transfer import AUTO_LARGE_SIZE
 
 def test_auto_iterations_spend_fewer_at_full_size_above_the_large_size():
     default = PRESETS["default"]
-    assert default.iterations is None
-    assert default.replace(size=AUTO_LARGE_SIZE).level_iterations() == (60, 20, 35)
-    assert default.replace(size=AUTO_LARGE_SIZE + 1).level_iterations() == (60, 20, 15)
-    assert default.replace(size=4096).level_iterations() == (60, 20, 15)
+    assert (default.iterations, default.init, default.scales) == (None, "draft", (0.5, 1.0))
+    assert default.replace(size=AUTO_LARGE_SIZE).level_iterations() == (20, 35)
+    assert default.replace(size=AUTO_LARGE_SIZE + 1).level_iterations() == (20, 15)
+    from_photo = default.replace(init="content", scales=(0.25, 0.5, 1.0))
+    assert from_photo.replace(size=AUTO_LARGE_SIZE).level_iterations() == (60, 20, 35)
+    assert from_photo.replace(size=4096).level_iterations() == (60, 20, 15)
 
 
-def test_auto_iterations_follow_the_number_of_scales():
-    default = PRESETS["default"]
-    assert default.replace(scales=(1.0,)).level_iterations() == (60,)
-    assert default.replace(scales=(0.5, 1.0)).level_iterations() == (60, 35)
-    assert default.replace(size=2048, scales=(0.125, 0.25, 0.5, 1.0)).level_iterations() == (60, 20, 20, 15)
+def test_auto_iterations_follow_the_number_of_scales_and_the_start():
+    from_photo = PRESETS["default"].replace(init="content")
+    assert from_photo.replace(scales=(1.0,)).level_iterations() == (60,)
+    assert from_photo.replace(scales=(0.5, 1.0)).level_iterations() == (60, 35)
+    assert from_photo.replace(size=2048, scales=(0.125, 0.25, 0.5, 1.0)).level_iterations() == (60, 20, 20, 15)
+    from_draft = PRESETS["default"]
+    assert from_draft.replace(scales=(1.0,)).level_iterations() == (35,)
+    assert from_draft.replace(scales=(0.25, 0.5, 1.0)).level_iterations() == (20, 20, 35)
 
 
 def test_given_iterations_are_kept_at_every_size():
     quality = PRESETS["quality"].replace(size=4096)
     assert quality.level_iterations() == (150, 30, 60)
-    with pytest.raises(BrushworkError, match=r"needs one count per scale \(3 scales, 2 counts\)"):
-        TransferSettings(iterations=(60, 35)).validate()
+    with pytest.raises(BrushworkError, match=r"needs one count per scale \(2 scales, 3 counts\)"):
+        TransferSettings(iterations=(60, 20, 35)).validate()
 
 
 def test_the_job_plan_and_the_eta_use_the_automatic_counts():
@@ -34,7 +39,7 @@ def test_the_job_plan_and_the_eta_use_the_automatic_counts():
     from brushwork.jobs.technique import technique
 
     job = Job("transfer", PRESETS["default"].replace(size=2048), {})
-    assert [n for _, n in technique("transfer").plan(job.settings, (300, 451))] == [60, 20, 15]
+    assert [n for _, n in technique("transfer").plan(job.settings, (300, 451))] == [20, 15]
 
 
 def test_the_command_line_takes_auto_and_gives_it_back_after_explicit_counts():

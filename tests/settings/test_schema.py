@@ -118,8 +118,10 @@ def test_a_version_1_document_that_leaves_out_a_changed_default_meant_the_old_on
     assert TransferSettings.from_dict({"schema_version": 1, "style_loss": "w2"}).style_loss == "w2"
     version_2 = TransferSettings.from_dict({"schema_version": 2, "size": 2048})
     assert (version_2.style_loss, version_2.level_iterations()) == ("w2", (60, 20, 35))
+    version_3 = TransferSettings.from_dict({"schema_version": 3, "size": 2048})
+    assert (version_3.init, version_3.iterations, version_3.level_iterations()) == ("content", None, (60, 20, 15))
     current = TransferSettings.from_dict({"size": 2048})
-    assert (current.style_loss, current.iterations, current.level_iterations()) == ("w2", None, (60, 20, 15))
+    assert (current.init, current.iterations, current.level_iterations()) == ("draft", None, (20, 15))
     assert TransferSettings.from_dict(current.to_dict()) == current
 
 
@@ -190,7 +192,8 @@ def test_every_setting_has_its_generated_option(path, settings):
 def test_help_shows_the_preset_default_and_per_model_defaults():
     transfer = _options(build_parser(), "transfer")
     assert transfer["iterations"].help.endswith(
-        "auto: 60 at the coarsest scale, 20 at each one between, 35 at full size (15 where --size is above 1536) "
+        "auto: 60 at the coarsest scale (20 from a draft), 20 at each one between, 35 at full size (15 where --size "
+        "is above 1536) "
         "(default preset: auto)"
     )
     assert transfer["detail_depth"].help.endswith("none: every layer at every scale (default preset: relu3_1)")

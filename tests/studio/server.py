@@ -15,8 +15,8 @@ from typing import Any
 from tests.helpers import start_brushwork
 
 # A job that takes a few seconds on a 2-core CPU: long enough to watch, reload and kill in mid-run.
-WATCHABLE = {"size": 128, "iterations": [30, 120, 120]}
-QUICK = {"size": 64, "iterations": [10, 10, 10]}
+WATCHABLE = {"size": 128, "iterations": [40, 160]}
+QUICK = {"size": 64, "iterations": [10, 10]}
 
 
 class Studio:

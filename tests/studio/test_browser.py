@@ -91,7 +91,7 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     time.sleep(1.5)
     after = studio.request("GET", f"/api/jobs/{job_id}/frame.jpg")[2]
     assert before != after
-    expect(page.locator("#live-status")).to_contain_text("level 3/3", timeout=60_000)
+    expect(page.locator("#live-status")).to_contain_text("level 2/2", timeout=60_000)
     page.wait_for_timeout(2_000)
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "studio-painting.png", tmp_path)
@@ -100,7 +100,7 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     expect(card).to_be_visible(timeout=120_000)
     card.click()
     settings = page.locator("#detail-settings")
-    expect(settings.locator("tr", has_text="iterations")).to_contain_text("30, 120, 120")
+    expect(settings.locator("tr", has_text="iterations")).to_contain_text("40, 160")
     expect(settings.locator("tr.changed")).to_have_count(2)  # size and iterations, as given
     expect(page.locator("#detail-title")).to_contain_text("my photo.png + starry_night.jpg")
     # What "auto" became on this machine, in the view and in the picture's record.
@@ -112,7 +112,28 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
 
     page.click("#detail-reuse")  # the form takes the job's settings back
     expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))
-    expect(page.locator("#more [name=iterations]")).to_have_value("30, 120, 120")
+    expect(page.locator("#more [name=iterations]")).to_have_value("40, 160")
+
+
+def test_draft_only_paints_the_one_pass_picture_at_the_forms_size(studio, page, tmp_path):
+    page.goto(studio.url)
+    page.set_input_files('.role[data-role="content"] input[type=file]', photo_file(tmp_path))
+    expect(page.locator('.role[data-role="content"] .thumb img')).to_have_count(1)
+    page.click("text=use starry_night.jpg")
+    page.fill("#knobs [name=size]", "160")
+    page.click("#draft-only")
+    card = page.locator(".card img")
+    expect(card).to_have_count(1, timeout=60_000)
+    [job] = studio.json("GET", "/api/jobs")[1]["jobs"]
+    assert job["technique"] == "fast" and job["status"] == "finished", job
+    assert job["settings"]["size"] == 160
+    expect(page.locator(".card .caption").first).to_contain_text("Quick draft: my photo.png + starry_night.jpg")
+    record = read_record(studio.data_dir / "results" / f"{job['id']}.png")
+    assert record["technique"] == "fast"
+    with Image.open(studio.data_dir / "results" / f"{job['id']}.png") as picture:
+        assert max(picture.size) == 160
+    page.click("#kinds label:has-text('Texture')")
+    expect(page.locator("#draft-only")).to_be_hidden()
 
 
 def test_a_reload_mid_job_catches_up_at_once(studio, page):

@@ -45,7 +45,7 @@ def test_texture_and_dream_are_job_kinds_too(studio):
 
 
 def test_a_killed_worker_fails_its_job_with_the_reason_and_the_next_job_runs(studio):
-    doomed = studio.add_transfer({"size": 128, "iterations": [300, 100, 100]})
+    doomed = studio.add_transfer({"size": 128, "iterations": [300, 100]})
     studio.wait_for(doomed["id"], lambda j: (j["progress"] or {}).get("iteration", 0) > 2)
     os.kill(worker_pid(studio), signal.SIGKILL)  # what the kernel's out-of-memory killer does
     failed = studio.wait_for(doomed["id"], lambda j: j["status"] == "failed", timeout=30)
@@ -78,10 +78,10 @@ def test_a_job_whose_input_vanished_fails_in_one_line_and_the_worker_goes_on(stu
 
 
 def test_a_tiled_job_reports_its_tiles_and_stops_within_an_iteration(studio):
-    job = studio.add_transfer({"size": 256, "tile": 32, "iterations": [2, 2, 40]})
+    job = studio.add_transfer({"size": 256, "tile": 32, "iterations": [2, 40]})
     # --tile tiles every level larger than it; the full-size level has the most tiles.
     seen = studio.wait_for(
-        job["id"], lambda j: (j["progress"] or {}).get("tile") is not None and j["progress"]["level"] == 2, timeout=90
+        job["id"], lambda j: (j["progress"] or {}).get("tile") is not None and j["progress"]["level"] == 1, timeout=90
     )
     progress = seen["progress"]
     assert 1 <= progress["tile"] <= progress["tiles"]
@@ -105,3 +105,38 @@ def test_a_visualization_is_a_job_kind_with_no_inputs(studio):
     bad = {"technique": "visualize-class", "settings": {"class_name": "tabbycat"}}
     status, refused = studio.json("POST", "/api/jobs", bad)
     assert status == 422 and "no ImageNet class named 'tabbycat'" in refused["errors"]["settings.class_name"]
+
+
+def test_a_painting_from_a_draft_shows_the_draft_before_its_first_iteration(tmp_path, real_weights):
+    from threading import Event
+
+    from brushwork.cli.transfer import demo_image
+    from brushwork.jobs import Job
+    from brushwork.jobs.technique import TECHNIQUES
+    from brushwork.settings import PRESETS
+    from brushwork.studio.worker import run_task
+
+    settings = PRESETS["default"].replace(size=96, init="draft", scales=(0.5, 1.0), iterations=(2, 2))
+    inputs = {"content": str(demo_image("chelsea.png")), "styles": [str(demo_image("starry_night.jpg"))]}
+    job = Job("transfer", settings, inputs)
+    frame = tmp_path / "frame.jpg"
+    task = {
+        "id": 7,
+        "job": job.to_dict(),
+        "plan": TECHNIQUES["transfer"].plan(settings, (300, 451)),
+        "levels": str(tmp_path / "levels.safetensors"),
+        "frame": str(frame),
+        "result": str(tmp_path / "result.png"),
+        "thumbnail": str(tmp_path / "thumbnail.jpg"),
+    }
+    sent = []
+
+    def send(kind, payload):
+        sent.append((kind, payload, frame.exists()))
+
+    done = run_task(task, Event(), send, None)
+    assert done["status"] == "finished", done["error"]
+    kind, first, frame_written = sent[0]
+    assert kind == "progress" and first["draft"] is True and first["frame"] == 1 and frame_written
+    assert (first["level"], first["iteration"]) == (0, 0)
+    assert all("draft" not in payload for _, payload, _ in sent[1:])

@@ -15,7 +15,7 @@ from torch.overrides import TorchFunctionMode
 
 import brushwork
 from brushwork import feature_transforms
-from brushwork.encoders.decoder import Decoder
+from brushwork.encoders.decoder import Decoder, load_fast_decoder
 from brushwork.encoders.vgg import VGG19Encoder
 from brushwork.settings import DreamSettings, InversionSettings, TextureSettings, TransferSettings
 from brushwork.settings.fast import FastSettings
@@ -91,6 +91,7 @@ def encoders():
         "max": VGG19Encoder(weights, pooling="max", last_layer="relu3_1"),
         "reflect": VGG19Encoder(weights, pooling="avg", last_layer="relu3_1", padding_mode="reflect"),
         "fast": VGG19Encoder(weights, pooling="max", last_layer="relu4_1"),
+        "deep max": VGG19Encoder(weights, pooling="max"),
     }
 
 
@@ -104,9 +105,16 @@ def runs(encoders):
             photo, [style, style], TransferSettings(**small, init="noise"), masks={0: mask}, encoder=encoders["avg"]
         ),
         "transfer, sliced": lambda: stylize(
-            photo, [style], TransferSettings(**small, style_loss="sliced"), encoder=encoders["avg"]
+            photo, [style], TransferSettings(**small, init="content", style_loss="sliced"), encoder=encoders["avg"]
         ),
-        "transfer, tiled": lambda: stylize(photo, [style], TransferSettings(**small, tile=24), encoder=encoders["avg"]),
+        "transfer, tiled": lambda: stylize(
+            photo, [style], TransferSettings(**small, init="content", tile=24), encoder=encoders["avg"]
+        ),
+        # The shipped decoder is read once per process (outside the engine), as a worker does before its jobs.
+        "transfer from a draft": lambda: (
+            load_fast_decoder(),
+            stylize(photo, [style], TransferSettings(**small, init="draft"), encoder=encoders["deep max"]),
+        ),
         "texture": lambda: synthesize(
             style,
             TextureSettings(
@@ -177,7 +185,7 @@ def test_no_technique_widens_to_float64_outside_the_helper(encoders):
             run()
         # Colour preservation by histogram, and the Gram loss read in tiles, widen too.
         photo, style = smooth_image(40, 56, seed=0), smooth_image(48, 48, seed=1)
-        small = {"size": 40, "scales": (1.0,), "iterations": (2,), "precision": "float32"}
+        small = {"size": 40, "scales": (1.0,), "iterations": (2,), "precision": "float32", "init": "content"}
         stylize(photo, [style], TransferSettings(**small, preserve_colors="histogram"), encoder=encoders["avg"])
         stylize(photo, [style], TransferSettings(**small, style_loss="gram", tile=24), encoder=encoders["avg"])
     assert dict(tracer.found) == {}

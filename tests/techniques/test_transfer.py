@@ -1,9 +1,11 @@
 import pytest
 import torch
 
+from brushwork.cli.transfer import demo_image
 from brushwork.encoders.vgg import VGG19_LAYERS, deepest_layer
 from brushwork.errors import BrushworkError
 from brushwork.image import color
+from brushwork.image.io import load_image
 from brushwork.optim import Interrupted
 from brushwork.techniques.planning import plan_levels
 from brushwork.techniques.progress import Reporting
@@ -19,6 +21,7 @@ from tests.conftest import smooth_image
 
 SMALL = TransferSettings(
     size=48,
+    init="content",
     content_layer="relu2_1",
     style_layers=("relu1_1", "relu2_1", "relu3_1"),
     scales=(0.5, 1.0),
@@ -161,8 +164,8 @@ def test_only_the_last_of_several_levels_is_a_detail_level(random_encoder):
 
 def test_quality_preset_gives_the_full_size_level_more_steps():
     quality, default = PRESETS["quality"], PRESETS["default"]
-    assert quality.iterations == (150, 30, 60)
-    assert quality.replace(iterations=default.iterations) == default
+    assert (quality.iterations, quality.init, quality.scales) == ((150, 30, 60), "content", (0.25, 0.5, 1.0))
+    assert quality.replace(iterations=default.iterations, init=default.init, scales=default.scales) == default
     assert quality.style_loss == "w2"
 
 
@@ -195,6 +198,36 @@ def test_real_weights_stylise_a_tiny_image(real_weights):
     last = [p for p in seen if p.level == 2]
     assert last[-1].total < last[0].total
     assert (out - content).abs().mean() > 0.01
+
+
+def test_a_draft_start_is_the_fast_tiers_painting_at_the_first_levels_size(random_encoder, monkeypatch):
+    drafts = []
+
+    def fake_paint(content, styles, settings, *, masks, encoder):
+        drafts.append(settings)
+        height, width = settings.output_size((content.shape[-2], content.shape[-1]))
+        return torch.full((1, 3, height, width), 0.25)
+
+    monkeypatch.setattr("brushwork.techniques.transfer.fast_paint", fake_paint)
+    settings = SMALL.replace(init="draft", optimizer="adam", lr=1e-6, iterations=(1, 1), style_scale=1.5)
+    _, _, seen = run(random_encoder, settings)
+    # The first level (24 px long) is smaller than the fast tier paints: its draft is painted at 32 px.
+    assert [(d.size, d.transform, d.strength, d.style_scale) for d in drafts] == [(32, "ot", 1.0, 1.5)]
+    first = seen[0].image
+    assert first.shape == (1, 3, 16, 24) and torch.allclose(first, torch.full_like(first, 0.25), atol=1e-3)
+
+
+@pytest.mark.integration
+def test_a_real_draft_starts_nearer_the_style_than_the_photo_does(real_weights):
+    content, style = load_image(demo_image("chelsea.png")), load_image(demo_image("starry_night.jpg"))
+    first_losses = {}
+    for init in ("content", "draft"):
+        seen = []
+        settings = PRESETS["default"].replace(size=128, init=init, scales=(1.0,), iterations=(2,), precision="float32")
+        out = stylize(content, [style], settings, callback=seen.append)
+        first_losses[init] = seen[0].losses["style"]
+        assert out.shape == (1, 3, 85, 128)
+    assert first_losses["draft"] < first_losses["content"]
 
 
 @pytest.mark.parametrize("optimizer, iterations", [("adam", (10, 10)), ("lbfgs", (2, 2))])

@@ -37,3 +37,31 @@ def test_a_later_frame_starts_where_the_warped_painting_left_off(real_weights):
     assert (
         np.abs(second.image - first.image).mean() > np.abs(second.image[8:-8, 8:-10] - first.image[8:-8, 10:-8]).mean()
     )
+
+
+def test_the_fast_method_paints_each_frame_in_one_pass_held_to_the_warp_where_trusted(real_weights, monkeypatch):
+    from brushwork.video import painter as painter_module
+
+    frames = as_float(panning_frames(3, 48, 64, step=2, seed=2))
+    passes = []
+    real_paint = painter_module.fast_paint
+
+    def counted(*args, **kwargs):
+        passes.append(args[2])
+        return real_paint(*args, **kwargs)
+
+    monkeypatch.setattr(painter_module, "fast_paint", counted)
+    painter = ClipPainter([smooth_image(48, 48, seed=3)], SETTINGS.replace(method="fast", fast_hold=0.8))
+    painted = [painter.paint(i, frame) for i, frame in enumerate(frames)]
+    assert len(passes) == 3 and all(s.transform == "ot" and s.size == 64 for s in passes)
+    assert [p.new_shot for p in painted] == [True, False, False] and painted[1].losses == {}
+    # Where the flow is trusted, a frame is 0.8 of the warped painting before it and 0.2 of its own pass.
+    from brushwork.video.flow import frame_pair, warp
+
+    pair = frame_pair(painter.flow, frames[1], frames[2])
+    own = painter_module.to_array(
+        real_paint(painter_module.to_tensor(frames[2]), painter.styles, passes[2], encoder=painter.encoder)
+    )
+    expected = own + 0.8 * pair.weights[..., None] * (warp(painted[1].image, pair.backward) - own)
+    assert np.abs(painted[2].image - expected.clip(0, 1)).max() < 1e-4
+    assert float(pair.weights.mean()) > 0.5 and np.abs(painted[2].image - own).mean() > 1e-3

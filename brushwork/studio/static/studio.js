@@ -121,6 +121,7 @@ function buildForm(values = null) {
   const kind = state.schema.techniques[state.technique];
   const preset = $("preset");
   preset.replaceChildren(...Object.keys(kind.presets).map((p) => el("option", { value: p, textContent: p })));
+  $("draft-only").hidden = state.technique !== "transfer";
   buildRoles();
   fillSettings(values);
 }
@@ -223,14 +224,20 @@ function setError(key, message) {
 
 function clearErrors() { for (const e of document.querySelectorAll(".error")) e.textContent = ""; }
 
-async function paint() {
-  clearErrors();
+// The settings a painting shares with its one-pass draft (the fast tier): "Draft only" sends these.
+const DRAFT_SETTINGS = ["size", "style_scale", "style_blend", "preserve_colors", "precision"];
+
+function formInputs() {
   const inputs = {};
   for (const role of state.schema.techniques[state.technique].roles) {
     const ids = state.inputs[role.name].map((i) => i.id);
     if (ids.length) inputs[role.name] = role.many ? ids : ids[0];
   }
-  const form = { technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs };
+  return inputs;
+}
+
+async function submit(form) {
+  clearErrors();
   const { ok, data } = await api("POST", "/api/jobs", form);
   if (!ok) {
     const errors = Object.entries(data.errors || {});
@@ -239,6 +246,15 @@ async function paint() {
     return;
   }
   upsert(data);
+}
+
+function paint() {
+  return submit({ technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs: formInputs() });
+}
+
+function draftOnly() {
+  const settings = Object.fromEntries(Object.entries(changedSettings()).filter(([k]) => DRAFT_SETTINGS.includes(k)));
+  return submit({ technique: "fast", preset: "default", settings, inputs: formInputs() });
 }
 
 // ---------------------------------------------------------------- live updates
@@ -265,9 +281,11 @@ function connect() {
     if (!job) return;
     job.progress = progress;
     job.status = "running";
-    const curve = state.curves.get(progress.id) || [];
-    curve.push(progress.total);
-    state.curves.set(progress.id, curve.slice(-2000));
+    if (!progress.draft) {  // a draft has no losses yet: it is the one-pass picture the painting starts from
+      const curve = state.curves.get(progress.id) || [];
+      curve.push(progress.total);
+      state.curves.set(progress.id, curve.slice(-2000));
+    }
     renderLive();
   });
 }
@@ -282,7 +300,7 @@ const number = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v
 
 function title(job) {
   const names = Object.values(job.inputs).flat().map((i) => i.name);
-  const kind = KIND_TITLES[job.technique] || job.technique;
+  const kind = (KIND_TITLES[job.technique] || job.technique) + (job.settings && job.settings.init === "draft" ? " (from a draft)" : "");
   return names.length ? `#${job.id} ${kind}: ${names.join(" + ")}` : `#${job.id} ${kind}`;
 }
 
@@ -357,10 +375,11 @@ function renderLive() {
   $("live-title").textContent = title(running);
   const p = running.progress;
   if (p && p.iteration !== undefined) {
-    $("live-status").textContent =
-      `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations}` +
-      (p.tile ? ` · tile ${p.tile}/${p.tiles}` : "") + ` · about ${duration(p.eta)} left`;
-    $("live-losses").textContent = `total ${number(p.total)} · ` +
+    $("live-status").textContent = p.draft
+      ? `draft (one pass) · refining it next · about ${duration(p.eta)} left`
+      : `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations}` +
+        (p.tile ? ` · tile ${p.tile}/${p.tiles}` : "") + ` · about ${duration(p.eta)} left`;
+    $("live-losses").textContent = p.draft ? "" : `total ${number(p.total)} · ` +
       Object.entries(p.losses).map(([k, v]) => `${k} ${number(v)}`).join(" · ");
     const key = `${running.id}:${p.frame}`;
     if (p.frame > 0 && state.shownFrame !== key) {
@@ -463,6 +482,7 @@ async function start() {
   buildForm();
   $("preset").addEventListener("change", () => fillSettings());
   $("paint").addEventListener("click", paint);
+  $("draft-only").addEventListener("click", draftOnly);
   $("stop").addEventListener("click", () => {
     const running = [...state.jobs.values()].find((j) => j.status === "running");
     if (running) api("POST", `/api/jobs/${running.id}/stop`);
