@@ -2,7 +2,7 @@
 bench/results/large.json.
 
   .venv/bin/python bench/large.py [--sizes 1024 2048 4096] [--budget 2048=3 4096=6] [--whole-up-to 1024]
-                                 [--schedules default 0.25,0.5,1:60-20-15] [--judge-at 1024]
+                                 [--schedules default content/0.25,0.5,1:60-20-15] [--judge-at 1024]
 
 The photo is the bundled chelsea.png (451x300) enlarged with Lanczos to each size, so the photo itself
 has no detail finer than its original; the style is The Starry Night (``--pair`` takes another of
@@ -14,7 +14,8 @@ time, peak RSS (also as each level ends), seconds per full-size iteration agains
 per-pixel cost at the smallest size, the neutral evaluator's distances (EfficientNet-Lite0,
 bench/style_losses.py), at the output's size and shrunk to ``--judge-at`` px, and a seam measure:
 the mean |difference| across tile boundaries over that across every other column and row (1.0: no
-seam). ``--schedules`` runs each size with other scales and iteration counts, to choose the default's.
+seam). ``--schedules`` runs each size with other scales and iteration counts (``INIT/`` in front: another
+start, e.g. ``content/0.25,0.5,1:60-20-15``, the default before draft → refine), to choose the default's.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ content = torch.from_numpy(__import__("numpy").asarray(photo).copy()).permute(2,
 settings = PRESETS["default"].replace(size=size, tile=None if tile == "none" else int(tile),
                                       max_memory=None if max_memory == "none" else float(max_memory))
 if schedule != "default":
+    init, _, schedule = schedule.rpartition("/")
     scales, iterations = schedule.split(":")
     settings = settings.replace(scales=tuple(map(float, scales.split(","))),
-                                iterations=tuple(map(int, iterations.split("-"))))
+                                iterations=tuple(map(int, iterations.split("-"))), init=init or settings.init)
 from brushwork.techniques.planning import plan_levels
 sizes = settings.level_sizes(*content.shape[-2:])
 levels = settings.level_settings()
@@ -140,7 +142,7 @@ def run_and_judge(
     from brushwork.image.io import load_image
     from brushwork.image.pyramid import resize
 
-    out = folder / f"{size}-{budget}-{schedule}.png"
+    out = folder / f"{size}-{budget}-{file_tag(schedule)}.png"
     photo, style = folder / "photo.png", folder / "style.png"
     started = time.perf_counter()
     row = {
@@ -167,9 +169,14 @@ def run_and_judge(
         row["seam_ratio_without_boundaries"] = seam_spread(differences, tile_step(full_size_tile))
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = ("" if pair == "chelsea" else f"{pair}-") + f"large-{size}-{'whole' if budget is None else f'{budget:g}GB'}"
-    keep = RESULTS / (name + ("" if schedule == "default" else "-" + schedule.replace(":", "_")) + ".png")
+    keep = RESULTS / (name + ("" if schedule == "default" else "-" + file_tag(schedule)) + ".png")
     keep.write_bytes(out.read_bytes())
     return row
+
+
+def file_tag(schedule: str) -> str:
+    """A schedule as part of a file name: no folder from an ``INIT/`` prefix."""
+    return schedule.replace(":", "_").replace("/", "@")
 
 
 def parse_budgets(pairs: list[str]) -> dict[int, float]:

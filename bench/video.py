@@ -75,6 +75,17 @@ def sheet(rows: list[tuple[str, list[np.ndarray]]], path: Path) -> None:
     captioned_sheet(panels, columns=len(rows[0][1])).save(path)
 
 
+def paint_clip(painter: ClipPainter, frames: list[np.ndarray]) -> tuple[list[np.ndarray], list[float], float]:
+    """Each frame painted in turn: the painted frames, each one's seconds, and the clip's warping error."""
+    painted, seconds = [], []
+    for index, frame in enumerate(frames):
+        result = painter.paint(index, frame)
+        painted.append(result.image)
+        seconds.append(result.seconds)
+    error, _ = clip_warping_errors(iter(frames), painted.__getitem__, painter.settings.flow)
+    return painted, seconds, error
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", type=Path, default=VTEST)
@@ -112,13 +123,7 @@ def main() -> None:
 
     runs = {}
     for weight in args.weights:
-        painter = ClipPainter([style], settings.replace(temporal_weight=weight))
-        painted, seconds = [], []
-        for index, frame in enumerate(frames):
-            result = painter.paint(index, frame)
-            painted.append(result.image)
-            seconds.append(result.seconds)
-        error, _ = clip_warping_errors(iter(frames), painted.__getitem__, settings.flow)
+        painted, seconds, error = paint_clip(ClipPainter([style], settings.replace(temporal_weight=weight)), frames)
         later = float(np.mean(seconds[1:]))
         runs[weight] = painted
         report[f"video_w{weight:g}"] = {
@@ -138,15 +143,9 @@ def main() -> None:
     optimised_s = report[f"video_w{args.weights[0]:g}"]["seconds_per_later_frame"]
     fast_runs = {}
     for hold in args.holds:
-        painter = ClipPainter([style], settings.replace(method="fast", fast_hold=hold))
-        painter.paint(0, frames[0])  # warm-up (the decoder read)
-        painter = ClipPainter([style], settings.replace(method="fast", fast_hold=hold))
-        painted, seconds = [], []
-        for index, frame in enumerate(frames):
-            result = painter.paint(index, frame)
-            painted.append(result.image)
-            seconds.append(result.seconds)
-        error, _ = clip_warping_errors(iter(frames), painted.__getitem__, settings.flow)
+        fast = settings.replace(method="fast", fast_hold=hold)
+        ClipPainter([style], fast).paint(0, frames[0])  # warm-up (the decoder read)
+        painted, seconds, error = paint_clip(ClipPainter([style], fast), frames)
         later = float(np.mean(seconds[1:]))
         fast_runs[hold] = painted
         report[f"fast_hold{hold:g}"] = {

@@ -124,7 +124,11 @@ def test_a_result_is_made_again_from_its_own_png(tmp_path, real_weights):
     assert read_record(tmp_path / "b.png")["settings"] == read_record(tmp_path / "a.png")["settings"]
     assert read_record(tmp_path / "a.png")["settings"]["content_weight"] == 2.0
     # The CLI's record says what "auto" became on this machine (its settings keep "auto").
-    assert read_record(tmp_path / "a.png")["run"] == {"device": "cpu", "precision": resolve_precision("auto")}
+    assert read_record(tmp_path / "a.png")["run"] == {
+        "device": "cpu",
+        "precision": resolve_precision("auto"),
+        "start": "draft",
+    }
     with Image.open(tmp_path / "a.png") as a, Image.open(tmp_path / "b.png") as b:
         assert a.tobytes() == b.tobytes()
     # Options given as well override the file.

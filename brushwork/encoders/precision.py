@@ -60,13 +60,17 @@ def resolve_precision(precision: str, device: torch.device | None = None) -> str
 
 
 def resolved_run(settings: object, device: torch.device | None = None) -> dict[str, str]:
-    """What the machine decided for a run where its settings left the choice: the device it ran on and
-    the precision "auto" became there. Written into a result's record (``run``), beside the settings,
-    which still say "auto" (the device is not a setting: it never changes what a result should be)."""
+    """What the machine decided for a run where its settings left the choice: the device it ran on, the
+    precision "auto" became there, and for a transfer where it started. Written into a result's record
+    (``run``), beside the settings, which still say "auto" (the device is not a setting: it never changes
+    what a result should be)."""
     run = {"device": describe_device(device)}
     precision = settings.get("precision") if isinstance(settings, Mapping) else getattr(settings, "precision", None)
     if isinstance(precision, str) and precision in PRECISIONS:
         run["precision"] = resolve_precision(precision, device)
+    start = getattr(settings, "start", None)
+    if callable(start):  # where a transfer started: init "auto" depends on the size
+        run["start"] = str(start())
     return run
 
 

@@ -77,7 +77,7 @@ def tv_weight_field(default: float = 0.0, help: str = "weight of the total-varia
     return setting(default, help, minimum=0, cap=MAX_WEIGHT)
 
 
-def scales_field(default: tuple[float, ...] = (0.25, 0.5, 1.0)) -> Any:
+def scales_field(default: tuple[float, ...] | None = (0.25, 0.5, 1.0), **spec: Any) -> Any:
     return setting(
         default,
         "coarse-to-fine sizes as fractions of --size",
@@ -85,6 +85,7 @@ def scales_field(default: tuple[float, ...] = (0.25, 0.5, 1.0)) -> Any:
         exclusive_minimum=True,
         maximum=1,
         metavar="S",
+        **spec,
     )
 
 

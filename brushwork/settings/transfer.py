@@ -45,8 +45,9 @@ DISTRIBUTION_LAYER_WEIGHTS = {"sliced": 500.0, "histogram": 500.0, "w2": 125.0}
 PreserveColors = Literal["none", "luminance", "histogram"]
 PRESERVE_COLORS: tuple[PreserveColors, ...] = get_args(PreserveColors)
 # "image" starts from an init image, which a job gives as an input (the CLI: --init IMAGE); "draft" from
-# the fast tier's painting (techniques/fast.py) at the first level's size.
-Init = Literal["content", "noise", "image", "draft"]
+# the fast tier's painting (techniques/fast.py) at the first level's size; "auto" is draft up to
+# AUTO_LARGE_SIZE and the photo above (``TransferSettings.start``).
+Init = Literal["auto", "content", "noise", "image", "draft"]
 INITS: tuple[Init, ...] = get_args(Init)
 
 
@@ -87,6 +88,12 @@ AUTO_DETAIL_ITERATIONS = 35
 # enlarged photo.
 AUTO_LARGE_SIZE = 1536
 AUTO_LARGE_DETAIL_ITERATIONS = 15
+
+
+# The automatic scales (--scales auto): from a draft, half size then full size; from the photo or noise,
+# a quarter, a half, then full size.
+DRAFT_SCALES = (0.5, 1.0)
+PHOTO_SCALES = (0.25, 0.5, 1.0)
 
 
 def auto_iterations(levels: int, size: int, from_draft: bool = False) -> tuple[int, ...]:
@@ -134,16 +141,21 @@ class TransferSettings(Settings):
     tv_weight: float = tv_weight_field()
     pooling: Pooling = pooling_field()
     # From the fast tier's draft, at half the size, then full size: the draft sets the large-scale statistics
-    # that a 60-iteration coarse level set before, in 0.8 of the time (docs/decisions.md, "Draft, then refine").
+    # that a 60-iteration coarse level set before, in 0.8 of the time. Above AUTO_LARGE_SIZE a draft at half
+    # the size was less stylised than the photo's three levels (docs/decisions.md, "Draft, then refine").
     init: Init = setting(
-        "draft",
-        "starting image: the photo, noise, the fast tier's one-pass painting (draft), or an IMAGE file on the "
-        "command line",
-        metavar="content|noise|draft|IMAGE",
+        "auto",
+        "starting image: the photo (content), noise, the fast tier's one-pass painting (draft), or an IMAGE file "
+        f"on the command line; auto: draft up to {AUTO_LARGE_SIZE} px, the photo above",
+        metavar="auto|content|noise|draft|IMAGE",
     )
     optimizer: ImageOptimizer = optimizer_field()
     lr: float | None = lr_field()
-    scales: tuple[float, ...] = scales_field((0.5, 1.0))
+    scales: tuple[float, ...] | None = scales_field(
+        None,
+        none_word="auto",
+        none_means=f"{' '.join(map(str, DRAFT_SCALES))} from a draft, {' '.join(map(str, PHOTO_SCALES))} otherwise",
+    )
     iterations: tuple[int, ...] | None = iterations_field(
         None,
         none_word="auto",
@@ -200,24 +212,36 @@ class TransferSettings(Settings):
             detail_depth=None,
         )
 
+    def start(self) -> Init:
+        """Where the optimisation starts: ``init``, with auto resolved for this size."""
+        if self.init != "auto":
+            return self.init
+        return "draft" if self.size <= AUTO_LARGE_SIZE else "content"
+
+    def level_scales(self) -> tuple[float, ...]:
+        """Each level's fraction of the output size: ``scales``, or the automatic ones for this start."""
+        if self.scales is not None:
+            return self.scales
+        return DRAFT_SCALES if self.start() == "draft" else PHOTO_SCALES
+
     def level_iterations(self) -> tuple[int, ...]:
         """Each level's iteration count: ``iterations``, or the automatic schedule's for these scales and size."""
         if self.iterations is not None:
             return self.iterations
-        return auto_iterations(len(self.scales), self.size, from_draft=self.init == "draft")
+        return auto_iterations(len(self.level_scales()), self.size, from_draft=self.start() == "draft")
 
     def level_settings(self) -> list[TransferSettings]:
         """The settings each level of the schedule runs with: the last is the detail level where something
         coarser has set the large-scale statistics, an earlier level or the draft it starts from."""
-        levels = [self] * len(self.scales)
-        if len(levels) > 1 or self.init == "draft":
+        levels = [self] * len(self.level_scales())
+        if len(levels) > 1 or self.start() == "draft":
             levels[-1] = self.detail_level()
         return levels
 
     def level_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
         """Each level's (height, width); a coarse level too small for its layers is enlarged to what they need."""
         sizes = []
-        for scale, level in zip(self.scales, self.level_settings(), strict=True):
+        for scale, level in zip(self.level_scales(), self.level_settings(), strict=True):
             size = fit_long_edge(height, width, max(MIN_LEVEL_SIZE, round(self.size * scale)))
             sizes.append(at_least(*size, vgg19_min_side([level.content_layer, *level.style_layers])))
         return sizes
@@ -266,8 +290,8 @@ class TransferSettings(Settings):
 
     def check(self) -> None:
         check_layer_weights(self, self.style_layers, self.style_layer_weights)
-        check_schedule(self, self.scales, self.level_iterations())
-        if self.detail_depth is not None and (len(self.scales) > 1 or self.init == "draft"):
+        check_schedule(self, self.level_scales(), self.level_iterations())
+        if self.detail_depth is not None and (len(self.level_scales()) > 1 or self.start() == "draft"):
             self.detail_level()
         if self.style_blend is not None and sum(self.style_blend) <= 0:
             raise self.error("style_blend", "{name}: the weights must not all be zero")

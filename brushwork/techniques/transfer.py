@@ -219,7 +219,7 @@ def stylize(
             f"{settings.style_loss} cannot run in tiles (it sorts positions): give {{name}} gram or w2, a smaller "
             "size or more memory",
         )
-    if settings.init == "image" and init_image is None:
+    if settings.start() == "image" and init_image is None:
         raise BrushworkError("init = image needs an init image")
     regions = style_regions(len(styles), masks, settings.style_blend or (1.0,) * len(styles), photo)
     if encoder is None:
@@ -243,14 +243,14 @@ def stylize(
         content_input = at(level).content_input
         if init_image is not None:
             return at(level).from_rgb(resize(init_image, level.size))
-        if settings.init == "draft":
+        if settings.start() == "draft":
             painted = draft(content, styles, masks, settings, level.size, draft_encoder or vgg)
             started = at(level).from_rgb(resize(painted, level.size))
             report = draft_events(callback)
             if report is not None:
                 report(at(level).to_rgb(started))  # as the level sees it (grey over the photo's colours, say)
             return started
-        if settings.init == "noise":
+        if settings.start() == "noise":
             # Drawn where the generator is (the same noise on every device), then moved to the photo's.
             noise = torch.rand(content_input.shape, generator=generator, device=generator.device)
             return noise.to(content_input.device) * PIXEL_SCALE
@@ -326,5 +326,5 @@ def run(images: Mapping[str, Any], settings: TransferSettings, context: RunConte
         encoder=context.encoder(settings.pooling),
         callback=context.callback,
         level_store=context.level_store,
-        draft_encoder=context.encoder(FAST_POOLING) if settings.init == "draft" else None,
+        draft_encoder=context.encoder(FAST_POOLING) if settings.start() == "draft" else None,
     )

@@ -172,8 +172,13 @@ def test_the_run_record_names_the_device_and_the_card(monkeypatch):
     assert resolved_run(TransferSettings(), torch.device("cuda", 1)) == {
         "device": "cuda:1 (card 1)",
         "precision": "bfloat16",
+        "start": "draft",
     }
-    assert resolved_run(TransferSettings(), None) == {"device": "cpu", "precision": resolve_precision("auto")}
+    assert resolved_run(TransferSettings(), None) == {
+        "device": "cpu",
+        "precision": resolve_precision("auto"),
+        "start": "draft",
+    }
     assert resolved_run({"layer": "conv1_1"}, torch.device("cpu")) == {"device": "cpu"}
 
 

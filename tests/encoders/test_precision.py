@@ -24,7 +24,7 @@ def test_auto_follows_the_measured_cpus(monkeypatch, avx512_bf16, amx, expected)
     fake_cpu(monkeypatch, avx512_bf16, amx)
     assert precision.resolve_precision("auto") == expected
     assert precision.autocast_dtype("auto") == (torch.bfloat16 if expected == "bfloat16" else None)
-    assert precision.resolved_run(TransferSettings()) == {"device": "cpu", "precision": expected}
+    assert precision.resolved_run(TransferSettings()) == {"device": "cpu", "precision": expected, "start": "draft"}
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -51,7 +51,9 @@ def test_the_run_record_says_what_auto_became(monkeypatch, native, expected):
 
     fake_cpu(monkeypatch, native, False)
     cpu = {"device": "cpu"}
-    assert precision.resolved_run(PRESETS["default"]) == cpu | {"precision": expected}
+    assert precision.resolved_run(PRESETS["default"]) == cpu | {"precision": expected, "start": "draft"}
+    large = PRESETS["default"].replace(size=2048)  # where a transfer starts depends on its size
+    assert precision.resolved_run(large) == cpu | {"precision": expected, "start": "content"}
     assert precision.resolved_run(TextureSettings(precision="float32")) == cpu | {"precision": "float32"}
     assert precision.resolved_run({"class": "goldfish", "precision": "auto"}) == cpu | {"precision": expected}
     assert precision.resolved_run({"layer": "conv1_1"}) == cpu  # a command with no precision (filters)

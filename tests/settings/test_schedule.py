@@ -9,12 +9,23 @@ from brushwork.settings.transfer import AUTO_LARGE_SIZE
 
 def test_auto_iterations_spend_fewer_at_full_size_above_the_large_size():
     default = PRESETS["default"]
-    assert (default.iterations, default.init, default.scales) == (None, "draft", (0.5, 1.0))
+    assert (default.iterations, default.init, default.scales) == (None, "auto", None)
     assert default.replace(size=AUTO_LARGE_SIZE).level_iterations() == (20, 35)
-    assert default.replace(size=AUTO_LARGE_SIZE + 1).level_iterations() == (20, 15)
-    from_photo = default.replace(init="content", scales=(0.25, 0.5, 1.0))
+    assert default.replace(size=AUTO_LARGE_SIZE + 1).level_iterations() == (60, 20, 15)
+    from_draft = default.replace(init="draft")
+    assert from_draft.replace(size=AUTO_LARGE_SIZE + 1).level_iterations() == (20, 15)
+    from_photo = default.replace(init="content")
     assert from_photo.replace(size=AUTO_LARGE_SIZE).level_iterations() == (60, 20, 35)
     assert from_photo.replace(size=4096).level_iterations() == (60, 20, 15)
+
+
+def test_auto_starts_from_a_draft_over_two_scales_up_to_the_large_size_and_from_the_photo_over_three_above():
+    default = PRESETS["default"]
+    assert (default.start(), default.level_scales()) == ("draft", (0.5, 1.0))
+    large = default.replace(size=AUTO_LARGE_SIZE + 1)
+    assert (large.start(), large.level_scales()) == ("content", (0.25, 0.5, 1.0))
+    assert default.replace(init="noise").level_scales() == (0.25, 0.5, 1.0)
+    assert default.replace(scales=(0.3, 1.0)).level_scales() == (0.3, 1.0)
 
 
 def test_auto_iterations_follow_the_number_of_scales_and_the_start():
@@ -39,7 +50,7 @@ def test_the_job_plan_and_the_eta_use_the_automatic_counts():
     from brushwork.jobs.technique import technique
 
     job = Job("transfer", PRESETS["default"].replace(size=2048), {})
-    assert [n for _, n in technique("transfer").plan(job.settings, (300, 451))] == [20, 15]
+    assert [n for _, n in technique("transfer").plan(job.settings, (300, 451))] == [60, 20, 15]
 
 
 def test_the_command_line_takes_auto_and_gives_it_back_after_explicit_counts():

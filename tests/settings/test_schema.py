@@ -120,8 +120,8 @@ def test_a_version_1_document_that_leaves_out_a_changed_default_meant_the_old_on
     assert (version_2.style_loss, version_2.level_iterations()) == ("w2", (60, 20, 35))
     version_3 = TransferSettings.from_dict({"schema_version": 3, "size": 2048})
     assert (version_3.init, version_3.iterations, version_3.level_iterations()) == ("content", None, (60, 20, 15))
-    current = TransferSettings.from_dict({"size": 2048})
-    assert (current.init, current.iterations, current.level_iterations()) == ("draft", None, (20, 15))
+    current = TransferSettings.from_dict({"size": 512})
+    assert (current.start(), current.iterations, current.level_iterations()) == ("draft", None, (20, 35))
     assert TransferSettings.from_dict(current.to_dict()) == current
 
 

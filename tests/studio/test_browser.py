@@ -5,6 +5,7 @@ Set BRUSHWORK_SCREENSHOTS=docs to refresh the README's screenshots from these ru
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from brushwork.encoders.precision import resolve_precision
 from brushwork.provenance import read_record
-from tests.studio.server import WATCHABLE, Studio
+from tests.studio.server import QUICK, WATCHABLE, Studio
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +109,7 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     screenshot(page, "studio-gallery.png", tmp_path)
     result = studio.data_dir / "results" / f"{job_id}.png"
     assert read_record(result)["settings"]["size"] == WATCHABLE["size"]
-    assert read_record(result)["run"] == {"device": "cpu", "precision": resolve_precision("auto")}
+    assert read_record(result)["run"] == {"device": "cpu", "precision": resolve_precision("auto"), "start": "draft"}
 
     page.click("#detail-reuse")  # the form takes the job's settings back
     expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))
@@ -134,6 +135,125 @@ def test_draft_only_paints_the_one_pass_picture_at_the_forms_size(studio, page, 
         assert max(picture.size) == 160
     page.click("#kinds label:has-text('Texture')")
     expect(page.locator("#draft-only")).to_be_hidden()
+
+
+def choose_demo_pictures(page: Page) -> None:
+    page.click("text=use chelsea.png")
+    page.click("text=use starry_night.jpg")
+    expect(page.locator(".role .thumb img")).to_have_count(2)
+
+
+def test_a_double_click_on_paint_queues_one_job(studio, page):
+    page.goto(studio.url)
+    choose_demo_pictures(page)
+    page.fill("#knobs [name=size]", "64")
+    page.dblclick("#paint")
+    expect(page.locator("#queue-list li")).to_have_count(1, timeout=10_000)
+    page.wait_for_timeout(1_500)
+    assert len(studio.json("GET", "/api/jobs")[1]["jobs"]) == 1
+
+
+def test_the_tab_that_pressed_paint_shows_its_job_painting_even_when_the_reply_comes_late(studio, page):
+    def late_reply(route):
+        answer = route.fetch()
+        time.sleep(3)  # the job starts, and its live event arrives, before this reply
+        route.fulfill(response=answer)
+
+    page.goto(studio.url)
+    choose_demo_pictures(page)
+    page.fill("#knobs [name=size]", str(WATCHABLE["size"]))
+    page.click("#more-settings summary")
+    page.fill("#more [name=iterations]", ", ".join(map(str, WATCHABLE["iterations"])))
+    page.route("**/api/jobs", lambda route: late_reply(route) if route.request.method == "POST" else route.continue_())
+    page.click("#paint")
+    item = page.locator("#queue-list li").first
+    expect(item).to_contain_text("painting", timeout=30_000)
+    page.wait_for_timeout(4_000)  # the late reply has come
+    expect(item).to_contain_text("painting")
+    expect(item.locator("button")).to_have_count(0)  # no ↑ ↓ ✕ on a running job
+    studio.json("POST", f"/api/jobs/{item.get_attribute('data-job')}/stop")
+
+
+def test_a_preset_change_keeps_what_was_typed_and_says_so(studio, page):
+    page.goto(studio.url)
+    page.fill("#knobs [name=size]", "300")
+    page.select_option("#preset", "quality")
+    expect(page.locator("#knobs [name=size]")).to_have_value("300")
+    expect(page.locator("#more [name=iterations]")).to_have_value("150, 30, 60")
+    expect(page.locator("#preset-note")).to_have_text(
+        "Kept what you typed: size (long edge, px). The rest is the quality preset's."
+    )
+    page.select_option("#preset", "default")  # untyped values follow the preset back
+    expect(page.locator("#more [name=iterations]")).to_have_value("")
+    expect(page.locator("#knobs [name=size]")).to_have_value("300")
+
+
+def test_a_reload_keeps_the_form(studio, page):
+    page.goto(studio.url)
+    choose_demo_pictures(page)
+    page.fill("#knobs [name=size]", "333")
+    page.select_option("#preset", "quality")
+    page.reload()
+    expect(page.locator("#knobs [name=size]")).to_have_value("333")
+    expect(page.locator("#preset")).to_have_value("quality")
+    expect(page.locator(".role .thumb img")).to_have_count(2)
+    page.click("#kinds label:has-text('Texture')")
+    page.reload()
+    expect(page.locator('input[name=technique][value="texture"]')).to_be_checked()
+
+
+def test_on_a_phone_the_page_is_one_column_as_wide_as_the_screen(studio, browser):
+    job = studio.add_transfer(QUICK)
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto(studio.url)
+        expect(phone.locator(".card img")).to_have_count(1)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        for section in ("#compose", "#live", "#queue", "#gallery"):
+            box = phone.locator(section).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 340, (section, box)
+        phone.locator(".card img").click()
+        for action in ("#detail-download", "#detail-reuse", "#detail-delete", "#detail-close"):
+            box = phone.locator(action).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (action, box)
+    finally:
+        context.close()
+
+
+def test_dark_mode_follows_the_system(studio, browser):
+    context = browser.new_context(color_scheme="dark")
+    try:
+        dark = context.new_page()
+        dark.goto(studio.url)
+        assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 25, 30)"
+        assert dark.evaluate("getComputedStyle(document.querySelector('#compose')).color") == "rgb(232, 230, 227)"
+    finally:
+        context.close()
+
+
+def test_ctrl_enter_paints_and_the_tab_title_shows_the_progress(studio, page):
+    page.goto(studio.url)
+    choose_demo_pictures(page)
+    page.fill("#knobs [name=size]", str(WATCHABLE["size"]))
+    page.click("#more-settings summary")
+    page.fill("#more [name=iterations]", ", ".join(map(str, WATCHABLE["iterations"])))
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#queue-list li")).to_have_count(1, timeout=10_000)
+    expect(page).to_have_title(re.compile(r"^\d+% of level \d/2 · brushwork studio$"), timeout=60_000)
+    [job] = studio.json("GET", "/api/jobs")[1]["jobs"]
+    studio.json("POST", f"/api/jobs/{job['id']}/stop")
+    expect(page).to_have_title("brushwork studio", timeout=30_000)
+
+
+def test_the_random_seed_button_draws_a_new_seed(studio, page):
+    page.goto(studio.url)
+    seed = page.locator("#knobs [name=seed]")
+    expect(seed).to_have_value("0")
+    page.click("#knobs .seed-row button")
+    drawn = seed.input_value()
+    assert drawn != "0" and 0 <= int(drawn) < 2**31
 
 
 def test_a_reload_mid_job_catches_up_at_once(studio, page):

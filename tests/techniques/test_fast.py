@@ -105,3 +105,31 @@ def test_detail_lays_the_photos_fine_detail_over_the_painting(encoder):
     assert torch.equal(plain, torch.full_like(plain, 0.5))  # the recording decoder's grey
     expected = (0.5 + 0.5 * high_frequencies(photo.clamp(0, 1), (16, 16))).clamp(0, 1)
     assert torch.allclose(detailed, expected, atol=1e-6)
+
+
+def test_a_styles_statistics_are_read_once_for_many_pictures_and_never_for_another_style(encoder):
+    from brushwork.techniques.fast import STYLE_STATISTICS
+
+    calls = []
+
+    class Counting(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, image, layers):
+            calls.append(tuple(image.shape[-2:]))
+            return self.inner(image, layers)
+
+    counting = Counting(encoder)
+    decoder = Decoder("relu4_1", width=0.05)
+    style, other = smooth_image(64, 64, 1), smooth_image(64, 64, 2)
+    STYLE_STATISTICS.entries.clear()
+    first = paint(smooth_image(64, 64, 0), [style], SMALL, encoder=counting, decoder=decoder)
+    again = paint(smooth_image(64, 64, 0), [style], SMALL, encoder=counting, decoder=decoder)
+    assert len(calls) == 3  # the photo twice, the style once
+    assert torch.equal(first, again)
+    paint(smooth_image(64, 64, 0), [other], SMALL, encoder=counting, decoder=decoder)
+    assert len(calls) == 5  # another style is read
+    paint(smooth_image(64, 64, 0), [style], SMALL, encoder=Counting(encoder), decoder=decoder)
+    assert len(calls) == 7  # and so is the same style through another encoder

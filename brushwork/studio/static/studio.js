@@ -87,6 +87,15 @@ function makeField(name, wrapped, value) {
   const help = el("span", { className: "help", textContent: prop.description || "" });
   const error = el("div", { className: "error" });
   error.dataset.for = `settings.${name}`;
+  if (name === "seed") {  // a new random seed in one click
+    const dice = el("button", { type: "button", textContent: "random", title: "a random seed" });
+    dice.addEventListener("click", (event) => {
+      event.preventDefault();
+      input.value = String(Math.floor(Math.random() * (Math.min(prop.maximum || 0, 2 ** 31 - 1) + 1)));
+      saveForm();
+    });
+    return el("label", { className: "field" }, label, el("div", { className: "seed-row" }, input, dice), help, error);
+  }
   return el("label", { className: "field" }, label, input, help, error);
 }
 
@@ -112,9 +121,9 @@ function fieldValue(input) {
   return text;
 }
 
-function presetValues() {
+function presetValues(presetName = null) {
   const kind = state.schema.techniques[state.technique];
-  return kind.presets[$("preset").value] || Object.values(kind.presets)[0];
+  return kind.presets[presetName || $("preset").value] || Object.values(kind.presets)[0];
 }
 
 function buildForm(values = null) {
@@ -122,6 +131,7 @@ function buildForm(values = null) {
   const preset = $("preset");
   preset.replaceChildren(...Object.keys(kind.presets).map((p) => el("option", { value: p, textContent: p })));
   $("draft-only").hidden = state.technique !== "transfer";
+  $("preset-note").textContent = "";
   buildRoles();
   fillSettings(values);
 }
@@ -141,8 +151,21 @@ function fillSettings(values = null) {
   clearErrors();
 }
 
-function changedSettings() {
-  const defaults = presetValues();
+// A preset fills in what the user has not typed: the values that differ from the preset before are kept,
+// and the note says which.
+function changePreset() {
+  const typed = changedSettings(state.preset);
+  state.preset = $("preset").value;
+  fillSettings(typed);
+  const names = Object.keys(typed).map((name) => (LABELS[name] || name.replaceAll("_", " ")).toLowerCase());
+  $("preset-note").textContent = names.length
+    ? `Kept what you typed: ${names.join(", ")}. The rest is the ${state.preset} preset's.`
+    : "";
+  saveForm();
+}
+
+function changedSettings(presetName = null) {
+  const defaults = presetValues(presetName);
   const changes = {};
   for (const input of document.querySelectorAll("#knobs [name], #more [name]")) {
     const value = fieldValue(input);
@@ -156,7 +179,13 @@ function buildKinds() {
   kinds.replaceChildren();
   for (const name of Object.keys(state.schema.techniques)) {
     const radio = el("input", { type: "radio", name: "technique", value: name, checked: name === state.technique });
-    radio.addEventListener("change", () => { state.technique = name; state.inputs = {}; buildForm(); });
+    radio.addEventListener("change", () => {
+      state.technique = name;
+      state.inputs = {};
+      buildForm();
+      state.preset = $("preset").value;
+      saveForm();
+    });
     kinds.append(el("label", {}, radio, KIND_TITLES[name] || name));
   }
 }
@@ -193,7 +222,7 @@ function showInputs(role) {
   if (!box) return;
   box.replaceChildren(...state.inputs[role.name].map((image, index) => {
     const remove = el("button", { type: "button", textContent: "×", title: "remove" });
-    remove.addEventListener("click", () => { state.inputs[role.name].splice(index, 1); showInputs(role); });
+    remove.addEventListener("click", () => { state.inputs[role.name].splice(index, 1); showInputs(role); saveForm(); });
     return el("div", { className: "thumb", title: `${image.name} (${image.width}×${image.height})` },
       el("img", { src: `/api/images/${image.id}/thumb.jpg`, alt: image.name }), remove);
   }));
@@ -203,6 +232,7 @@ function addInput(role, image) {
   if (role.many) state.inputs[role.name].push(image); else state.inputs[role.name] = [image];
   showInputs(role);
   setError(`inputs.${role.name}`, "");
+  saveForm();
 }
 
 async function upload(role, files) {
@@ -237,8 +267,18 @@ function formInputs() {
 }
 
 async function submit(form) {
+  if (state.submitting) return;  // a double-click queues one job, not two
+  state.submitting = true;
+  for (const id of ["paint", "draft-only"]) $(id).disabled = true;
   clearErrors();
-  const { ok, data } = await api("POST", "/api/jobs", form);
+  let reply;
+  try {
+    reply = await api("POST", "/api/jobs", form);
+  } finally {
+    state.submitting = false;
+    for (const id of ["paint", "draft-only"]) $(id).disabled = false;
+  }
+  const { ok, data } = reply;
   if (!ok) {
     const errors = Object.entries(data.errors || {});
     if (!errors.length) setError("form", data.error);
@@ -259,7 +299,21 @@ function draftOnly() {
 
 // ---------------------------------------------------------------- live updates
 
-function upsert(job) { if (job) { state.jobs.set(job.id, { ...state.jobs.get(job.id), ...job }); render(); } }
+// How far a job has got: the reply to Paint can arrive after the live event that it started running, and
+// must not put it back in the queue.
+const PROGRESS_ORDER = { queued: 0, running: 1, finished: 2, stopped: 2, failed: 2 };
+
+function upsert(job) {
+  if (!job) return;
+  const known = state.jobs.get(job.id);
+  const merged = { ...known, ...job };
+  if (known && (PROGRESS_ORDER[known.status] || 0) > (PROGRESS_ORDER[job.status] || 0)) {
+    merged.status = known.status;
+    merged.progress = known.progress;
+  }
+  state.jobs.set(job.id, merged);
+  render();
+}
 
 function connect() {
   const events = new EventSource("/api/events");
@@ -280,7 +334,7 @@ function connect() {
     const job = state.jobs.get(progress.id);
     if (!job) return;
     job.progress = progress;
-    job.status = "running";
+    if (job.status !== "running") { job.status = "running"; render(); }
     if (!progress.draft) {  // a draft has no losses yet: it is the one-pass picture the painting starts from
       const curve = state.curves.get(progress.id) || [];
       curve.push(progress.total);
@@ -300,7 +354,8 @@ const number = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v
 
 function title(job) {
   const names = Object.values(job.inputs).flat().map((i) => i.name);
-  const kind = (KIND_TITLES[job.technique] || job.technique) + (job.settings && job.settings.init === "draft" ? " (from a draft)" : "");
+  const fromDraft = (job.run && job.run.start === "draft") || (job.settings && job.settings.init === "draft");
+  const kind = (KIND_TITLES[job.technique] || job.technique) + (fromDraft ? " (from a draft)" : "");
   return names.length ? `#${job.id} ${kind}: ${names.join(" + ")}` : `#${job.id} ${kind}`;
 }
 
@@ -358,6 +413,10 @@ function renderLive() {
   const running = [...state.jobs.values()].find((j) => j.status === "running");
   const frame = $("frame");
   $("stop").hidden = !running;
+  document.title = running && running.progress && running.progress.iteration !== undefined
+    ? `${Math.round((100 * running.progress.iteration) / running.progress.iterations)}% of level `
+      + `${running.progress.level + 1}/${running.progress.levels} · brushwork studio`
+    : "brushwork studio";
   if (!running) {
     // Show the latest result until the next job starts.
     const last = [...state.jobs.values()].filter((j) => j.has_result).sort((a, b) => (b.ended || 0) - (a.ended || 0))[0];
@@ -460,7 +519,9 @@ function reuse() {
   buildKinds();
   buildForm();
   $("preset").value = job.preset;
+  state.preset = job.preset;
   fillSettings(job.settings);
+  saveForm();
   $("detail").close();
   $("paint").focus();
 }
@@ -475,14 +536,49 @@ async function remove() {
   render();
 }
 
+// The form (technique, preset, the settings typed, the pictures chosen) is kept in this browser, so a
+// reload or a closed tab loses nothing.
+const FORM_KEY = "brushwork.form";
+
+function saveForm() {
+  if (!state.schema) return;
+  const form = { technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs: state.inputs };
+  try { localStorage.setItem(FORM_KEY, JSON.stringify(form)); } catch (e) { /* storage full or off: nothing kept */ }
+}
+
+function restoreForm() {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(FORM_KEY) || "null"); } catch (e) { saved = null; }
+  if (!saved || !state.schema.techniques[saved.technique]) return false;
+  state.technique = saved.technique;
+  state.inputs = saved.inputs || {};
+  buildKinds();
+  buildForm();
+  if (state.schema.techniques[saved.technique].presets[saved.preset]) $("preset").value = saved.preset;
+  state.preset = $("preset").value;
+  fillSettings(saved.settings || {});
+  return true;
+}
+
 async function start() {
   const { data } = await api("GET", "/api/schema");
   state.schema = data;
-  buildKinds();
-  buildForm();
-  $("preset").addEventListener("change", () => fillSettings());
+  if (!restoreForm()) {
+    buildKinds();
+    buildForm();
+  }
+  state.preset = $("preset").value;
+  $("compose").addEventListener("input", saveForm);
+  $("compose").addEventListener("change", saveForm);
+  $("preset").addEventListener("change", changePreset);
   $("paint").addEventListener("click", paint);
   $("draft-only").addEventListener("click", draftOnly);
+  document.addEventListener("keydown", (event) => {  // Ctrl+Enter (⌘+Enter on a Mac) paints, as in other tools
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && !$("detail").open) {
+      event.preventDefault();
+      paint();
+    }
+  });
   $("stop").addEventListener("click", () => {
     const running = [...state.jobs.values()].find((j) => j.status === "running");
     if (running) api("POST", `/api/jobs/${running.id}/stop`);
