@@ -256,6 +256,28 @@ def test_the_random_seed_button_draws_a_new_seed(studio, page):
     assert drawn != "0" and 0 <= int(drawn) < 2**31
 
 
+def test_the_keyboard_alone_switches_the_technique_and_opens_a_gallery_picture(studio, page):
+    job = studio.add_transfer(QUICK)
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+    page.goto(studio.url)
+    expect(page.get_by_label("choose files for Photo")).to_have_count(1)
+    page.locator('input[name=technique][value="transfer"]').focus()
+    page.keyboard.press("ArrowRight")  # a radio group: the arrows choose
+    expect(page.locator('input[name=technique][value="fast"]')).to_be_checked()
+    expect(page.locator("#draft-only")).to_be_hidden()
+    card = page.locator(".card").first
+    card.focus()
+    expect(card).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#detail")).to_be_hidden()
+    card.focus()
+    page.keyboard.press(" ")
+    expect(page.locator("#detail")).to_be_visible()
+    expect(page.locator("#live-status")).to_have_attribute("aria-live", "polite")
+
+
 def test_a_reload_mid_job_catches_up_at_once(studio, page):
     job = studio.add_transfer(WATCHABLE)
     studio.wait_for(job["id"], lambda j: (j["progress"] or {}).get("iteration", 0) > 3)

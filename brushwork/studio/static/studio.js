@@ -86,6 +86,7 @@ function makeField(name, wrapped, value) {
   input.placeholder = nullable ? wrapped["x-none-word"] || "none" : "";
   const help = el("span", { className: "help", textContent: prop.description || "" });
   const error = el("div", { className: "error" });
+  error.setAttribute("role", "status");  // read out when a message appears
   error.dataset.for = `settings.${name}`;
   if (name === "seed") {  // a new random seed in one click
     const dice = el("button", { type: "button", textContent: "random", title: "a random seed" });
@@ -196,6 +197,7 @@ function buildRoles() {
   for (const role of state.schema.techniques[state.technique].roles) {
     state.inputs[role.name] = state.inputs[role.name] || [];
     const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/webp,image/tiff", multiple: role.many });
+    file.setAttribute("aria-label", `choose files for ${ROLE_TITLES[role.name] || role.name}`);
     file.dataset.role = role.name;
     file.addEventListener("change", () => { upload(role, [...file.files]); file.value = ""; });
     const demoRole = role.name === "content" || role.name === "image" ? "photo" : role.required ? "painting" : null;
@@ -203,6 +205,7 @@ function buildRoles() {
     const demoButton = demo ? el("button", { type: "button", textContent: `use ${demo.name}` }) : "";
     if (demo) demoButton.addEventListener("click", () => addInput(role, demo));
     const error = el("div", { className: "error" });
+    error.setAttribute("role", "status");
     error.dataset.for = `inputs.${role.name}`;
     const box = el("div", { className: "role" },
       el("div", { className: "label", textContent: ROLE_TITLES[role.name] || role.name }),
@@ -404,6 +407,13 @@ function card(job) {
   if (job.has_result) {
     node.append(el("img", { src: `/api/jobs/${job.id}/thumb.jpg?t=${job.ended}`, alt: title(job) }));
     node.addEventListener("click", () => openDetail(job.id));
+    // A card is a button to the keyboard too: Tab to it, Enter or Space opens it.
+    node.tabIndex = 0;
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-label", `open ${title(job)}`);
+    node.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openDetail(job.id); }
+    });
   }
   node.append(caption);
   return node;
