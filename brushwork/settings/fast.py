@@ -12,7 +12,7 @@ from ..geometry import fit_area, fit_long_edge
 from ..layers import vgg19_min_side
 from .common import MAX_SIZE_LIMIT, check_photo_fits, precision_field, style_blend_field, style_scale_field
 from .schema import Settings, setting
-from .transfer import PreserveColors
+from .transfer import PreserveColors, TransferSettings
 
 FAST_LAYER = "relu4_1"  # the layer the shipped decoder inverts
 FeatureTransform = Literal["ot", "wct", "adain", "histogram"]
@@ -59,6 +59,24 @@ class FastSettings(Settings):
         none_means="always whole",
     )
     precision: Precision = precision_field()
+
+    @classmethod
+    def for_painting(
+        cls, painting: TransferSettings, long_edge: int, preserve_colors: PreserveColors = "none"
+    ) -> FastSettings:
+        """The one-pass version of ``painting`` (a transfer's or a video's settings) at ``long_edge`` px, at least
+        the smallest size the tier paints: its style scale, blend and precision, and the OT transform, the
+        minimiser of the W2 distance that the default's style loss measures."""
+        long_edge = max(long_edge, MIN_SIZE)
+        return cls(
+            size=long_edge,
+            max_size=long_edge,
+            transform="ot",
+            style_scale=painting.style_scale,
+            style_blend=painting.style_blend,
+            preserve_colors=preserve_colors,
+            precision=painting.precision,
+        )
 
     def check_styles(self, count: int) -> None:
         if self.style_blend is not None and len(self.style_blend) != count:

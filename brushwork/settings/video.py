@@ -16,7 +16,6 @@ from .transfer import Init, StyleLoss, TransferSettings
 FlowPreset = Literal["ultrafast", "fast", "medium"]  # OpenCV's DIS presets
 FLOW_PRESETS: tuple[FlowPreset, ...] = get_args(FlowPreset)
 VideoMethod = Literal["optimise", "fast"]
-VIDEO_METHODS: tuple[VideoMethod, ...] = get_args(VideoMethod)
 MAX_TEMPORAL_OFFSET = 64
 
 

@@ -295,21 +295,13 @@ def draft(
     size: tuple[int, int],
     encoder: VGG19Encoder,
 ) -> torch.Tensor:
-    """The fast tier's painting of ``content`` at ``size`` (a level's), with the transform that minimises the
-    W2 distance between Gaussians (the default style loss's): where ``init`` is draft, the optimisation
-    starts from it. ``styles`` are already colour-matched where the settings preserve colours by histogram."""
+    """The fast tier's painting of ``content`` at ``size`` (a level's; a coarse level smaller than the tier paints
+    gets a draft at the tier's least size): where ``init`` is draft, the optimisation starts from it. ``styles``
+    are already colour-matched where the settings preserve colours by histogram, and a luminance-only level
+    takes the draft's grey, so the draft keeps its own colours."""
     if encoder.pooling != FAST_POOLING or FAST_LAYER not in encoder.layer_names:
         encoder = load_vgg19([FAST_LAYER], FAST_POOLING, device=content.device)
-    # A coarse level may be smaller than the fast tier paints: the draft is then painted at its least size.
-    long_edge = max(*size, MIN_SIZE)
-    draft_settings = FastSettings(
-        size=long_edge,
-        max_size=long_edge,
-        transform="ot",
-        style_scale=settings.style_scale,
-        style_blend=settings.style_blend,
-        precision=settings.precision,
-    )
+    draft_settings = FastSettings.for_painting(settings, max(size))
     return fast_paint(content, styles, draft_settings, masks=masks, encoder=encoder)
 
 

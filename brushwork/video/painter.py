@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..constants import MIN_SIZE
 from ..encoders.decoder import Decoder, load_fast_decoder
 from ..encoders.vgg import VGG19Encoder, load_vgg19
 from ..image.pyramid import resize
@@ -198,19 +197,13 @@ class ClipPainter:
     ) -> torch.Tensor:
         """The fast tier's painting of a frame; after the first of a shot, ``fast_hold`` of the warped painting
         before it where the flow from it is trusted (``pair``)."""
-        settings = self.settings
-        fast_settings = FastSettings(
-            size=max(content.shape[-2:]),
-            max_size=max(max(content.shape[-2:]), MIN_SIZE),
-            style_scale=settings.style_scale,
-            style_blend=settings.style_blend,
-            preserve_colors=settings.preserve_colors,
-            precision=settings.precision,
+        fast_settings = FastSettings.for_painting(
+            self.settings, max(content.shape[-2:]), preserve_colors=self.settings.preserve_colors
         )
         image = fast_paint(content, self.styles, fast_settings, encoder=self.encoder, decoder=self.decoder)
         if pair is not None:
             warped = to_tensor(warp(self.painted[-1], pair.backward)).to(self.device)
-            hold = torch.from_numpy(pair.weights)[None, None].to(self.device) * settings.fast_hold
+            hold = torch.from_numpy(pair.weights)[None, None].to(self.device) * self.settings.fast_hold
             image = image + hold * (warped - image)
         report(LevelProgress(0, 1, (image.shape[-2], image.shape[-1]), 1, 1, {}, 0.0, lambda: image))
         return image
