@@ -52,6 +52,25 @@ def deepest_layer(layers: Sequence[str]) -> str:
     return max(layers, key=VGG19_LAYERS.index)
 
 
+def vgg19_work_per_pixel(layer: str) -> tuple[float, float]:
+    """VGG19's forward pass up to ``layer``, per image pixel: (multiply-adds, activations written).
+
+    The second counts memory traffic, which costs more than its share of multiply-adds in the wide,
+    full-resolution first blocks (a relative-cost model for the ETA; ``jobs.eta``)."""
+    validate_layers([layer])
+    multiply_adds = activations = 0.0
+    channels_in, area = 3, 1.0
+    for name in VGG19_LAYERS[: VGG19_LAYERS.index(layer) + 1]:
+        if name.startswith("conv"):
+            channels_out = layer_channels(name)
+            multiply_adds += 9 * channels_in * channels_out * area
+            activations += channels_out * area
+            channels_in = channels_out
+        elif name.startswith("pool"):
+            area /= 4
+    return multiply_adds, activations
+
+
 def validate_efficientnet_layers(layers: Iterable[str]) -> None:
     unknown = [name for name in layers if name not in EFFICIENTNET_LAYERS]
     if unknown:

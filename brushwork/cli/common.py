@@ -85,6 +85,8 @@ class ProgressBar(Bar):
         postfix = {"total": format_loss(progress.total)}
         if len(progress.losses) > 1:
             postfix.update({k: format_loss(v) for k, v in progress.losses.items()})
+        if self.eta is not None:
+            self.eta.observe(progress.level, progress.seconds)
         postfix.update(self._all_levels_left(progress.level, progress.levels, progress.iteration))
         assert self.bar is not None
         self.postfix = postfix
@@ -285,7 +287,6 @@ def run_job_and_save(job: Job, args: argparse.Namespace) -> int:
 def job_eta(job: Job) -> Eta | None:
     """The ETA of a job's whole run, from its technique's level plan and its photo's size (from the header)."""
     from ..image.reading import image_size
-    from ..jobs.eta import Eta
     from ..jobs.technique import technique
 
     kind = technique(job.technique)
@@ -293,8 +294,7 @@ def job_eta(job: Job) -> Eta | None:
     size = None if photo is None else image_size(photo)
     if photo is not None and size is None:
         return None  # the run itself says what is wrong with the file
-    plan = kind.plan(job.settings, size)
-    return Eta(plan) if plan else None
+    return kind.eta(job.settings, size)
 
 
 class IntermediateSaver:

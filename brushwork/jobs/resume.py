@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from pathlib import Path
 
 import torch
@@ -18,11 +20,18 @@ class LevelFile:
 
     The job (technique, settings, inputs) is stored with the parameter, and a file kept for another
     job is ignored rather than trusted; so is a damaged one (the job starts over instead of failing).
+    It also keeps the seconds the job had painted for by then, over every run of it: a resumed job's
+    time is ``seconds_so_far()``, the work a crash cut off not counted.
     """
 
     def __init__(self, path: str | Path, job: Job):
         self.path = Path(path)
         self.key = json.dumps(job.to_dict(), sort_keys=True)
+        self.started = time.perf_counter()  # when this run of the job began
+        self.seconds_before = 0.0  # what earlier runs had painted for, up to the level this one resumed from
+
+    def seconds_so_far(self) -> float:
+        return self.seconds_before + time.perf_counter() - self.started
 
     def load(self) -> tuple[int, torch.Tensor] | None:
         try:
@@ -30,12 +39,18 @@ class LevelFile:
                 metadata = kept.metadata() or {}
                 if metadata.get("job") != self.key:
                     return None
-                return int(metadata["level"]), kept.get_tensor("parameter")
+                level, parameter = int(metadata["level"]), kept.get_tensor("parameter")
+                seconds = float(metadata.get("seconds", "0"))
         except (SafetensorError, OSError, KeyError, ValueError):
             return None
+        self.seconds_before = seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
+        return level, parameter
 
     def save(self, level: int, parameter: torch.Tensor) -> None:
-        data = save({"parameter": parameter.contiguous()}, metadata={"job": self.key, "level": str(level)})
+        data = save(
+            {"parameter": parameter.contiguous()},
+            metadata={"job": self.key, "level": str(level), "seconds": repr(self.seconds_so_far())},
+        )
         try:
             write_atomically(self.path, lambda f: f.write(data), overwrite=True, rescue=False)
         except WriteRefused:

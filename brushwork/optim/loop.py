@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import signal
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ class Progress:
     losses: dict[str, float]  # weighted loss terms at the start of the iteration
     total: float
     parameter: torch.Tensor  # the current parameter (detached); do not modify
+    seconds: float = math.nan  # wall time since the previous report (or the loop's start): this iteration's cost
 
     @property
     def image(self) -> torch.Tensor:
@@ -185,6 +187,7 @@ def optimize(
             state.best_parameter = parameter.detach().clone()
         return total * state.gradient_scale
 
+    reported = time.perf_counter()
     try:
         for iteration in range(1, iterations + 1):
             raise_if_stopped()
@@ -194,7 +197,10 @@ def optimize(
                     project(parameter)
             losses_seen.append(dict(state.latest_losses, total=state.latest_total))
             if callback is not None:
-                callback(Progress(iteration, iterations, state.latest_losses, state.latest_total, parameter.detach()))
+                now = time.perf_counter()
+                seconds, reported = now - reported, now
+                losses, total = state.latest_losses, state.latest_total
+                callback(Progress(iteration, iterations, losses, total, parameter.detach(), seconds))
     except KeyboardInterrupt as stop:
         best = state.best_parameter if math.isfinite(state.best_total) else parameter.detach().clone()
         raise Interrupted(best, signal_number(stop)) from None

@@ -16,6 +16,9 @@ from ..settings.schema import SettingError
 from .folders import IMAGE_ID, Folders
 from .store import RUNNING, WITH_RESULT, Store
 
+# A photo smaller than this on a side has nothing to paint: it would only be enlarged into a blur of its colours.
+MIN_PHOTO_SIDE = 16
+
 
 class FormError(Exception):
     """What was wrong, by form field ("settings.size", "inputs.styles", "technique")."""
@@ -33,6 +36,7 @@ def schema() -> dict[str, Any]:
             "presets": {preset: settings.to_dict() for preset, settings in kind.presets.items()},
             "schema": kind.settings.json_schema(),
             "knobs": list(kind.knobs),
+            "photo_role": kind.photo_role,
             "roles": [
                 {"name": r.name, "help": r.help, "many": r.many, "required": r.required}
                 for r in kind.roles
@@ -64,10 +68,19 @@ def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], d
         errors[f"settings.{exc.name}"] = str(exc)
     except BrushworkError as exc:
         errors["settings"] = str(exc)
+    inputs: dict[str, Any] = {}
     try:
         inputs = _parse_inputs(store, name, form.get("inputs"))
     except FormError as exc:
         errors.update(exc.errors)
+    photo = inputs.get(kind.photo_role) if kind.photo_role else None
+    if isinstance(photo, str):
+        height, width = _size(store, photo)
+        if min(height, width) < MIN_PHOTO_SIDE:
+            errors[f"inputs.{kind.photo_role}"] = (
+                f"this photo is {width}x{height} px: too small to paint; "
+                f"use one at least {MIN_PHOTO_SIDE} px on each side"
+            )
     if errors:  # every field's problem at once, not one per try
         raise FormError(errors)
     # The rules that need the images' sizes, in the engine's words, before anything is queued.

@@ -247,8 +247,7 @@ class Store:
     ) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE jobs SET status = ?, ended = ?, error = ?, seconds = COALESCE(seconds, 0) + ?, losses = ?, "
-                "run = ? WHERE id = ?",
+                "UPDATE jobs SET status = ?, ended = ?, error = ?, seconds = ?, losses = ?, run = ? WHERE id = ?",
                 (status, time.time(), error, seconds, json.dumps(dict(losses or {})), json.dumps(dict(run)), job_id),
             )
 

@@ -28,6 +28,7 @@ from .store import FAILED, RUNNING, Store, storage_problem
 
 Publish = Callable[[str, dict[str, Any]], None]
 log = logging.getLogger("brushwork.studio")
+CURVE_POINTS = 2000  # the latest progress messages' total losses kept for the loss curve, as the page keeps
 RETRY_SECONDS = 2.0  # how soon a change the data folder refused is tried again
 
 
@@ -49,6 +50,7 @@ class Supervisor:
     device: str = "auto"
     worker: Worker | None = None
     live: dict[int, dict[str, Any]] = field(default_factory=dict)  # the running job's latest progress
+    curves: dict[int, list[float]] = field(default_factory=dict)  # the running job's total losses so far
     _events: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
     _refused: str | None = None  # why the data folder last refused a change, until it takes one again
@@ -138,8 +140,10 @@ class Supervisor:
             return
         worker.job_id = job["id"]
         self.live[job["id"]] = {}
+        self.curves[job["id"]] = []
         kind = technique(brushwork_job.technique)
         task["plan"] = kind.plan(brushwork_job.settings, photo_size_of(self.store, job))
+        task["costs"] = kind.iteration_costs(brushwork_job.settings, task["plan"])
         worker.connection.send(("run", task))
         self.announce(job["id"])
 
@@ -148,6 +152,10 @@ class Supervisor:
             worker.ready = True
         elif message == "progress":
             self.live[data["id"]] = data
+            if not data.get("draft"):  # the loss curve, for a page opened or reloaded mid-job
+                curve = self.curves.setdefault(data["id"], [])
+                curve.append(data["total"])
+                del curve[:-CURVE_POINTS]
             self.publish("progress", data)
         elif message == "done":
             job_id = data["id"]
@@ -162,6 +170,7 @@ class Supervisor:
             )
             worker.job_id = None
             self.live.pop(job_id, None)
+            self.curves.pop(job_id, None)
             self.announce(job_id)
 
     def _on_death(self, worker: Worker) -> None:
@@ -175,6 +184,7 @@ class Supervisor:
         if job_id is not None:
             self.store.end(job_id, FAILED, error=death_reason(code))
             self.live.pop(job_id, None)
+            self.curves.pop(job_id, None)
             self.announce(job_id)
         self.worker = None
 

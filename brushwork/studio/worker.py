@@ -86,7 +86,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
 
     job_id = task["id"]
     job = Job.from_dict(task["job"])
-    eta = Eta([((h, w), n) for (h, w), n in task["plan"]])
+    eta = Eta([((h, w), n) for (h, w), n in task["plan"]], task.get("costs"))
     level_file = LevelFile(task["levels"], job)
     last_progress = last_frame = 0.0
     frames = 0
@@ -109,6 +109,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
         now = time.monotonic()
         first_of_level = progress.iteration == 1
         latest.update(level=progress.level, iteration=progress.iteration, total=progress.total, losses=progress.losses)
+        eta.observe(progress.level, progress.seconds)
         if now - last_frame >= FRAME_EVERY or first_of_level or progress.iteration == progress.iterations:
             write_frame(progress.image)
             last_frame = now
@@ -152,10 +153,9 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
             "frame": frames,
         }
 
-    started = time.perf_counter()
     reporting = Reporting(on_progress, on_tile, on_draft)
     outcome = run_job_recorded(job, reporting, level_store=level_file, vgg19=vgg19, device=device)
-    seconds = time.perf_counter() - started
+    seconds = level_file.seconds_so_far()  # a resumed job's earlier runs included
     done: dict[str, Any] = {
         "id": job_id,
         "seconds": seconds,

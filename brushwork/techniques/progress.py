@@ -4,6 +4,7 @@ where a level runs in tiles, each tile of an iteration."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -25,6 +26,7 @@ class LevelProgress:
     losses: dict[str, float]
     total: float
     _render: Callable[[], torch.Tensor] = field(repr=False)
+    seconds: float = math.nan  # the iteration's wall time, where the loop measured it (for an ETA)
 
     @property
     def image(self) -> torch.Tensor:
@@ -111,6 +113,7 @@ def level_reporter(
                     progress.losses,
                     progress.total,
                     functools.partial(to_rgb, progress.parameter),
+                    progress.seconds,
                 )
             )
 

@@ -1,11 +1,14 @@
-"""The ETA: iterations cost in proportion to their level's pixels, at the rate this run has shown."""
+"""The ETA: the current level at the pace its own iterations show, later levels priced by their cost."""
+
+import math
 
 import pytest
 
 from brushwork.cli.common import format_duration
 from brushwork.jobs import Job
-from brushwork.jobs.eta import Eta
+from brushwork.jobs.eta import FIXED_PIXELS, MEMORY_WEIGHT, RECENT_SECONDS, SETUP_ITERATIONS, Eta, recent_mean
 from brushwork.jobs.technique import technique
+from brushwork.layers import vgg19_work_per_pixel
 from brushwork.settings import TextureSettings, TransferSettings
 
 
@@ -17,27 +20,81 @@ class Clock:
         return self.now
 
 
-def eta_with_clock(plan):
-    eta, clock = Eta(plan), Clock()
+def eta_with_clock(plan, costs=None):
+    eta, clock = Eta(plan, costs), Clock()
     eta.clock = clock
     return eta, clock
 
 
-def test_the_rest_is_priced_by_pixels_at_the_measured_rate():
-    # Level 0: 10 iterations of 100 pixels; level 1: 10 iterations of 400 pixels (5000 in all).
-    eta, clock = eta_with_clock([((10, 10), 10), ((20, 20), 10)])
-    assert eta.seconds_left(0, 1) is None  # no rate yet
-    clock.now += 9.0  # nine more iterations of level 0: 900 pixel-iterations in 9 s
-    assert eta.seconds_left(0, 10) == pytest.approx((5000 - 1000) / 100)
-    clock.now += 1.0
+PLAN = [((10, 10), 10), ((20, 20), 10)]
+
+
+def test_nothing_is_promised_before_an_iteration_is_timed():
+    eta, _ = eta_with_clock(PLAN)
+    assert eta.seconds_left(0, 0) is None
+    eta.observe(0)  # the first iteration of a level, untimed: the clock starts
+    assert eta.seconds_left(0, 1) is None
+
+
+def test_the_current_level_goes_at_its_own_pace_and_later_ones_at_it_scaled_by_their_cost():
+    eta, _ = eta_with_clock(PLAN, costs=[1.0, 3.0])
+    for _ in range(4):
+        eta.observe(0, 0.5)
+    later = (10 + SETUP_ITERATIONS) * 0.5 * 3.0
+    assert eta.seconds_left(0, 4) == pytest.approx(6 * 0.5 + later)
+    eta.observe(1, 2.0)  # the later level turns out slower than priced: its own pace counts from now
+    assert eta.seconds_left(1, 1) == pytest.approx(9 * 2.0)
     assert eta.seconds_left(1, 10) == 0.0
 
 
-def test_a_resumed_run_counts_only_what_it_did_itself():
-    eta, clock = eta_with_clock([((10, 10), 10), ((20, 20), 10)])
-    eta.seconds_left(1, 1)  # the run starts in level 1 (level 0 was kept)
-    clock.now += 2.0  # one level-1 iteration: 400 pixel-iterations in 2 s
-    assert eta.seconds_left(1, 2) == pytest.approx((5000 - 1800) / 200)
+def test_without_costs_a_level_costs_its_pixels_and_a_fixed_part():
+    eta, _ = eta_with_clock(PLAN)
+    eta.observe(0, 1.0)
+    ratio = (400 + FIXED_PIXELS) / (100 + FIXED_PIXELS)
+    assert eta.seconds_left(0, 10) == pytest.approx((10 + SETUP_ITERATIONS) * ratio)
+
+
+def test_untimed_iterations_are_timed_by_the_clock_between_them_within_a_level():
+    eta, clock = eta_with_clock(PLAN, costs=[1.0, 1.0])
+    eta.observe(1)  # a resumed run: it starts in level 1, and level 0's time is not its own
+    clock.now += 2.0
+    eta.observe(1)
+    assert eta.seconds_left(1, 2) == pytest.approx(8 * 2.0)
+    eta.observe(0, math.nan)  # a level change is no iteration's time
+    assert eta.paces == {1: [2.0]}
+
+
+def test_the_pace_is_the_mean_of_the_latest_iterations_over_a_few_seconds():
+    # A slow iteration (a preview written) counts at its share; older ones fall out of the window.
+    seconds = [10.0] + [0.1] * 4 + [0.6] + [0.1] * 4
+    window = []
+    for value in reversed(seconds):
+        window.append(value)
+        if sum(window) >= RECENT_SECONDS:
+            break
+    assert recent_mean(seconds) == pytest.approx(sum(window) / len(window))
+    assert recent_mean([0.2, 0.4]) == pytest.approx(0.3)
+
+
+def test_vgg19_work_per_pixel_counts_multiply_adds_and_activations_by_the_architecture():
+    assert vgg19_work_per_pixel("relu1_1") == (9 * 3 * 64, 64)
+    multiply_adds = 9 * 3 * 64 + 9 * 64 * 64 + 9 * 64 * 128 / 4
+    assert vgg19_work_per_pixel("conv2_1") == pytest.approx((multiply_adds, 64 + 64 + 128 / 4))
+
+
+def test_a_paintings_detail_level_is_priced_by_its_shallower_network():
+    settings = TransferSettings(size=512)  # a draft, then 1/2 size to relu5_1 and full size to relu3_1
+    plan = technique("transfer").plan(settings, (341, 512))
+    coarse, detail = technique("transfer").iteration_costs(settings, plan)
+
+    def work(layer):
+        multiply_adds, activations = vgg19_work_per_pixel(layer)
+        return multiply_adds + MEMORY_WEIGHT * activations
+
+    (h0, w0), (h1, w1) = plan[0][0], plan[1][0]
+    assert coarse == pytest.approx((h0 * w0 + FIXED_PIXELS) * work("relu5_1"))
+    assert detail == pytest.approx((h1 * w1 + FIXED_PIXELS) * work("relu3_1"))
+    assert 0.4 < work("relu3_1") / work("relu5_1") < 0.5  # measured 0.39-0.52 (docs/eta.md)
 
 
 def test_the_plan_comes_from_the_settings_and_the_photo():
@@ -45,20 +102,21 @@ def test_the_plan_comes_from_the_settings_and_the_photo():
     assert technique("transfer").plan(transfer.settings, (300, 451)) == [((43, 64), 6), ((85, 128), 7)]
     texture = Job("texture", TextureSettings(size=(64, 96), iterations=(1, 2, 3)), {"style": "a"})
     assert technique("texture").plan(texture.settings, None)[-1] == ((64, 96), 3)
+    assert technique("texture").eta(texture.settings, None).iterations == [1, 2, 3]
+    assert technique("transfer").eta(transfer.settings, None) is None  # no photo size, no plan
 
 
 def test_the_bar_moves_the_eta_within_a_tiled_iteration():
     from brushwork.cli.common import ProgressBar
     from brushwork.techniques.progress import TileProgress
 
-    eta, clock = eta_with_clock([((10, 10), 10), ((20, 20), 10)])
+    eta, _ = eta_with_clock(PLAN, costs=[1.0, 4.0])
+    eta.observe(1, 6.0)  # one level-1 iteration took 6 s
     bar = ProgressBar(eta=eta)
     shown = []
     level = {"level": 1, "levels": 2, "size": (20, 20), "iterations": 10}
-    bar.tile(TileProgress(**level, tile=1, tiles=8))  # the clock starts here, 1/8 into level 1's first iteration
-    clock.now += 3.0  # half an iteration more: 200 pixel-iterations in 3 s
+    bar.tile(TileProgress(**level, tile=1, tiles=8))
     bar.bar.set_postfix = lambda postfix, refresh: shown.append(postfix)
-    bar.tile(TileProgress(**level, tile=5, tiles=8))
-    left = (5000 - 1000 - 400 * 5 / 8) / (200 / 3)
-    assert shown[-1] == {"tile": "5/8", "all levels left": format_duration(left)}
+    bar.tile(TileProgress(**level, tile=4, tiles=8))
+    assert shown[-1] == {"tile": "4/8", "all levels left": format_duration((10 - 0.5) * 6.0)}
     bar.close()

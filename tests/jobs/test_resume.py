@@ -93,3 +93,23 @@ def test_a_level_file_of_another_job_or_damaged_is_not_used(tmp_path, random_enc
     (tmp_path / "job.levels").write_bytes(b"\x00garbage")
     assert kept.load() is None
     assert LevelFile(tmp_path / "missing.levels", texture_job(tmp_path)).load() is None
+
+
+def test_a_level_file_keeps_the_seconds_painted_so_a_resumed_job_counts_its_earlier_runs(tmp_path, monkeypatch):
+    from brushwork.jobs import resume
+
+    now = [1000.0]
+    monkeypatch.setattr(resume.time, "perf_counter", lambda: now[0])
+    job = Job("texture", TextureSettings(size=(32, 32), iterations=(2, 2)), {"style": "a.png"})
+    first = LevelFile(tmp_path / "levels.safetensors", job)
+    now[0] += 5.0
+    first.save(0, torch.zeros(1, 3, 16, 16))  # level 0 took 5 s; then the server was killed
+    now[0] += 3.0  # work in progress that the crash loses
+    again = LevelFile(tmp_path / "levels.safetensors", job)
+    now[0] += 0.5
+    assert again.load()[0] == 0
+    now[0] += 2.0
+    assert again.seconds_so_far() == 5.0 + 2.5
+    other = Job("texture", TextureSettings(size=(32, 32), iterations=(2, 3)), {"style": "a.png"})
+    stranger = LevelFile(tmp_path / "levels.safetensors", other)
+    assert stranger.load() is None and stranger.seconds_so_far() == 0.0

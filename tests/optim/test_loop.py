@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 import torch
@@ -47,6 +48,23 @@ def test_callback_sees_every_iteration_with_losses_by_term():
     assert [p.iteration for p in seen] == [1, 2, 3, 4]
     assert all(set(p.losses) == {"distance"} and p.iterations == 4 for p in seen)
     assert seen[0].total == pytest.approx(2.0)
+
+
+def test_each_report_carries_the_wall_time_since_the_one_before():
+    """What an ETA is priced by: an iteration's seconds, the previous report's handling included."""
+    seen = []
+
+    def slow_loss(p):
+        time.sleep(0.05)
+        return quadratic(torch.ones(2))(p)
+
+    def slow_callback(progress):
+        seen.append(progress)
+        time.sleep(0.03)
+
+    optimize(torch.zeros(2), slow_loss, 3, optimizer="adam", callback=slow_callback)
+    assert 0.05 <= seen[0].seconds < 0.05 + 0.5
+    assert all(0.08 <= p.seconds < 0.08 + 0.5 for p in seen[1:])
 
 
 def test_best_parameter_is_returned():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
+from safetensors import safe_open
 
 from brushwork.encoders.precision import resolve_precision
 from brushwork.provenance import read_record
@@ -294,7 +295,10 @@ def test_a_server_killed_mid_job_finishes_it_after_a_restart_from_its_last_level
     job = server.add_transfer(WATCHABLE)
     server.wait_for(job["id"], lambda j: (j["progress"] or {}).get("level", 0) >= 1)
     server.kill()
-    assert (tmp_path / "studio/levels" / f"{job['id']}.safetensors").is_file()
+    level_file = tmp_path / "studio/levels" / f"{job['id']}.safetensors"
+    with safe_open(str(level_file), framework="pt") as kept:
+        painted_before = float(kept.metadata()["seconds"])  # the first run's time, to its last finished level
+    assert painted_before > 0
     again = Studio(tmp_path / "studio").start()
     try:
         page.goto(again.url)
@@ -303,6 +307,9 @@ def test_a_server_killed_mid_job_finishes_it_after_a_restart_from_its_last_level
         expect(page.locator(f'.card[data-job="{job["id"]}"] img')).to_be_visible(timeout=120_000)
         finished = again.job(job["id"])
         assert (finished["status"], finished["attempts"]) == ("finished", 2)
+        # Its time counts both runs: what the first painted, and the second from its start to its end.
+        second_run = finished["ended"] - finished["started"]
+        assert painted_before < finished["seconds"] <= painted_before + second_run
         assert not (tmp_path / "studio/levels" / f"{job['id']}.safetensors").exists()
     finally:
         again.stop()
@@ -339,3 +346,47 @@ def test_bad_input_is_shown_next_to_its_field(studio, page, tmp_path):
     )
     expect(page.locator('.error[data-for="inputs.styles"]')).to_have_text("add one or more paintings")
     assert studio.json("GET", "/api/jobs")[1]["jobs"] == []
+
+
+def test_a_panorama_is_warned_of_with_the_size_it_would_make_and_a_tiny_photo_is_refused(studio, page, tmp_path):
+    panorama, dot = tmp_path / "panorama.png", tmp_path / "dot.png"
+    Image.new("RGB", (9000, 1000), (90, 140, 200)).save(panorama)
+    Image.new("RGB", (1, 1), (200, 40, 40)).save(dot)
+    page.goto(studio.url)
+    photo_input = '.role[data-role="content"] input[type=file]'
+    page.set_input_files(photo_input, panorama)
+    page.fill("#knobs [name=size]", "256")
+    note = page.locator("#photo-note")
+    expect(note).to_contain_text(
+        "This 9000×1000 panorama paints as a 256×28 strip. Size 2304 gives it a short side of 256 px."
+    )
+    note.get_by_role("button", name="Use size 2304").click()
+    expect(page.locator("#knobs [name=size]")).to_have_value("2304")
+    expect(note).to_have_text("Paints at 2304×256 px.")
+    page.locator('.role[data-role="content"] .thumb button').click()
+    page.set_input_files(photo_input, dot)
+    page.fill("#knobs [name=size]", "64")
+    expect(note).to_contain_text("The photo is only 1×1 px: it is enlarged 64× and will look soft.")
+    page.click("text=use starry_night.jpg")
+    page.click("#paint")
+    expect(page.locator('.error[data-for="inputs.content"]')).to_have_text(
+        "this photo is 1x1 px: too small to paint; use one at least 16 px on each side"
+    )
+    assert studio.json("GET", "/api/jobs")[1]["jobs"] == []
+
+
+def test_a_reload_mid_job_draws_the_loss_curve_from_the_start_and_the_eta_counts_down(studio, page):
+    job = studio.add_transfer(WATCHABLE)
+    deadline = time.monotonic() + 60
+    while len(studio.json("GET", f"/api/jobs/{job['id']}/curve")[1]["totals"]) < 12:
+        assert time.monotonic() < deadline, "the server kept no loss curve"
+        time.sleep(0.1)
+    page.goto(studio.url)
+    # More points than live messages could have brought since the page opened (four a second).
+    page.wait_for_function(f"(state.curves.get({job['id']}) || []).length >= 12", timeout=1_500)
+    # Between messages the time left counts down from what the worker last said.
+    left = page.evaluate("secondsLeft({eta: 10, receivedAt: performance.now() - 3000})")
+    assert 6.9 < left <= 7.0
+    assert page.evaluate("secondsLeft({eta: 2, receivedAt: performance.now() - 5000})") == 0
+    assert page.evaluate("secondsLeft({eta: null})") is None
+    expect(page.locator("#live-status")).to_contain_text(re.compile(r"about \d+ s left"))

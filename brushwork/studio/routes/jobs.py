@@ -36,6 +36,13 @@ def router(studio: Studio) -> APIRouter:
         supervisor.kick()
         return JSONResponse(supervisor.describe(job_id), status_code=201)
 
+    @routes.get("/api/jobs/{job_id}/curve")
+    def job_curve(job_id: int) -> Response:
+        """The running job's total loss at each progress message so far: a page opened mid-job draws it whole."""
+        if store.job(job_id) is None:
+            return error(404, "no such job")
+        return JSONResponse({"id": job_id, "totals": supervisor.curves.get(job_id, [])}, headers=NO_CACHE)
+
     @routes.post("/api/jobs/{job_id}/stop")
     async def stop_job(job_id: int) -> Response:
         job = store.job(job_id)

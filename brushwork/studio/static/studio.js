@@ -150,6 +150,7 @@ function fillSettings(values = null) {
     if (name !== "schema_version" && !kind.knobs.includes(name)) more.append(makeField(name, prop, shown[name]));
   }
   clearErrors();
+  showPhotoNote();
 }
 
 // A preset fills in what the user has not typed: the values that differ from the preset before are kept,
@@ -207,10 +208,13 @@ function buildRoles() {
     const error = el("div", { className: "error" });
     error.setAttribute("role", "status");
     error.dataset.for = `inputs.${role.name}`;
+    const note = role.name === state.schema.techniques[state.technique].photo_role
+      ? el("div", { className: "photo-note", id: "photo-note" }) : "";
+    if (note) note.setAttribute("aria-live", "polite");
     const box = el("div", { className: "role" },
       el("div", { className: "label", textContent: ROLE_TITLES[role.name] || role.name }),
       el("div", { className: "help", textContent: `${role.help}${role.required ? "" : " (optional)"} — drop files here or choose them` }),
-      el("div", { className: "thumbs" }), file, demoButton, error);
+      el("div", { className: "thumbs" }), file, demoButton, note, error);
     box.dataset.role = role.name;
     box.addEventListener("dragover", (e) => { e.preventDefault(); box.classList.add("over"); });
     box.addEventListener("dragleave", () => box.classList.remove("over"));
@@ -229,6 +233,51 @@ function showInputs(role) {
     return el("div", { className: "thumb", title: `${image.name} (${image.width}×${image.height})` },
       el("img", { src: `/api/images/${image.id}/thumb.jpg`, alt: image.name }), remove);
   }));
+  showPhotoNote();
+}
+
+// What the photo becomes at the size asked for, said before anything is painted: a panorama at a small
+// size is a thin strip, and a tiny photo is enlarged into a blur.
+const THIN_SIDE = 64;  // px: a short side under this, on a photo this much longer than wide, is a strip
+const PANORAMA = 3;
+const ENLARGED = 4;  // times: more than this, and the result is soft
+
+function fitLongEdge(height, width, long) {
+  const scale = long / Math.max(height, width);
+  return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+}
+
+function showPhotoNote() {
+  const note = $("photo-note");
+  if (!note) return;
+  const kind = state.schema.techniques[state.technique];
+  const photo = (state.inputs[kind.photo_role] || [])[0];
+  const sizeInput = document.querySelector('#knobs [name="size"], #more [name="size"]');
+  note.replaceChildren();
+  if (!photo || !sizeInput || sizeInput.dataset.base === "array") return;
+  const long = Number(sizeInput.value);
+  const asked = sizeInput.value.trim() !== "" && Number.isFinite(long) && long > 0;
+  const [height, width] = asked ? fitLongEdge(photo.height, photo.width, long) : [photo.height, photo.width];
+  note.append(el("div", { className: "muted", textContent: `Paints at ${width}×${height} px.` }));
+  const ratio = Math.max(photo.width, photo.height) / Math.min(photo.width, photo.height);
+  if (Math.min(height, width) < THIN_SIDE && ratio >= PANORAMA) {
+    const wanted = Math.ceil(256 * ratio);
+    const most = Number(sizeInput.max) || Infinity;
+    const warning = el("div", { className: "warning",
+      textContent: `This ${photo.width}×${photo.height} panorama paints as a ${width}×${height} strip. ` +
+        (wanted <= most ? `Size ${wanted} gives it a short side of 256 px.` : "Crop it to a less extreme shape.") });
+    if (wanted <= most) {
+      const fix = el("button", { type: "button", textContent: `Use size ${wanted}` });
+      fix.addEventListener("click", () => { sizeInput.value = String(wanted); saveForm(); showPhotoNote(); });
+      warning.append(" ", fix);
+    }
+    note.append(warning);
+  }
+  const factor = Math.max(height, width) / Math.max(photo.height, photo.width);
+  if (factor > ENLARGED) {
+    note.append(el("div", { className: "warning",
+      textContent: `The photo is only ${photo.width}×${photo.height} px: it is enlarged ${factor.toFixed(0)}× and will look soft.` }));
+  }
 }
 
 function addInput(role, image) {
@@ -318,6 +367,16 @@ function upsert(job) {
   render();
 }
 
+// A page opened or reloaded mid-job draws the loss curve from the job's start, as the server kept it.
+async function fetchCurve(id) {
+  state.curves.set(id, []);
+  const { ok, data } = await api("GET", `/api/jobs/${id}/curve`);
+  if (!ok) return;
+  const since = state.curves.get(id) || [];  // what arrived live meanwhile
+  state.curves.set(id, [...data.totals, ...since].slice(-2000));
+  renderLive();
+}
+
 function connect() {
   const events = new EventSource("/api/events");
   const status = $("connection");
@@ -327,6 +386,7 @@ function connect() {
     state.jobs = new Map(data.jobs.map((j) => [j.id, j]));
     state.paused = data.paused;
     render();
+    for (const job of data.jobs) if (job.status === "running" && !state.curves.has(job.id)) fetchCurve(job.id);
   };
   events.addEventListener("snapshot", (e) => replace(JSON.parse(e.data)));
   events.addEventListener("queue", (e) => replace(JSON.parse(e.data)));
@@ -334,6 +394,7 @@ function connect() {
   events.addEventListener("removed", (e) => { state.jobs.delete(JSON.parse(e.data).id); render(); });
   events.addEventListener("progress", (e) => {
     const progress = JSON.parse(e.data);
+    progress.receivedAt = performance.now();
     const job = state.jobs.get(progress.id);
     if (!job) return;
     job.progress = progress;
@@ -345,6 +406,14 @@ function connect() {
     }
     renderLive();
   });
+}
+
+// The time left counts down between messages (they come a few times a second, but a tiled iteration at a
+// print size can take a minute), from what the worker measured when it sent the last one.
+function secondsLeft(progress) {
+  if (progress.eta === null || progress.eta === undefined) return null;
+  const since = progress.receivedAt ? (performance.now() - progress.receivedAt) / 1000 : 0;
+  return Math.max(0, progress.eta - since);
 }
 
 function duration(seconds) {
@@ -445,9 +514,9 @@ function renderLive() {
   const p = running.progress;
   if (p && p.iteration !== undefined) {
     $("live-status").textContent = p.draft
-      ? `draft (one pass) · refining it next · about ${duration(p.eta)} left`
+      ? `draft (one pass) · refining it next · about ${duration(secondsLeft(p))} left`
       : `level ${p.level + 1}/${p.levels} (${p.size[1]}×${p.size[0]}) · iteration ${p.iteration}/${p.iterations}` +
-        (p.tile ? ` · tile ${p.tile}/${p.tiles}` : "") + ` · about ${duration(p.eta)} left`;
+        (p.tile ? ` · tile ${p.tile}/${p.tiles}` : "") + ` · about ${duration(secondsLeft(p))} left`;
     $("live-losses").textContent = p.draft ? "" : `total ${number(p.total)} · ` +
       Object.entries(p.losses).map(([k, v]) => `${k} ${number(v)}`).join(" · ");
     const key = `${running.id}:${p.frame}`;
@@ -579,6 +648,7 @@ async function start() {
   }
   state.preset = $("preset").value;
   $("compose").addEventListener("input", saveForm);
+  $("compose").addEventListener("input", (event) => { if (event.target.name === "size") showPhotoNote(); });
   $("compose").addEventListener("change", saveForm);
   $("preset").addEventListener("change", changePreset);
   $("paint").addEventListener("click", paint);
@@ -599,6 +669,7 @@ async function start() {
   $("detail-reuse").addEventListener("click", reuse);
   $("detail-delete").addEventListener("click", remove);
   connect();
+  setInterval(() => { if ([...state.jobs.values()].some((j) => j.status === "running")) renderLive(); }, 1000);
 }
 
 start();

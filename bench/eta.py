@@ -1,0 +1,108 @@
+"""The studio's ETA against the time each job really had left: prints a table and writes bench/results/eta.json.
+
+  .venv/bin/python bench/eta.py [--sizes 128 256 512] [--quality 512]
+
+Each job is submitted to a real studio (``brushwork studio`` in a subprocess) and followed as the page
+follows it, from ``GET /api/jobs`` every 20 ms: the ETA of every progress message is kept with the time it
+arrived, and set against the time the job really ended (its ``ended``). Ten points a job are printed: the
+end of the first iteration of each level (target: within ±30 %), and the rest evenly spaced in time. The
+jobs are the default at each size, and the quality preset (three levels from the photo) at ``--quality``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from measure import RESULTS, ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from tests.studio.server import Studio
+
+POINTS = 10
+TARGET = 0.30
+
+
+def follow(studio: Studio, settings: dict, preset: str = "default") -> dict:
+    """Submit a job and keep every ETA it shows, with when it arrived; then when it ended."""
+    job = studio.add_transfer(settings, preset=preset)
+    seen: list[dict] = []
+    last_key = None
+    while True:
+        state = studio.job(job["id"])
+        progress = state["progress"] or {}
+        key = (progress.get("level"), progress.get("iteration"), progress.get("draft"))
+        if progress and key != last_key and not progress.get("draft"):
+            last_key = key
+            kept = {k: progress[k] for k in ("level", "levels", "iteration", "iterations", "eta")}
+            seen.append({"at": time.time(), **kept})
+        if state["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.02)
+    if state["status"] != "finished":
+        raise SystemExit(f"job {job['id']} ended {state['status']}: {state['error']}")
+    for point in seen:
+        point["actual"] = state["ended"] - point["at"]
+    return {"settings": settings, "preset": preset, "seconds": state["seconds"], "messages": seen}
+
+
+def chosen_points(messages: list[dict]) -> list[dict]:
+    """The first message of each level (its first iteration ended), then others evenly in time, ten in all."""
+    firsts = [next(m for m in messages if m["level"] == level) for level in sorted({m["level"] for m in messages})]
+    rest = [m for m in messages if m not in firsts and m["actual"] > 0.05 * messages[0]["actual"]]
+    wanted = max(0, POINTS - len(firsts))
+    if rest and wanted:
+        start, end = rest[0]["at"], rest[-1]["at"]
+        marks = [start + (end - start) * k / max(1, wanted - 1) for k in range(wanted)]
+        picked = {id(min(rest, key=lambda m, t=t: abs(m["at"] - t))): None for t in marks}
+        rest = [m for m in rest if id(m) in picked]
+    return sorted(firsts + rest, key=lambda m: m["at"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
+    parser.add_argument("--quality", type=int, nargs="*", default=[512], help="sizes for the quality preset")
+    args = parser.parse_args()
+    runs = []
+    with tempfile.TemporaryDirectory() as name:
+        studio = Studio(Path(name) / "studio").start()
+        try:
+            studio.add_transfer({"size": 64, "iterations": [2, 2]})  # the worker's start-up, not timed
+            jobs = [({"size": size}, "default") for size in args.sizes]
+            jobs += [({"size": size}, "quality") for size in args.quality]
+            for settings, preset in jobs:
+                runs.append(follow(studio, settings, preset))
+        finally:
+            studio.stop()
+    print(f"{'job':<14} {'point':<13} {'elapsed':>8} {'ETA':>8} {'actual':>8} {'error':>7}")
+    for run in runs:
+        run["points"] = chosen_points(run["messages"])
+        start = run["messages"][0]["at"]
+        errors = []
+        for point in run["points"]:
+            point["error"] = None if point["eta"] is None else point["eta"] / point["actual"] - 1
+            errors.append(point["error"])
+            where = f"L{point['level'] + 1}/{point['levels']} it {point['iteration']}/{point['iterations']}"
+            eta = "none" if point["eta"] is None else f"{point['eta']:.1f}s"
+            error = "-" if point["error"] is None else f"{100 * point['error']:+.0f}%"
+            job = f"{run['preset']} {run['settings']['size']}"
+            print(f"{job:<14} {where:<13} {point['at'] - start:>7.1f}s {eta:>8} {point['actual']:>7.1f}s {error:>7}")
+        run["worst_error"] = max((abs(e) for e in errors if e is not None), default=None)
+        run["all_within_target"] = all(e is not None and abs(e) <= TARGET for e in errors)
+        print(
+            f"{'':<14} worst {100 * run['worst_error']:.0f}% over {len(run['points'])} points, "
+            f"job {run['seconds']:.1f} s: {'within' if run['all_within_target'] else 'OUTSIDE'} ±30 %"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "eta.json").write_text(json.dumps({"target": TARGET, "runs": runs}, indent=2) + "\n")
+    print(f"wrote {RESULTS / 'eta.json'}")
+
+
+if __name__ == "__main__":
+    main()
