@@ -1,14 +1,18 @@
 """What made an output: the technique, its settings and brushwork's version, written with every image.
 
 A PNG carries the record in an iTXt chunk named ``brushwork``; other formats get a JSON sidecar
-(``out.jpg`` -> ``out.jpg.json``). ``brushwork info`` prints it, and ``--settings FILE`` takes a
+(``out.jpg`` -> ``out.jpg.json``), and a JPEG or WebP that travels alone (the studio's downloads)
+carries it in its XMP packet. ``brushwork info`` prints it, and ``--settings FILE`` takes a
 record (PNG or JSON) or a bare settings object, so any result can be made again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +23,8 @@ from .settings.schema import Settings, settings_class, show_value, spec_of
 
 PNG_KEY = "brushwork"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The record in an XMP packet: one element of our own namespace, its text the record's JSON.
+XMP_RECORD = re.compile(rb"<brushwork:record>(.*?)</brushwork:record>", re.DOTALL)
 S = TypeVar("S", bound=Settings)
 
 
@@ -58,6 +64,18 @@ def _file_names(value: Any) -> Any:
     return value
 
 
+def xmp_packet(made: Mapping[str, Any]) -> bytes:
+    """An XMP packet that carries ``made`` (a record), for a JPEG or WebP with no sidecar."""
+    text = html.escape(json.dumps(made, ensure_ascii=False), quote=False)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:brushwork="urn:x-brushwork:record:1">'
+        f"<brushwork:record>{text}</brushwork:record>"
+        '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
 def sidecar_path(path: Path) -> Path:
     """Where the record of a non-PNG output goes."""
     return path.with_name(path.name + ".json")
@@ -87,6 +105,9 @@ def read_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     if sidecar.exists():
         _check_regular_file(sidecar)
         return _parse_record(_read_document(sidecar), sidecar)
+    embedded = _xmp_text(path)
+    if embedded is not None:
+        return _parse_record(embedded, path)
     raise BrushworkError(f"{path}: carries no brushwork settings and has no {sidecar.name} beside it")
 
 
@@ -117,6 +138,19 @@ def _png_text(path: Path) -> str | None:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise BrushworkError(f"{path}: PNG file is truncated or corrupt") from None
     return text if isinstance(text, str) else None
+
+
+def _xmp_text(path: Path) -> str | None:
+    """The record in a JPEG's or WebP's XMP packet, if it has one (the packet itself is not parsed as XML)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path, formats=["JPEG", "WEBP"]) as image:
+            packet = image.info.get("xmp")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    found = XMP_RECORD.search(packet) if isinstance(packet, bytes) else None
+    return None if found is None else html.unescape(found[1].decode("utf-8", "replace"))
 
 
 def _parse_record(data: str | bytes, where: Path) -> dict[str, Any]:

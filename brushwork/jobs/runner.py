@@ -155,10 +155,13 @@ def save_job_output(
     overwrite: bool = False,
     status: str = "finished",
     device: torch.device | None = None,
+    input_names: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a job's picture with the record of what made it, and on which device (``brushwork info``
-    reads it back)."""
-    made_by = record(job.technique, job.settings, job.inputs, status, run=resolved_run(job.settings, device))
+    reads it back). ``input_names``: what the record calls the inputs where their files are not named as
+    their owner knows them (the studio's uploads); the job's file names otherwise."""
+    inputs = job.inputs if input_names is None else input_names
+    made_by = record(job.technique, job.settings, inputs, status, run=resolved_run(job.settings, device))
     return save_image(image, path, overwrite=overwrite, metadata=made_by)
 
 

@@ -6,12 +6,15 @@ refused in the engine's words, naming the field, before anything is queued.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..errors import BrushworkError
 from ..jobs import TECHNIQUES, Job
 from ..jobs.technique import studio_techniques
+from ..settings.labels import GROUPS, LABELS
 from ..settings.schema import SettingError
 from .folders import IMAGE_ID, Folders
 from .store import RUNNING, WITH_RESULT, Store
@@ -43,7 +46,7 @@ def schema() -> dict[str, Any]:
                 if r.offered
             ],
         }
-    return {"techniques": kinds}
+    return {"techniques": kinds, "labels": LABELS, "groups": GROUPS}
 
 
 def parse_job_form(store: Store, form: Any) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
@@ -138,6 +141,14 @@ def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | Non
     return None if role is None else _size(store, job["inputs"][role])
 
 
+def _names(store: Store, ids: Any) -> Any:
+    def name(image_id: str) -> str:
+        row = store.image(image_id)
+        return row.name if row is not None and row.name else f"{image_id}"
+
+    return [name(i) for i in ids] if isinstance(ids, list) else name(ids)
+
+
 def _paths(folders: Folders, store: Store, ids: Any) -> Any:
     def path(image_id: str) -> str:
         row = store.image(image_id)
@@ -152,6 +163,7 @@ def _paths(folders: Folders, store: Store, ids: Any) -> Any:
 def job_for_worker(folders: Folders, store: Store, row: Mapping[str, Any]) -> tuple[Job, dict[str, Any]]:
     """The job with file paths for its image ids, and the task message for the worker."""
     inputs = {role: _paths(folders, store, ids) for role, ids in row["inputs"].items()}
+    names = {role: _names(store, ids) for role, ids in row["inputs"].items()}
     kind = TECHNIQUES[row["technique"]]
     job = Job(kind.name, kind.settings.from_dict(row["settings"]), inputs)
     task = {
@@ -161,6 +173,7 @@ def job_for_worker(folders: Folders, store: Store, row: Mapping[str, Any]) -> tu
         "thumbnail": str(folders.result_thumbnail(row["id"])),
         "frame": str(folders.frame(row["id"])),
         "levels": str(folders.level_file(row["id"])),
+        "names": names,  # what the result's record calls the inputs: the names they were uploaded under
     }
     return job, task
 
@@ -194,3 +207,22 @@ def public_job(
         "has_frame": row["status"] == RUNNING and folders.frame(job_id).is_file(),
         "progress": dict(live) if live else None,
     }
+
+
+# What a download is called: the photo's name, then the paintings' (the first two), then what made it.
+NAME_PART = re.compile(r"[^\w-]+")
+TECHNIQUE_WORDS = {"transfer": "", "fast": "draft"}
+
+
+def download_name(store: Store, row: Mapping[str, Any], extension: str) -> str:
+    """A file name for a job's result: ``chelsea-starry_night-12.jpg``, ``gravel-texture-3.png``."""
+    parts = []
+    for role in ("content", "image", "styles", "style"):
+        ids = row["inputs"].get(role)
+        for image_id in (ids if isinstance(ids, list) else [ids] if ids else [])[:2]:
+            image = store.image(image_id)
+            stem = NAME_PART.sub("_", Path(image.name).stem).strip("_")[:40] if image is not None else ""
+            if stem:
+                parts.append(stem)
+    word = TECHNIQUE_WORDS.get(row["technique"], row["technique"])
+    return "-".join([*parts, *([word] if word else []), str(row["id"])]) + f".{extension}"

@@ -170,7 +170,15 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
     status = {"finished": "finished", "interrupted": "stopped"}.get(outcome.status, "failed")
     if picture is not None:
         try:
-            save_job_output(job, picture, task["result"], overwrite=True, status=status, device=device)
+            save_job_output(
+                job,
+                picture,
+                task["result"],
+                overwrite=True,
+                status=status,
+                device=device,
+                input_names=task.get("names"),
+            )
             shown = picture if isinstance(picture, Image.Image) else to_pil(picture)
             write_jpeg(shown, Path(task["thumbnail"]), THUMBNAIL_EDGE, overwrite=True)
         except Exception as exc:  # a full disk: the job fails with the reason, the worker goes on

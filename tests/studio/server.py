@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tests.helpers import start_brushwork
 
@@ -75,7 +76,7 @@ class Studio:
         return status, json.loads(content) if content else None
 
     def upload(self, data: bytes, name: str = "photo.png") -> tuple[int, Any]:
-        return self.json("POST", f"/api/images?name={name}", data)
+        return self.json("POST", f"/api/images?name={quote(name)}", data)
 
     def demo(self) -> dict[str, Any]:
         return self.json("GET", "/api/schema")[1]["demo"]

@@ -111,6 +111,7 @@ def test_upload_paint_watch_it_change_and_find_it_in_the_gallery_with_its_settin
     result = studio.data_dir / "results" / f"{job_id}.png"
     assert read_record(result)["settings"]["size"] == WATCHABLE["size"]
     assert read_record(result)["run"] == {"device": "cpu", "precision": resolve_precision("auto"), "start": "draft"}
+    assert read_record(result)["inputs"] == {"content": "my photo.png", "styles": ["starry_night.jpg"]}  # not ids
 
     page.click("#detail-reuse")  # the form takes the job's settings back
     expect(page.locator("#knobs [name=size]")).to_have_value(str(WATCHABLE["size"]))
@@ -360,6 +361,7 @@ def test_a_panorama_is_warned_of_with_the_size_it_would_make_and_a_tiny_photo_is
     expect(note).to_contain_text(
         "This 9000×1000 panorama paints as a 256×28 strip. Size 2304 gives it a short side of 256 px."
     )
+    assert serious_violations(page) == []  # the warning and its button too
     note.get_by_role("button", name="Use size 2304").click()
     expect(page.locator("#knobs [name=size]")).to_have_value("2304")
     expect(note).to_have_text("Paints at 2304×256 px.")
@@ -390,3 +392,139 @@ def test_a_reload_mid_job_draws_the_loss_curve_from_the_start_and_the_eta_counts
     assert page.evaluate("secondsLeft({eta: 2, receivedAt: performance.now() - 5000})") == 0
     assert page.evaluate("secondsLeft({eta: null})") is None
     expect(page.locator("#live-status")).to_contain_text(re.compile(r"about \d+ s left"))
+
+
+# ---------------------------------------------------------------- accessibility (axe-core from npm)
+
+AXE = Path(
+    os.environ.get("BRUSHWORK_AXE")
+    or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "brushwork/axe-core"
+)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's critical and serious findings on the page as it is now, one line each."""
+    script = AXE / "node_modules/axe-core/axe.min.js"
+    if not script.is_file():  # a missing checker is a failure, never a pass
+        pytest.fail(f"no axe-core at {script}: bash scripts/install --test installs it from npm")
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(script))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "critical" || v.impact === "serious")
+            .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_the_page_the_dialog_and_the_phone_layout(studio, browser, scheme):
+    job = studio.add_transfer(QUICK)
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+    for viewport in ({"width": 1366, "height": 768}, {"width": 390, "height": 844}):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.goto(studio.url)
+            choose_demo_pictures(page)
+            page.locator("#more-settings summary").click()  # every field, open
+            expect(page.locator(".card img").first).to_be_visible()
+            assert serious_violations(page) == [], ("page", viewport)
+            page.locator(".card img").first.click()
+            expect(page.locator("#detail")).to_be_visible()
+            assert serious_violations(page) == [], ("dialog", viewport)
+        finally:
+            context.close()
+
+
+def test_the_dialog_keeps_its_actions_and_slider_in_view_zooms_and_downloads_named_files(studio, page, tmp_path):
+    square = io.BytesIO()
+    Image.open(photo_file(tmp_path)).resize((600, 600)).save(square, format="PNG")
+    status, photo = studio.upload(square.getvalue(), "square cat.png")
+    assert status == 201, photo
+    form = {"technique": "transfer", "settings": {"size": 256, "iterations": [4, 4]}}
+    form["inputs"] = {"content": photo["id"], "styles": [studio.demo()["painting"]["id"]]}
+    status, job = studio.json("POST", "/api/jobs", form)
+    assert status == 201, job
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(studio.url)
+    page.locator(f'.card[data-job="{job["id"]}"]').click()
+    # Above the settings, and the whole picture with its slider and zoom within the window.
+    for control in (
+        "#detail-download",
+        "#detail-format",
+        "#detail-reuse",
+        "#detail-delete",
+        "#detail-close",
+        "#compare-slider",
+        ".zoom [data-zoom='1']",
+    ):
+        box = page.locator(control).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768, (control, box)
+    assert page.locator("#detail-download").bounding_box()["y"] < page.locator("#detail-settings").bounding_box()["y"]
+    after = page.locator("#compare-after")
+    fitted = after.bounding_box()
+    assert fitted["y"] >= 0 and fitted["y"] + fitted["height"] <= 768  # the whole picture, as large as fits
+    page.click(".zoom [data-zoom='1']")
+    expect(page.locator(".zoom [data-zoom='1']")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("Math.abs(document.querySelector('#compare-after').getBoundingClientRect().width - 256) < 1")
+    page.click(".zoom [data-zoom='2']")
+    page.wait_for_function("Math.abs(document.querySelector('#compare-after').getBoundingClientRect().width - 512) < 1")
+    page.click(".zoom [data-zoom='fit']")
+    page.wait_for_function(
+        f"Math.abs(document.querySelector('#compare-after').getBoundingClientRect().width - {fitted['width']}) < 1"
+    )
+    # Named after the pictures, in each format, with the record inside naming the uploads.
+    for choice, extension in (("png", "png"), ("jpeg", "jpg"), ("webp", "webp")):
+        page.select_option("#detail-format", choice)
+        with page.expect_download() as caught:
+            page.click("#detail-download")
+        download = caught.value
+        assert download.suggested_filename == f"square_cat-starry_night-{job['id']}.{extension}"
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        assert Image.open(saved).format == {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[choice]
+        made = read_record(saved)
+        assert made["inputs"] == {"content": "square cat.png", "styles": ["starry_night.jpg"]}
+        assert made["settings"]["iterations"] == [4, 4]
+    page.reload()  # the format chosen last is kept
+    page.locator(f'.card[data-job="{job["id"]}"]').click()
+    expect(page.locator("#detail-format")).to_have_value("webp")
+
+
+def test_more_settings_are_grouped_in_plain_words_and_the_blend_sits_beside_each_painting(studio, page):
+    page.goto(studio.url)
+    page.click("#more-settings summary")
+    legends = page.locator("#more fieldset.group legend").all_inner_texts()
+    assert legends == ["Look", "Schedule", "Network", "Machine"]
+    labels = page.locator("#more label.field:visible > span:first-child").all_inner_texts()
+    assert len(labels) >= 15 and not [label for label in labels if "_" in label or "--" in label], labels
+    smoothness = page.locator("#more label.field > span:first-child", has_text="Smoothness")
+    expect(smoothness).to_have_attribute("title", "on the command line: --tv-weight")
+    scales_help = page.locator("#more label.field", has=page.locator("[name=scales]")).locator(".help")
+    expect(scales_help).to_contain_text("fractions of “Size (long edge, px)”")
+    # Two paintings: a weight beside each thumbnail, and the blend setting follows it.
+    page.click("text=use chelsea.png")
+    page.click("text=use starry_night.jpg")
+    expect(page.locator('.role[data-role="styles"] .weight')).to_have_count(0)  # one painting: nothing to blend
+    page.click("text=use starry_night.jpg")
+    weights = page.locator('.role[data-role="styles"] .weight')
+    expect(weights).to_have_count(2)
+    weights.nth(0).fill("0.7")
+    weights.nth(1).fill("0.3")
+    page.fill("#knobs [name=size]", "64")
+    page.fill("#more [name=iterations]", "2, 2")
+    page.click("#paint")
+    expect(page.locator("#queue-list li, .card")).not_to_have_count(0)
+    job = studio.json("GET", "/api/jobs")[1]["jobs"][0]
+    assert job["settings"]["style_blend"] == [0.7, 0.3]
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+    page.locator('.role[data-role="styles"] .thumb button').first.click()  # one painting left: an equal blend
+    expect(weights).to_have_count(0)
+    assert page.evaluate("blendField().value") == ""
+    page.locator(f'.card[data-job="{job["id"]}"]').click()
+    page.click("#detail-reuse")  # the weights come back beside their paintings
+    expect(weights).to_have_count(2)
+    expect(weights.nth(0)).to_have_value("0.7")
+    expect(weights.nth(1)).to_have_value("0.3")

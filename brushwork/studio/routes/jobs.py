@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from ..http import NO_CACHE, BodyError, error, json_body, json_field
-from ..jobs import FormError, parse_job_form
+from ..jobs import FormError, download_name, parse_job_form
 from ..state import Studio
 from ..store import RUNNING, WITH_RESULT
+
+DOWNLOAD_FORMATS = {
+    "png": ("PNG", "image/png", "png"),
+    "jpeg": ("JPEG", "image/jpeg", "jpg"),
+    "webp": ("WEBP", "image/webp", "webp"),
+}
+
+
+def converted(path: Path, pil_format: str) -> bytes:
+    """A stored result (a PNG with its record) in another format, the record carried inside."""
+    from PIL import Image
+
+    from ...image.encoding import encoded_image
+    from ...provenance import read_record
+
+    with Image.open(path) as image:
+        return encoded_image(image, pil_format, read_record(path))
 
 
 def router(studio: Studio) -> APIRouter:
@@ -102,8 +122,26 @@ def router(studio: Studio) -> APIRouter:
         path = folders.result(job_id)
         if job is None or job["status"] not in WITH_RESULT or not path.is_file():
             return error(404, "no result")
-        name = f"brushwork-{job['technique']}-{job_id}.png"
-        return FileResponse(path, media_type="image/png", filename=name if download else None)
+        return FileResponse(
+            path, media_type="image/png", filename=download_name(store, job, "png") if download else None
+        )
+
+    @routes.get("/api/jobs/{job_id}/download")
+    async def download(job_id: int, format: str = "png") -> Response:
+        """The result as a file to keep, named after its pictures, in PNG, JPEG or WebP with its record inside."""
+        if format not in DOWNLOAD_FORMATS:
+            return error(400, f"format must be one of {', '.join(DOWNLOAD_FORMATS)}")
+        job = store.job(job_id)
+        path = folders.result(job_id)
+        if job is None or job["status"] not in WITH_RESULT or not path.is_file():
+            return error(404, "no result")
+        pil_format, media_type, extension = DOWNLOAD_FORMATS[format]
+        name = download_name(store, job, extension)
+        if pil_format == "PNG":  # the stored file, record and all
+            return FileResponse(path, media_type=media_type, filename=name)
+        data = await asyncio.to_thread(converted, path, pil_format)
+        disposition = f"attachment; filename*=utf-8''{quote(name)}"
+        return Response(data, media_type=media_type, headers={"Content-Disposition": disposition, **NO_CACHE})
 
     @routes.get("/api/jobs/{job_id}/thumb.jpg")
     def result_thumbnail(job_id: int) -> Response:

@@ -6,13 +6,6 @@ const KIND_TITLES = {
   transfer: "Painting", fast: "Quick draft", texture: "Texture", dream: "DeepDream",
   "visualize-channel": "A channel", "visualize-class": "A class",
 };
-const LABELS = {
-  size: "Size (long edge, px)", style_weight: "Style weight", style_loss: "Style loss",
-  preserve_colors: "Keep the photo's colours", seed: "Seed", tileable: "Tileable", layer: "Layer",
-  octaves: "Octaves", iterations: "Iterations", step: "Step", channel: "Channel", network: "Network",
-  batch: "Pictures side by side", class_name: "ImageNet class", transform: "How the style is applied",
-  strength: "Strength",
-};
 const ROLE_TITLES = { content: "Photo", styles: "Paintings", style: "Painting or texture", image: "Photo", guide: "Guide" };
 const DONE = ["finished", "stopped", "failed"];
 
@@ -60,8 +53,8 @@ function showValue(value) {
 function makeField(name, wrapped, value) {
   const prop = unwrap(wrapped);
   const { base, nullable } = propertyType(wrapped);
-  const title = name === "size" && base === "array" ? "Size (height, width in px)" : LABELS[name];
-  const label = el("span", { textContent: title || name.replaceAll("_", " ") });
+  const label = el("span", { textContent: settingLabel(name, base) });
+  if (wrapped["x-flag"]) label.title = `on the command line: ${wrapped["x-flag"]}`;
   let input;
   const choices = prop.enum || (prop.items && prop.items.enum && base !== "array" ? prop.items.enum : null);
   if (choices && base !== "array") {
@@ -84,7 +77,7 @@ function makeField(name, wrapped, value) {
   if (base === "array") input.dataset.items = (prop.items && propertyType(prop.items).base) || "string";
   setFieldValue(input, value);
   input.placeholder = nullable ? wrapped["x-none-word"] || "none" : "";
-  const help = el("span", { className: "help", textContent: prop.description || "" });
+  const help = el("span", { className: "help", textContent: plainHelp(prop.description || "") });
   const error = el("div", { className: "error" });
   error.setAttribute("role", "status");  // read out when a message appears
   error.dataset.for = `settings.${name}`;
@@ -97,7 +90,24 @@ function makeField(name, wrapped, value) {
     });
     return el("label", { className: "field" }, label, el("div", { className: "seed-row" }, input, dice), help, error);
   }
-  return el("label", { className: "field" }, label, input, help, error);
+  const field = el("label", { className: "field" }, label, input, help, error);
+  if (name === "style_blend") field.hidden = true;  // a weight beside each painting's thumbnail sets it
+  return field;
+}
+
+// A setting's plain name (the flag is in its tooltip), and its help with flags named as the form names them.
+function settingLabel(name, base) {
+  if (name === "size" && base === "array") return "Size (height, width in px)";
+  return state.schema.labels[name] || name.replaceAll("_", " ");
+}
+
+function plainHelp(text) {
+  const byFlag = {};
+  for (const kind of Object.values(state.schema.techniques)) {
+    for (const [name, prop] of Object.entries(kind.schema.properties)) if (prop["x-flag"]) byFlag[prop["x-flag"]] = name;
+  }
+  return text.replace(/--[a-z][a-z-]*/g, (flag) => (byFlag[flag] ? `“${settingLabel(byFlag[flag])}”` : flag))
+    .replace(/ on the command line/g, "");
 }
 
 function setFieldValue(input, value) {
@@ -146,9 +156,18 @@ function fillSettings(values = null) {
   more.replaceChildren();
   const properties = kind.schema.properties;
   for (const name of kind.knobs) knobs.append(makeField(name, properties[name], shown[name]));  // in the technique's order
-  for (const [name, prop] of Object.entries(properties)) {
-    if (name !== "schema_version" && !kind.knobs.includes(name)) more.append(makeField(name, prop, shown[name]));
+  // The rest, in plain groups (Look, Schedule, Network, Machine), each in the groups' order.
+  const rest = Object.keys(properties).filter((name) => name !== "schema_version" && !kind.knobs.includes(name));
+  const grouped = Object.entries(state.schema.groups).map(([group, names]) => [group, names.filter((n) => rest.includes(n))]);
+  const others = rest.filter((name) => !grouped.some(([, names]) => names.includes(name)));
+  for (const [group, names] of [...grouped, ["Other", others]]) {
+    if (!names.length) continue;
+    const fields = names.map((name) => makeField(name, properties[name], shown[name]));
+    const set = el("fieldset", { className: "group" }, el("legend", { textContent: group }), ...fields);
+    set.hidden = fields.every((f) => f.hidden);
+    more.append(set);
   }
+  blendFromField();
   clearErrors();
   showPhotoNote();
 }
@@ -159,7 +178,7 @@ function changePreset() {
   const typed = changedSettings(state.preset);
   state.preset = $("preset").value;
   fillSettings(typed);
-  const names = Object.keys(typed).map((name) => (LABELS[name] || name.replaceAll("_", " ")).toLowerCase());
+  const names = Object.keys(typed).map((name) => settingLabel(name).toLowerCase());
   $("preset-note").textContent = names.length
     ? `Kept what you typed: ${names.join(", ")}. The rest is the ${state.preset} preset's.`
     : "";
@@ -227,13 +246,47 @@ function buildRoles() {
 function showInputs(role) {
   const box = document.querySelector(`.role[data-role="${role.name}"] .thumbs`);
   if (!box) return;
-  box.replaceChildren(...state.inputs[role.name].map((image, index) => {
+  const images = state.inputs[role.name];
+  const weighed = role.name === "styles" && images.length > 1 && blendField() !== null;
+  box.replaceChildren(...images.map((image, index) => {
     const remove = el("button", { type: "button", textContent: "×", title: "remove" });
-    remove.addEventListener("click", () => { state.inputs[role.name].splice(index, 1); showInputs(role); saveForm(); });
-    return el("div", { className: "thumb", title: `${image.name} (${image.width}×${image.height})` },
+    remove.setAttribute("aria-label", `remove ${image.name}`);
+    remove.addEventListener("click", () => { images.splice(index, 1); showInputs(role); blendToField(); saveForm(); });
+    const thumb = el("div", { className: "thumb", title: `${image.name} (${image.width}×${image.height})` },
       el("img", { src: `/api/images/${image.id}/thumb.jpg`, alt: image.name }), remove);
+    if (weighed) {  // how much of the blend this painting is
+      const weight = el("input", { type: "number", min: "0", step: "0.1", className: "weight",
+        value: String(image.weight === undefined ? 1 : image.weight) });
+      weight.setAttribute("aria-label", `blend weight of ${image.name}`);
+      weight.addEventListener("input", () => {
+        const value = Number(weight.value);
+        if (weight.value.trim() !== "" && Number.isFinite(value) && value >= 0) { image.weight = value; blendToField(); }
+      });
+      thumb.append(weight);
+    }
+    return thumb;
   }));
   showPhotoNote();
+}
+
+// The paintings' blend lives beside their thumbnails; the style_blend setting follows it (none where every
+// weight is the same: an equal blend).
+function blendField() { return document.querySelector('#more [name="style_blend"], #knobs [name="style_blend"]'); }
+
+function blendToField() {
+  const field = blendField();
+  if (!field) return;
+  const weights = (state.inputs.styles || []).map((image) => (image.weight === undefined ? 1 : image.weight));
+  field.value = weights.length > 1 && weights.some((w) => w !== weights[0]) ? weights.join(", ") : "";
+}
+
+function blendFromField() {
+  const field = blendField(), styles = state.inputs.styles || [];
+  if (!field) return;
+  const values = field.value.split(/[\s,]+/).filter(Boolean).map(Number);
+  styles.forEach((image, index) => { image.weight = values.length === styles.length ? values[index] : 1; });
+  const role = state.schema.techniques[state.technique].roles.find((r) => r.name === "styles");
+  if (role) showInputs(role);
 }
 
 // What the photo becomes at the size asked for, said before anything is painted: a panorama at a small
@@ -281,8 +334,9 @@ function showPhotoNote() {
 }
 
 function addInput(role, image) {
-  if (role.many) state.inputs[role.name].push(image); else state.inputs[role.name] = [image];
+  if (role.many) state.inputs[role.name].push({ ...image }); else state.inputs[role.name] = [{ ...image }];
   showInputs(role);
+  blendToField();
   setError(`inputs.${role.name}`, "");
   saveForm();
 }
@@ -298,8 +352,9 @@ async function upload(role, files) {
 }
 
 function setError(key, message) {
-  const target = document.querySelector(`.error[data-for="${CSS.escape(key)}"]`)
+  let target = document.querySelector(`.error[data-for="${CSS.escape(key)}"]`)
     || document.querySelector('.error[data-for="settings"]');
+  if (key === "settings.style_blend") target = document.querySelector('.error[data-for="inputs.styles"]') || target;
   target.textContent = message;
   if (message && target.closest("details")) target.closest("details").open = true;
 }
@@ -474,12 +529,13 @@ function card(job) {
   const node = el("div", { className: `card ${job.status}` });
   node.dataset.job = job.id;
   if (job.has_result) {
-    node.append(el("img", { src: `/api/jobs/${job.id}/thumb.jpg?t=${job.ended}`, alt: title(job) }));
+    // The caption names the picture (the image would say it twice to a screen reader).
+    node.append(el("img", { src: `/api/jobs/${job.id}/thumb.jpg?t=${job.ended}`, alt: "" }));
     node.addEventListener("click", () => openDetail(job.id));
     // A card is a button to the keyboard too: Tab to it, Enter or Space opens it.
     node.tabIndex = 0;
     node.setAttribute("role", "button");
-    node.setAttribute("aria-label", `open ${title(job)}`);
+    node.title = "open the picture with its settings";
     node.addEventListener("keydown", (event) => {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openDetail(job.id); }
     });
@@ -570,11 +626,12 @@ function openDetail(id) {
   $("compare-after").src = after;
   // A texture has no photo to compare with: the result alone, no slider.
   for (const id of ["compare-before", "compare-slider"]) $(id).hidden = !before;
-  document.querySelector("#compare .muted").hidden = !before;
+  $("compare-help").hidden = !before;
   if (before) $("compare-before").src = `/api/images/${before.id}`;
   else $("compare-before").removeAttribute("src");
   slide();
-  $("detail-download").href = `${after}&download=1`;
+  setZoom("fit");
+  downloadLink();
   const defaults = state.schema.techniques[job.technique].presets[job.preset] || {};
   const rows = Object.entries(job.settings).filter(([k]) => k !== "schema_version").map(([k, v]) => {
     const row = el("tr", {}, el("td", { textContent: k }), el("td", { textContent: showValue(v) || "none" }));
@@ -583,6 +640,32 @@ function openDetail(id) {
   });
   $("detail-settings").replaceChildren(...rows);
   dialog.showModal();
+}
+
+// Fit shows the whole picture in the window; 1:1 one pixel of the painting per screen pixel, and 2× twice
+// that, in a box that scrolls (the slider still compares the two).
+function setZoom(zoom) {
+  const viewport = $("compare-viewport"), after = $("compare-after");
+  viewport.classList.toggle("zoomed", zoom !== "fit");
+  for (const button of document.querySelectorAll(".zoom [data-zoom]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.zoom === zoom));
+  }
+  const apply = () => {
+    const width = zoom === "fit" ? "" : `${(after.naturalWidth * Number(zoom)) / (window.devicePixelRatio || 1)}px`;
+    for (const id of ["compare-before", "compare-after"]) $(id).style.width = width;
+    viewport.scrollLeft = (viewport.scrollWidth - viewport.clientWidth) / 2;
+    viewport.scrollTop = (viewport.scrollHeight - viewport.clientHeight) / 2;
+  };
+  if (after.complete && after.naturalWidth) apply(); else after.addEventListener("load", apply, { once: true });
+}
+
+// Downloads are named after the pictures and keep their record inside, as PNG, JPEG or WebP (the last
+// format chosen is remembered).
+const FORMAT_KEY = "brushwork.download";
+
+function downloadLink() {
+  const id = $("detail").dataset.job;
+  $("detail-download").href = `/api/jobs/${id}/download?format=${$("detail-format").value}`;
 }
 
 function slide() {
@@ -665,6 +748,15 @@ async function start() {
   });
   $("pause").addEventListener("click", () => api("POST", "/api/queue", { paused: !state.paused }));
   $("compare-slider").addEventListener("input", slide);
+  try { $("detail-format").value = localStorage.getItem(FORMAT_KEY) || "png"; } catch (e) { /* storage off */ }
+  if (!$("detail-format").value) $("detail-format").value = "png";
+  $("detail-format").addEventListener("change", () => {
+    downloadLink();
+    try { localStorage.setItem(FORMAT_KEY, $("detail-format").value); } catch (e) { /* storage off */ }
+  });
+  for (const button of document.querySelectorAll(".zoom [data-zoom]")) {
+    button.addEventListener("click", () => setZoom(button.dataset.zoom));
+  }
   $("detail-close").addEventListener("click", () => $("detail").close());
   $("detail-reuse").addEventListener("click", reuse);
   $("detail-delete").addEventListener("click", remove);
