@@ -9,7 +9,7 @@ from PIL import Image
 from brushwork.encoders.precision import resolve_precision
 from brushwork.errors import BrushworkError
 from brushwork.image.io import save_image
-from brushwork.provenance import describe, read_record, record, settings_from_file
+from brushwork.provenance import describe, read_record, record, settings_from_file, sidecar_path
 from brushwork.settings import PRESETS, TextureSettings, TransferSettings
 
 from .helpers import assert_error, run_cli
@@ -150,3 +150,22 @@ def test_the_record_says_what_auto_became_beside_the_settings_that_say_auto(tmp_
     assert settings_from_file(out, PRESETS["default"]).precision == "auto"
     # A record's run of another shape (hand-edited, or from elsewhere) is not shown, and nothing breaks.
     assert "ran with" not in describe({**made, "run": ["bfloat16"]})
+
+
+@pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("WEBP", "webp"), ("PNG", "png")])
+def test_a_download_carries_its_record_inside_whatever_its_format(tmp_path, fmt, suffix):
+    from brushwork.image.encoding import encoded_image
+
+    made = record("transfer", TransferSettings(size=96), {"content": "café photo.png", "styles": ["a <&> b.jpg"]})
+    path = tmp_path / f"alone.{suffix}"
+    path.write_bytes(encoded_image(Image.new("RGB", (12, 8), (200, 80, 20)), fmt, made))
+    assert not sidecar_path(path).exists()
+    assert read_record(path) == json.loads(json.dumps(made))  # names with markup and accents, intact
+    assert Image.open(path).format == fmt
+
+
+def test_a_jpeg_without_a_record_or_sidecar_says_so(tmp_path):
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (8, 8)).save(plain, xmp=b"<x:xmpmeta>something else</x:xmpmeta>")
+    with pytest.raises(BrushworkError, match="carries no brushwork settings and has no plain.jpg.json beside it"):
+        read_record(plain)

@@ -261,3 +261,14 @@ def test_an_upload_is_read_as_the_engine_reads_it_turned_by_exif_and_in_srgb(stu
         shown = thumb.convert("RGB").getpixel((8, 8))
     assert max(abs(a - b) for a, b in zip(shown, (40, 200, 60), strict=True)) <= 4
     assert max(abs(a - b) for a, b in zip(wide.getpixel((8, 8)), (40, 200, 60), strict=True)) > 20
+
+
+def test_downloads_and_curves_take_only_what_they_know(studio):
+    status, body = studio.json("GET", "/api/jobs/1/download?format=gif")
+    assert (status, body["error"]) == (400, "format must be one of png, jpeg, webp")
+    status, body = studio.json("GET", "/api/jobs/999/download?format=jpeg")
+    assert (status, body["error"]) == (404, "no result")
+    status, body = studio.json("GET", "/api/jobs/999/curve")
+    assert (status, body["error"]) == (404, "no such job")
+    status, body = studio.json("GET", "/api/jobs/..%2F..%2Fetc/curve")
+    assert status in (404, 422)
