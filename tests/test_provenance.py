@@ -167,5 +167,6 @@ def test_a_download_carries_its_record_inside_whatever_its_format(tmp_path, fmt,
 def test_a_jpeg_without_a_record_or_sidecar_says_so(tmp_path):
     plain = tmp_path / "plain.jpg"
     Image.new("RGB", (8, 8)).save(plain, xmp=b"<x:xmpmeta>something else</x:xmpmeta>")
-    with pytest.raises(BrushworkError, match="carries no brushwork settings and has no plain.jpg.json beside it"):
+    with pytest.raises(BrushworkError) as refused:
         read_record(plain)
+    assert str(refused.value) == f"{plain}: carries no brushwork settings and has no plain.jpg.json beside it"

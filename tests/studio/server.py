@@ -76,7 +76,7 @@ class Studio:
         return status, json.loads(content) if content else None
 
     def upload(self, data: bytes, name: str = "photo.png") -> tuple[int, Any]:
-        return self.json("POST", f"/api/images?name={quote(name)}", data)
+        return self.json("POST", f"/api/images?name={quote(name, safe='/%')}", data)
 
     def demo(self) -> dict[str, Any]:
         return self.json("GET", "/api/schema")[1]["demo"]

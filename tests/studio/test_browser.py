@@ -418,8 +418,8 @@ def serious_violations(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious_on_the_page_the_dialog_and_the_phone_layout(studio, browser, scheme):
-    job = studio.add_transfer(QUICK)
+def test_axe_finds_nothing_serious_on_the_page_the_dialog_and_the_phone_layout(studio, browser, scheme, tmp_path):
+    job = studio.add_transfer({"size": 256, "iterations": [10, 20]})  # a picture worth a screenshot
     studio.wait_for(job["id"], lambda j: j["status"] == "finished")
     for viewport in ({"width": 1366, "height": 768}, {"width": 390, "height": 844}):
         context = browser.new_context(viewport=viewport, color_scheme=scheme)
@@ -430,9 +430,17 @@ def test_axe_finds_nothing_serious_on_the_page_the_dialog_and_the_phone_layout(s
             page.locator("#more-settings summary").click()  # every field, open
             expect(page.locator(".card img").first).to_be_visible()
             assert serious_violations(page) == [], ("page", viewport)
+            size = "phone" if viewport["width"] < 900 else "laptop"
+            page.locator("#more-settings summary").click()  # closed again for the picture
+            page.wait_for_timeout(500)  # the last result's image loaded
+            page.evaluate("window.scrollTo(0, 0)")
+            if (size, scheme) != ("laptop", "light"):  # that one is studio-painting.png, mid-paint
+                screenshot(page, f"studio-{size}-{scheme}.png", tmp_path)
             page.locator(".card img").first.click()
             expect(page.locator("#detail")).to_be_visible()
             assert serious_violations(page) == [], ("dialog", viewport)
+            if (size, scheme) == ("phone", "dark"):
+                screenshot(page, f"studio-{size}-{scheme}-dialog.png", tmp_path)
         finally:
             context.close()
 
@@ -450,6 +458,7 @@ def test_the_dialog_keeps_its_actions_and_slider_in_view_zooms_and_downloads_nam
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(studio.url)
     page.locator(f'.card[data-job="{job["id"]}"]').click()
+    page.wait_for_function("document.querySelector('#compare-after').style.width !== ''")  # fitted once loaded
     # Above the settings, and the whole picture with its slider and zoom within the window.
     for control in (
         "#detail-download",
@@ -517,7 +526,7 @@ def test_more_settings_are_grouped_in_plain_words_and_the_blend_sits_beside_each
     page.fill("#more [name=iterations]", "2, 2")
     page.click("#paint")
     expect(page.locator("#queue-list li, .card")).not_to_have_count(0)
-    job = studio.json("GET", "/api/jobs")[1]["jobs"][0]
+    job = max(studio.json("GET", "/api/jobs")[1]["jobs"], key=lambda j: j["id"])  # the one just queued
     assert job["settings"]["style_blend"] == [0.7, 0.3]
     studio.wait_for(job["id"], lambda j: j["status"] == "finished")
     page.locator('.role[data-role="styles"] .thumb button').first.click()  # one painting left: an equal blend
@@ -528,3 +537,96 @@ def test_more_settings_are_grouped_in_plain_words_and_the_blend_sits_beside_each
     expect(weights).to_have_count(2)
     expect(weights.nth(0)).to_have_value("0.7")
     expect(weights.nth(1)).to_have_value("0.3")
+
+
+def test_a_saved_preset_comes_back_after_a_reload_paints_as_its_base_and_can_be_forgotten(studio, page):
+    page.goto(studio.url)
+    page.fill("#knobs [name=size]", "200")
+    page.fill("#knobs [name=seed]", "7")
+    page.once("dialog", lambda dialog: dialog.accept("small seven"))
+    page.click("#save-preset")
+    expect(page.locator("#preset")).to_have_value("user:small seven")
+    expect(page.locator("#preset-note")).to_have_text("Saved as “small seven”, in this browser.")
+    page.select_option("#preset", "default")
+    expect(page.locator("#knobs [name=size]")).to_have_value("512")
+    page.reload()
+    page.select_option("#preset", label="small seven")
+    expect(page.locator("#knobs [name=size]")).to_have_value("200")
+    expect(page.locator("#knobs [name=seed]")).to_have_value("7")
+    choose_demo_pictures(page)
+    page.click("#more-settings summary")
+    page.fill("#more [name=iterations]", "2, 2")
+    page.click("#paint")
+    expect(page.locator("#queue-list li, .card")).not_to_have_count(0)
+    job = max(studio.json("GET", "/api/jobs")[1]["jobs"], key=lambda j: j["id"])  # the one just queued
+    assert job["preset"] == "default" and (job["settings"]["size"], job["settings"]["seed"]) == (200, 7)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#forget-preset")
+    expect(page.locator("#preset option", has_text="small seven")).to_have_count(0)
+    expect(page.locator("#preset")).to_have_value("default")
+    expect(page.locator("#knobs [name=size]")).to_have_value("200")  # the form keeps what it had
+    studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+
+
+MAKE_PNG = """async (name) => {
+    const canvas = Object.assign(document.createElement("canvas"), {width: 40, height: 30});
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#c84"; ctx.fillRect(0, 0, 40, 30); ctx.fillStyle = "#248"; ctx.fillRect(10, 5, 20, 20);
+    const blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], name, {type: "image/png"}));
+    return transfer;
+}"""
+
+
+def ready(page: Page) -> None:
+    """The page has built its form (and listens for what it handles)."""
+    expect(page.locator("#kinds label").first).to_be_visible()
+
+
+def test_a_pasted_or_dropped_picture_fills_the_photo_first_then_the_paintings(studio, page):
+    page.goto(studio.url)
+    ready(page)
+    pasted = page.evaluate_handle(MAKE_PNG, "pasted.png")
+    page.evaluate(
+        "(transfer) => document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer}))", pasted
+    )
+    expect(page.locator('.role[data-role="content"] .thumb img')).to_have_attribute("alt", "pasted.png")
+    dropped = page.evaluate_handle(MAKE_PNG, "dropped.png")
+    page.dispatch_event("#gallery", "dragover", {"dataTransfer": dropped})
+    assert page.evaluate("document.body.classList.contains('dropping')")
+    page.dispatch_event("#gallery", "drop", {"dataTransfer": dropped})
+    expect(page.locator('.role[data-role="styles"] .thumb img')).to_have_attribute("alt", "dropped.png")
+    assert not page.evaluate("document.body.classList.contains('dropping')")
+    expect(page.locator('.role[data-role="content"] .thumb img')).to_have_count(1)
+
+
+def test_a_notification_says_a_job_ended_while_the_page_was_out_of_sight(studio, browser):
+    context = browser.new_context()
+    # The browser's notifications, recorded (headless Chromium shows none), and the page out of focus.
+    context.add_init_script("""
+        window.shown = [];
+        window.Notification = class { constructor(title, options) { window.shown.push({title, ...options}); } close() {} };
+        window.Notification.permission = localStorage.getItem("test.granted") ? "granted" : "default";
+        window.Notification.requestPermission = async () => {
+            localStorage.setItem("test.granted", "1");  // a browser remembers what the user allowed
+            return (window.Notification.permission = "granted");
+        };
+        document.hasFocus = () => false;
+    """)
+    try:
+        page = context.new_page()
+        page.goto(studio.url)
+        ready(page)
+        page.check("#notify")
+        expect(page.locator("#notify")).to_be_checked()
+        job = studio.add_transfer(QUICK)
+        studio.wait_for(job["id"], lambda j: j["status"] == "finished")
+        page.wait_for_function("window.shown.length === 1", timeout=10_000)
+        shown = page.evaluate("window.shown[0]")
+        assert shown["title"] == f"brushwork: #{job['id']} is finished"
+        assert shown["body"] == f"#{job['id']} Painting (from a draft): chelsea.png + starry_night.jpg"
+        page.reload()  # the choice is kept
+        expect(page.locator("#notify")).to_be_checked()
+    finally:
+        context.close()

@@ -132,15 +132,96 @@ function fieldValue(input) {
   return text;
 }
 
+// Presets: the technique's own, and the ones the user saved in this browser ("user:NAME": a built-in
+// preset it starts from, and the settings changed from it).
+const PRESETS_KEY = "brushwork.presets";
+
+function savedPresets() {
+  let all = {};
+  try { all = JSON.parse(localStorage.getItem(PRESETS_KEY) || "{}") || {}; } catch (e) { all = {}; }
+  return all;
+}
+
+function userPreset(presetName) {
+  if (!presetName || !presetName.startsWith("user:")) return null;
+  const saved = (savedPresets()[state.technique] || {})[presetName.slice(5)];
+  return saved && state.schema.techniques[state.technique].presets[saved.base] ? saved : null;
+}
+
+// The built-in preset a job is sent with: a saved preset's base, whose changes go with it as settings.
+function basePreset(presetName = null) {
+  const name = presetName || $("preset").value;
+  const saved = userPreset(name);
+  return saved ? saved.base : name;
+}
+
 function presetValues(presetName = null) {
   const kind = state.schema.techniques[state.technique];
-  return kind.presets[presetName || $("preset").value] || Object.values(kind.presets)[0];
+  const name = presetName || $("preset").value;
+  const saved = userPreset(name);
+  if (saved) return { ...kind.presets[saved.base], ...saved.settings };
+  return kind.presets[name] || Object.values(kind.presets)[0];
+}
+
+function presetOptions() {
+  const kind = state.schema.techniques[state.technique];
+  const options = Object.keys(kind.presets).map((p) => el("option", { value: p, textContent: p }));
+  const mine = Object.keys(savedPresets()[state.technique] || {}).sort();
+  if (mine.length) {
+    options.push(el("optgroup", { label: "Saved" }, ...mine.map((n) => el("option", { value: `user:${n}`, textContent: n }))));
+  }
+  $("preset").replaceChildren(...options);
+}
+
+function showPresetButtons() {
+  $("forget-preset").hidden = !userPreset($("preset").value);
+}
+
+function savePreset() {
+  const name = (window.prompt("Save these settings as a preset named:") || "").trim();
+  if (!name) return;
+  const kind = state.schema.techniques[state.technique];
+  if (name.length > 40 || kind.presets[name]) {
+    $("preset-note").textContent = name.length > 40 ? "A preset's name is at most 40 characters." : `“${name}” is a built-in preset: choose another name.`;
+    return;
+  }
+  const base = basePreset();
+  const all = savedPresets();
+  all[state.technique] = { ...(all[state.technique] || {}), [name]: { base, settings: changedSettings(base) } };
+  try { localStorage.setItem(PRESETS_KEY, JSON.stringify(all)); } catch (e) {
+    $("preset-note").textContent = "This browser would not keep it (storage is full or off).";
+    return;
+  }
+  presetOptions();
+  $("preset").value = `user:${name}`;
+  state.preset = $("preset").value;
+  showPresetButtons();
+  $("preset-note").textContent = `Saved as “${name}”, in this browser.`;
+  saveForm();
+}
+
+function forgetPreset() {
+  const value = $("preset").value;
+  if (!userPreset(value)) return;
+  const name = value.slice(5);
+  if (!window.confirm(`Forget the preset “${name}”? The settings in the form stay as they are.`)) return;
+  const typed = changedSettings(basePreset());
+  const base = basePreset();
+  const all = savedPresets();
+  delete (all[state.technique] || {})[name];
+  try { localStorage.setItem(PRESETS_KEY, JSON.stringify(all)); } catch (e) { /* storage off */ }
+  presetOptions();
+  $("preset").value = base;
+  state.preset = base;
+  fillSettings(typed);
+  showPresetButtons();
+  $("preset-note").textContent = `Forgot “${name}”.`;
+  saveForm();
 }
 
 function buildForm(values = null) {
-  const kind = state.schema.techniques[state.technique];
-  const preset = $("preset");
-  preset.replaceChildren(...Object.keys(kind.presets).map((p) => el("option", { value: p, textContent: p })));
+  presetOptions();
+  showPresetButtons();
   $("draft-only").hidden = state.technique !== "transfer";
   $("preset-note").textContent = "";
   buildRoles();
@@ -177,6 +258,7 @@ function fillSettings(values = null) {
 function changePreset() {
   const typed = changedSettings(state.preset);
   state.preset = $("preset").value;
+  showPresetButtons();
   fillSettings(typed);
   const names = Object.keys(typed).map((name) => settingLabel(name).toLowerCase());
   $("preset-note").textContent = names.length
@@ -396,11 +478,13 @@ async function submit(form) {
 }
 
 function paint() {
-  return submit({ technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs: formInputs() });
+  const base = basePreset();
+  return submit({ technique: state.technique, preset: base, settings: changedSettings(base), inputs: formInputs() });
 }
 
 function draftOnly() {
-  const settings = Object.fromEntries(Object.entries(changedSettings()).filter(([k]) => DRAFT_SETTINGS.includes(k)));
+  const changed = changedSettings(basePreset());
+  const settings = Object.fromEntries(Object.entries(changed).filter(([k]) => DRAFT_SETTINGS.includes(k)));
   return submit({ technique: "fast", preset: "default", settings, inputs: formInputs() });
 }
 
@@ -420,6 +504,69 @@ function upsert(job) {
   }
   state.jobs.set(job.id, merged);
   render();
+  if (known && !DONE.includes(known.status) && DONE.includes(merged.status)) notifyEnded(merged);
+}
+
+// ---------------------------------------------------------------- a notification when a job ends
+
+const NOTIFY_KEY = "brushwork.notify";
+
+function notifying() {
+  try {
+    return localStorage.getItem(NOTIFY_KEY) === "1" && "Notification" in window && Notification.permission === "granted";
+  } catch (e) { return false; }
+}
+
+async function askToNotify() {
+  const box = $("notify");
+  const asked = box.checked;
+  let allowed = asked && "Notification" in window;
+  if (allowed && Notification.permission !== "granted") allowed = (await Notification.requestPermission()) === "granted";
+  box.checked = allowed;
+  $("notify-note").textContent = asked && !allowed ? "This browser did not allow notifications." : "";
+  try { localStorage.setItem(NOTIFY_KEY, allowed ? "1" : "0"); } catch (e) { /* storage off */ }
+}
+
+// Only when the page is out of sight: in view, the gallery already shows it.
+function notifyEnded(job) {
+  if (!notifying() || (document.visibilityState === "visible" && document.hasFocus())) return;
+  const how = { finished: "is finished", stopped: "was stopped (what it painted is kept)", failed: "failed" }[job.status];
+  const note = new Notification(`brushwork: #${job.id} ${how}`, {
+    body: job.status === "failed" ? job.error : title(job), tag: `brushwork-job-${job.id}`,
+    icon: job.has_result ? `/api/jobs/${job.id}/thumb.jpg` : undefined,
+  });
+  note.onclick = () => { window.focus(); if (job.has_result) openDetail(job.id); note.close(); };
+}
+
+// ---------------------------------------------------------------- paste, and drop anywhere
+
+// A picture pasted or dropped outside the boxes goes where the form needs one next: the photo while there
+// is none, then the paintings.
+function nextRole() {
+  const kind = state.schema.techniques[state.technique];
+  const photo = kind.roles.find((r) => r.name === kind.photo_role);
+  if (photo && !(state.inputs[photo.name] || []).length) return photo;
+  return kind.roles.find((r) => r.required && r !== photo) || photo || kind.roles[0];
+}
+
+function pasted(event) {
+  const files = [...((event.clipboardData && event.clipboardData.files) || [])].filter((f) => f.type.startsWith("image/"));
+  if (!files.length) return;  // text goes where it was pasted
+  event.preventDefault();
+  upload(nextRole(), files);
+}
+
+function carriesFiles(event) {
+  return Boolean(event.dataTransfer) && [...event.dataTransfer.types].includes("Files");
+}
+
+function droppedAnywhere(event) {
+  document.body.classList.remove("dropping");
+  if (!carriesFiles(event)) return;
+  event.preventDefault();  // never open the file in place of the studio
+  if (event.target.closest && event.target.closest(".role")) return;  // its box took it
+  const files = [...event.dataTransfer.files];
+  if (files.length) upload(nextRole(), files);
 }
 
 // A page opened or reloaded mid-job draws the loss curve from the job's start, as the server kept it.
@@ -548,6 +695,7 @@ function renderLive() {
   const running = [...state.jobs.values()].find((j) => j.status === "running");
   const frame = $("frame");
   $("stop").hidden = !running;
+  $("curve").hidden = !running;
   document.title = running && running.progress && running.progress.iteration !== undefined
     ? `${Math.round((100 * running.progress.iteration) / running.progress.iterations)}% of level `
       + `${running.progress.level + 1}/${running.progress.levels} · brushwork studio`
@@ -630,16 +778,18 @@ function openDetail(id) {
   if (before) $("compare-before").src = `/api/images/${before.id}`;
   else $("compare-before").removeAttribute("src");
   slide();
-  setZoom("fit");
   downloadLink();
   const defaults = state.schema.techniques[job.technique].presets[job.preset] || {};
   const rows = Object.entries(job.settings).filter(([k]) => k !== "schema_version").map(([k, v]) => {
-    const row = el("tr", {}, el("td", { textContent: k }), el("td", { textContent: showValue(v) || "none" }));
+    const flag = ((state.schema.techniques[job.technique].schema.properties[k] || {})["x-flag"]) || "";
+    const name = el("td", { textContent: settingLabel(k), title: flag ? `on the command line: ${flag}` : "" });
+    const row = el("tr", {}, name, el("td", { textContent: showValue(v) || "none" }));
     if (JSON.stringify(v) !== JSON.stringify(defaults[k])) row.className = "changed";
     return row;
   });
   $("detail-settings").replaceChildren(...rows);
   dialog.showModal();
+  setZoom("fit");  // once open: fitting needs the dialog's size
 }
 
 // Fit shows the whole picture in the window; 1:1 one pixel of the painting per screen pixel, and 2× twice
@@ -650,8 +800,11 @@ function setZoom(zoom) {
   for (const button of document.querySelectorAll(".zoom [data-zoom]")) {
     button.setAttribute("aria-pressed", String(button.dataset.zoom === zoom));
   }
+  state.zoom = zoom;
   const apply = () => {
-    const width = zoom === "fit" ? "" : `${(after.naturalWidth * Number(zoom)) / (window.devicePixelRatio || 1)}px`;
+    // Fit: as large as the box is wide and the window is high (the slider and zoom below it in view).
+    const fitted = Math.min(viewport.clientWidth, (window.innerHeight * 0.92 - 96) * (after.naturalWidth / after.naturalHeight));
+    const width = zoom === "fit" ? `${Math.floor(fitted)}px` : `${(after.naturalWidth * Number(zoom)) / (window.devicePixelRatio || 1)}px`;
     for (const id of ["compare-before", "compare-after"]) $(id).style.width = width;
     viewport.scrollLeft = (viewport.scrollWidth - viewport.clientWidth) / 2;
     viewport.scrollTop = (viewport.scrollHeight - viewport.clientHeight) / 2;
@@ -682,6 +835,7 @@ function reuse() {
   buildForm();
   $("preset").value = job.preset;
   state.preset = job.preset;
+  showPresetButtons();
   fillSettings(job.settings);
   saveForm();
   $("detail").close();
@@ -716,7 +870,10 @@ function restoreForm() {
   state.inputs = saved.inputs || {};
   buildKinds();
   buildForm();
-  if (state.schema.techniques[saved.technique].presets[saved.preset]) $("preset").value = saved.preset;
+  if (state.schema.techniques[saved.technique].presets[saved.preset] || userPreset(saved.preset)) {
+    $("preset").value = saved.preset;
+  }
+  showPresetButtons();
   state.preset = $("preset").value;
   fillSettings(saved.settings || {});
   return true;
@@ -734,6 +891,14 @@ async function start() {
   $("compose").addEventListener("input", (event) => { if (event.target.name === "size") showPhotoNote(); });
   $("compose").addEventListener("change", saveForm);
   $("preset").addEventListener("change", changePreset);
+  $("save-preset").addEventListener("click", savePreset);
+  $("forget-preset").addEventListener("click", forgetPreset);
+  document.addEventListener("paste", pasted);
+  document.addEventListener("dragover", (event) => { if (carriesFiles(event)) { event.preventDefault(); document.body.classList.add("dropping"); } });
+  document.addEventListener("dragleave", (event) => { if (!event.relatedTarget) document.body.classList.remove("dropping"); });
+  document.addEventListener("drop", droppedAnywhere);
+  $("notify").addEventListener("change", askToNotify);
+  $("notify").checked = notifying();
   $("paint").addEventListener("click", paint);
   $("draft-only").addEventListener("click", draftOnly);
   document.addEventListener("keydown", (event) => {  // Ctrl+Enter (⌘+Enter on a Mac) paints, as in other tools
@@ -757,6 +922,7 @@ async function start() {
   for (const button of document.querySelectorAll(".zoom [data-zoom]")) {
     button.addEventListener("click", () => setZoom(button.dataset.zoom));
   }
+  window.addEventListener("resize", () => { if ($("detail").open && state.zoom === "fit") setZoom("fit"); });
   $("detail-close").addEventListener("click", () => $("detail").close());
   $("detail-reuse").addEventListener("click", reuse);
   $("detail-delete").addEventListener("click", remove);
