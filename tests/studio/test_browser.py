@@ -277,7 +277,46 @@ def test_the_keyboard_alone_switches_the_technique_and_opens_a_gallery_picture(s
     card.focus()
     page.keyboard.press(" ")
     expect(page.locator("#detail")).to_be_visible()
+    # Every action of the dialog is on the Tab path, and works from the keyboard.
+    stops = tab_stops(page, 20)
+    for wanted in (
+        "compare-slider",
+        "fit",
+        "1",
+        "2",
+        "detail-download",
+        "detail-format",
+        "detail-reuse",
+        "detail-delete",
+    ):
+        assert wanted in stops, (wanted, stops)
+    page.locator(".zoom [data-zoom='1']").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".zoom [data-zoom='1']")).to_have_attribute("aria-pressed", "true")
+    page.locator("#detail-reuse").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail")).to_be_hidden()
+    expect(page.locator("#paint")).to_be_focused()
+    # And every action of the page: from the top, Tab reaches each control.
+    page.evaluate("document.activeElement.blur()")
+    stops = tab_stops(page, 60)
+    for wanted in ("notify", "pause", "save-preset", "paint", "draft-only"):
+        assert wanted in stops, (wanted, stops)
     expect(page.locator("#live-status")).to_have_attribute("aria-live", "polite")
+
+
+def tab_stops(page: Page, presses: int) -> list[str]:
+    """What Tab focuses, press by press: an element's id, or its zoom or name where it has no id."""
+    stops = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate(
+                "(() => { const e = document.activeElement;"
+                " return e.id || (e.dataset && e.dataset.zoom) || e.getAttribute('name') || e.tagName; })()"
+            )
+        )
+    return stops
 
 
 def test_a_reload_mid_job_catches_up_at_once(studio, page):
