@@ -5,7 +5,8 @@
 Each job is submitted to a real studio (``brushwork studio`` in a subprocess) and followed as the page
 follows it, from ``GET /api/jobs`` every 20 ms: the ETA of every progress message is kept with the time it
 arrived, and set against the time the job really ended (its ``ended``). Ten points a job are printed: the
-end of the first iteration of each level (target: within ±30 %), and the rest evenly spaced in time. The
+end of the first iteration of each level (target: within ±30 %), and instants evenly spaced over the rest
+of the job with what the page shows then (the latest message's ETA, counted down as the page does). The
 jobs are the default at each size, and the quality preset (three levels from the photo) at ``--quality``.
 """
 
@@ -48,20 +49,28 @@ def follow(studio: Studio, settings: dict, preset: str = "default") -> dict:
         raise SystemExit(f"job {job['id']} ended {state['status']}: {state['error']}")
     for point in seen:
         point["actual"] = state["ended"] - point["at"]
-    return {"settings": settings, "preset": preset, "seconds": state["seconds"], "messages": seen}
+    return {
+        "settings": settings,
+        "preset": preset,
+        "seconds": state["seconds"],
+        "ended": state["ended"],
+        "messages": seen,
+    }
 
 
-def chosen_points(messages: list[dict]) -> list[dict]:
-    """The first message of each level (its first iteration ended), then others evenly in time, ten in all."""
+def chosen_points(messages: list[dict], ended: float) -> list[dict]:
+    """Ten points: the end of each level's first iteration (its first message), then instants evenly
+    spaced over the rest of the job, each with the ETA the page shows then (the latest message's,
+    counted down since it arrived, as the page counts it)."""
     firsts = [next(m for m in messages if m["level"] == level) for level in sorted({m["level"] for m in messages})]
-    rest = [m for m in messages if m not in firsts and m["actual"] > 0.05 * messages[0]["actual"]]
-    wanted = max(0, POINTS - len(firsts))
-    if rest and wanted:
-        start, end = rest[0]["at"], rest[-1]["at"]
-        marks = [start + (end - start) * k / max(1, wanted - 1) for k in range(wanted)]
-        picked = {id(min(rest, key=lambda m, t=t: abs(m["at"] - t))): None for t in marks}
-        rest = [m for m in rest if id(m) in picked]
-    return sorted(firsts + rest, key=lambda m: m["at"])
+    start, wanted = messages[0]["at"], POINTS - len(firsts)
+    points = [dict(m, shown=m["eta"]) for m in firsts]
+    for k in range(1, wanted + 1):
+        at = start + (ended - start) * k / (wanted + 1)
+        latest = [m for m in messages if m["at"] <= at][-1]
+        shown = None if latest["eta"] is None else max(0.0, latest["eta"] - (at - latest["at"]))
+        points.append({**latest, "at": at, "actual": ended - at, "shown": shown, "counted_down": True})
+    return sorted(points, key=lambda p: p["at"])
 
 
 def main() -> None:
@@ -80,19 +89,21 @@ def main() -> None:
                 runs.append(follow(studio, settings, preset))
         finally:
             studio.stop()
-    print(f"{'job':<14} {'point':<13} {'elapsed':>8} {'ETA':>8} {'actual':>8} {'error':>7}")
+    print("point: the latest message's level and iteration (+: between messages, the ETA counted down)")
+    print(f"{'job':<14} {'point':<14} {'elapsed':>8} {'ETA':>8} {'actual':>8} {'error':>7}")
     for run in runs:
-        run["points"] = chosen_points(run["messages"])
+        run["points"] = chosen_points(run["messages"], run["ended"])
         start = run["messages"][0]["at"]
         errors = []
         for point in run["points"]:
-            point["error"] = None if point["eta"] is None else point["eta"] / point["actual"] - 1
+            point["error"] = None if point["shown"] is None else point["shown"] / point["actual"] - 1
             errors.append(point["error"])
             where = f"L{point['level'] + 1}/{point['levels']} it {point['iteration']}/{point['iterations']}"
-            eta = "none" if point["eta"] is None else f"{point['eta']:.1f}s"
+            where += "+" if point.get("counted_down") else ""
+            eta = "none" if point["shown"] is None else f"{point['shown']:.1f}s"
             error = "-" if point["error"] is None else f"{100 * point['error']:+.0f}%"
             job = f"{run['preset']} {run['settings']['size']}"
-            print(f"{job:<14} {where:<13} {point['at'] - start:>7.1f}s {eta:>8} {point['actual']:>7.1f}s {error:>7}")
+            print(f"{job:<14} {where:<14} {point['at'] - start:>7.1f}s {eta:>8} {point['actual']:>7.1f}s {error:>7}")
         run["worst_error"] = max((abs(e) for e in errors if e is not None), default=None)
         run["all_within_target"] = all(e is not None and abs(e) <= TARGET for e in errors)
         print(

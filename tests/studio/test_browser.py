@@ -543,9 +543,9 @@ def test_the_dialog_keeps_its_actions_and_slider_in_view_zooms_and_downloads_nam
 
 def test_more_settings_are_grouped_in_plain_words_and_the_blend_sits_beside_each_painting(studio, page):
     page.goto(studio.url)
+    ready(page)
     page.click("#more-settings summary")
-    legends = page.locator("#more fieldset.group legend").all_inner_texts()
-    assert legends == ["Look", "Schedule", "Network", "Machine"]
+    expect(page.locator("#more fieldset.group legend")).to_have_text(["Look", "Schedule", "Network", "Machine"])
     labels = page.locator("#more label.field:visible > span:first-child").all_inner_texts()
     assert len(labels) >= 15 and not [label for label in labels if "_" in label or "--" in label], labels
     smoothness = page.locator("#more label.field > span:first-child", has_text="Smoothness")
