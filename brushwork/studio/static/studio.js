@@ -348,6 +348,9 @@ function showInputs(role) {
     }
     return thumb;
   }));
+  const note = box.parentElement.querySelector(".blend-note");
+  if (weighed && !note) box.after(el("p", { className: "blend-note", textContent: "The number under each painting is its share of the blend." }));
+  if (!weighed && note) note.remove();
   showPhotoNote();
 }
 
