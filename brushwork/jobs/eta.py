@@ -1,5 +1,9 @@
 """How long a multi-level run has left: the current level at the pace its own iterations have shown, each
-later level at that pace scaled by what one of its iterations costs relative to the current level's."""
+later level at that pace scaled by what one of its iterations costs relative to the current level's.
+
+An iteration costs ``work × (pixels + fixed)``: ``work`` per pixel from the network depth the level runs
+to, and a fixed part (the losses' own work) that is measured on the run once two levels of the same work
+have been timed at different sizes (``FIXED_PIXELS`` until then)."""
 
 from __future__ import annotations
 
@@ -22,15 +26,15 @@ SETUP_ITERATIONS = 1
 RECENT_SECONDS = 3.0
 
 
-def pixel_cost(size: tuple[int, int]) -> float:
-    """One iteration's relative cost at ``size`` (height, width) where nothing more is known."""
-    return size[0] * size[1] + FIXED_PIXELS
+# The fixed part measured on a run is believed within these bounds of the default, no further: two
+# levels' paces are noisy, and a bad fit must not price the rest of the run at ten times its time.
+FIXED_PIXELS_RANGE = (0.0, 100 * FIXED_PIXELS)
 
 
-def vgg19_iteration_cost(size: tuple[int, int], layers: Sequence[str]) -> float:
-    """One iteration's relative cost at ``size`` with VGG19 run (forward and backward) to the deepest of ``layers``."""
+def vgg19_work(layers: Sequence[str]) -> float:
+    """Relative work per pixel of an iteration that runs VGG19 (forward and backward) to the deepest of ``layers``."""
     multiply_adds, activations = vgg19_work_per_pixel(deepest_layer(layers))
-    return pixel_cost(size) * (multiply_adds + MEMORY_WEIGHT * activations)
+    return multiply_adds + MEMORY_WEIGHT * activations
 
 
 def recent_mean(seconds: Sequence[float]) -> float:
@@ -46,16 +50,18 @@ def recent_mean(seconds: Sequence[float]) -> float:
 class Eta:
     """Seconds left in a run of levels (``plan``: each level's (height, width) and iteration count).
 
-    ``costs``: one iteration's relative cost at each level (``pixel_cost`` of its size where not given).
-    Each iteration is reported to ``observe`` with the seconds it took where the loop measured it; a
-    resumed run starts partway, and only what it did itself counts.
+    ``works``: each level's relative work per pixel (the same at every level where not given). Each
+    iteration is reported to ``observe`` with the seconds it took where the loop measured it; a resumed
+    run starts partway, and only what it did itself counts.
     """
 
-    def __init__(self, plan: Sequence[tuple[tuple[int, int], int]], costs: Sequence[float] | None = None):
+    def __init__(self, plan: Sequence[tuple[tuple[int, int], int]], works: Sequence[float] | None = None):
         self.iterations = [n for _, n in plan]
-        self.costs = list(costs) if costs is not None else [pixel_cost(size) for size, _ in plan]
-        if len(self.costs) != len(self.iterations):
-            raise ValueError(f"{len(self.costs)} costs for {len(self.iterations)} levels")
+        self.pixels = [h * w for (h, w), _ in plan]
+        self.works = list(works) if works is not None else [1.0] * len(plan)
+        if len(self.works) != len(self.iterations):
+            raise ValueError(f"{len(self.works)} works for {len(self.iterations)} levels")
+        self.fixed_pixels = float(FIXED_PIXELS)
         self.paces: dict[int, list[float]] = {}
         self.clock = time.perf_counter
         self.last_seen: tuple[int, float] | None = None  # (level, time) of the latest iteration observed
@@ -67,8 +73,30 @@ class Eta:
         if math.isnan(seconds) and self.last_seen is not None and self.last_seen[0] == level:
             seconds = now - self.last_seen[1]
         self.last_seen = (level, now)
-        if math.isfinite(seconds) and seconds >= 0 and 0 <= level < len(self.costs):
+        if math.isfinite(seconds) and seconds >= 0 and 0 <= level < len(self.works):
             self.paces.setdefault(level, []).append(seconds)
+
+    def cost(self, level: int) -> float:
+        """One iteration's relative cost at ``level``."""
+        return self.works[level] * (self.pixels[level] + self.fixed_pixels)
+
+    def measure_fixed_part(self) -> None:
+        """The fixed part from the two latest levels timed that have the same work per pixel and sizes
+        at least 1.5x apart: pace_a / pace_b = (pixels_a + fixed) / (pixels_b + fixed)."""
+        timed = sorted(self.paces)
+        for later in reversed(timed):
+            for earlier in reversed([level for level in timed if level < later]):
+                same_work = math.isclose(self.works[later], self.works[earlier], rel_tol=0.01)
+                big, small = self.pixels[later], self.pixels[earlier]
+                if not same_work or max(big, small) < 1.5 * min(big, small):
+                    continue
+                pace_big, pace_small = recent_mean(self.paces[later]), recent_mean(self.paces[earlier])
+                if pace_big == pace_small:
+                    self.fixed_pixels = FIXED_PIXELS_RANGE[1]
+                else:
+                    fixed = (pace_small * big - pace_big * small) / (pace_big - pace_small)
+                    self.fixed_pixels = min(max(fixed, FIXED_PIXELS_RANGE[0]), FIXED_PIXELS_RANGE[1])
+                return
 
     def pace(self, level: int) -> float | None:
         """Seconds per iteration at ``level``: measured there, or scaled from the latest level measured."""
@@ -78,7 +106,7 @@ class Eta:
         if not self.paces:
             return None
         latest = max(self.paces)
-        return recent_mean(self.paces[latest]) * self.costs[level] / self.costs[latest]
+        return recent_mean(self.paces[latest]) * self.cost(level) / self.cost(latest)
 
     def seconds_left(self, level: int, iteration: float) -> float | None:
         """After ``iteration`` (1-based; a fraction partway through a tiled one) of ``level``: None before
@@ -88,6 +116,7 @@ class Eta:
         pace = self.pace(level)
         if pace is None:
             return None
+        self.measure_fixed_part()
         left = max(0.0, self.iterations[level] - iteration) * pace
         for later in range(level + 1, len(self.iterations)):
             later_pace = self.pace(later)

@@ -20,7 +20,7 @@ from ..settings.fast import PRESETS as FAST_PRESETS
 from ..settings.fast import FastSettings
 from ..settings.transfer import PRESETS as TRANSFER_PRESETS
 from ..settings.visualize import CLASS_DEFAULTS, ChannelSettings, ClassSettings
-from .eta import Eta, pixel_cost, vgg19_iteration_cost
+from .eta import Eta, vgg19_work
 
 Size = tuple[int, int]  # (height, width)
 Level = tuple[Size, int]  # a level's (height, width) and its iteration count
@@ -95,14 +95,15 @@ class Technique:
         size of the ``photo_role`` input (none where the settings give the output's size)."""
         return []
 
-    def iteration_costs(self, settings: Any, plan: Sequence[Level]) -> list[float]:
-        """One iteration's relative cost at each level of ``plan`` (for the ETA, ``jobs.eta``)."""
-        return [pixel_cost(size) for size, _ in plan]
+    def level_works(self, settings: Any, plan: Sequence[Level]) -> list[float]:
+        """Each level's relative work per pixel in an iteration (for the ETA, ``jobs.eta``): the same at every
+        level unless the technique knows better."""
+        return [1.0] * len(plan)
 
     def eta(self, settings: Any, photo_size: Size | None) -> Eta | None:
         """The ETA of a run of these settings on a photo of ``photo_size`` (none where nothing is planned)."""
         plan = self.plan(settings, photo_size)
-        return Eta(plan, self.iteration_costs(settings, plan)) if plan else None
+        return Eta(plan, self.level_works(settings, plan)) if plan else None
 
     def run(self, images: Mapping[str, Any], settings: Settings, context: Any) -> Any:
         """Run the engine's entry point on loaded ``images`` (role -> tensor, list or mapping of tensors)."""
@@ -149,13 +150,10 @@ class Transfer(Painting):
             return []
         return list(zip(settings.level_sizes(*photo_size), settings.level_iterations(), strict=True))
 
-    def iteration_costs(self, settings: TransferSettings, plan: Sequence[Level]) -> list[float]:
+    def level_works(self, settings: TransferSettings, plan: Sequence[Level]) -> list[float]:
         # A detail level runs the network to a shallower layer: per pixel, about half the work.
         levels = settings.level_settings()
-        return [
-            vgg19_iteration_cost(size, [level.content_layer, *level.style_layers])
-            for (size, _), level in zip(plan, levels, strict=True)
-        ]
+        return [vgg19_work([level.content_layer, *level.style_layers]) for _, level in zip(plan, levels, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -163,17 +161,14 @@ class Fast(Painting):
     def plan(self, settings: FastSettings, photo_size: Size | None) -> list[Level]:
         return [] if photo_size is None else [(settings.output_size(photo_size), 1)]
 
-    def iteration_costs(self, settings: FastSettings, plan: Sequence[Level]) -> list[float]:
-        return [pixel_cost(size) for size, _ in plan]
-
 
 @dataclass(frozen=True)
 class Texture(Technique):
     def plan(self, settings: TextureSettings, photo_size: Size | None) -> list[Level]:
         return list(zip(settings.level_sizes(), settings.iterations, strict=True))
 
-    def iteration_costs(self, settings: TextureSettings, plan: Sequence[Level]) -> list[float]:
-        return [vgg19_iteration_cost(size, settings.style_layers) for size, _ in plan]
+    def level_works(self, settings: TextureSettings, plan: Sequence[Level]) -> list[float]:
+        return [vgg19_work(settings.style_layers)] * len(plan)
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ class Supervisor:
         self.curves[job["id"]] = []
         kind = technique(brushwork_job.technique)
         task["plan"] = kind.plan(brushwork_job.settings, photo_size_of(self.store, job))
-        task["costs"] = kind.iteration_costs(brushwork_job.settings, task["plan"])
+        task["works"] = kind.level_works(brushwork_job.settings, task["plan"])
         worker.connection.send(("run", task))
         self.announce(job["id"])
 

@@ -86,7 +86,7 @@ def run_task(task: dict[str, Any], stop: Event, send: Any, vgg19: Any, device: A
 
     job_id = task["id"]
     job = Job.from_dict(task["job"])
-    eta = Eta([((h, w), n) for (h, w), n in task["plan"]], task.get("costs"))
+    eta = Eta([((h, w), n) for (h, w), n in task["plan"]], task.get("works"))
     level_file = LevelFile(task["levels"], job)
     last_progress = last_frame = 0.0
     frames = 0
