@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ..constants import OUTPUT_FORMATS
 from ..errors import BrushworkError
 from ..files import check_writable, write_atomically, write_text
-from ..provenance import PNG_KEY, needs_sidecar, sidecar_path
+from ..provenance import needs_sidecar, sidecar_path
+from .encoding import png_record
 from .reading import INPUT_FORMATS, MAX_INPUT_PIXELS, as_shown, srgb_profile_bytes
 
 
@@ -145,13 +146,10 @@ def save_image(
     options: dict[str, Any] = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
     options["icc_profile"] = srgb_profile_bytes()
     if metadata is not None:
-        text = json.dumps(metadata, sort_keys=False)
         if fmt == "PNG":
-            info = PngImagePlugin.PngInfo()
-            info.add_itxt(PNG_KEY, text)
-            options["pnginfo"] = info
+            options["pnginfo"] = png_record(metadata)
         else:
-            write_text(sidecar_path(path), text + "\n", overwrite=overwrite)
+            write_text(sidecar_path(path), json.dumps(metadata, sort_keys=False) + "\n", overwrite=overwrite)
     picture = image if isinstance(image, Image.Image) else to_pil(image)
     write_atomically(path, lambda f: picture.save(f, format=fmt, **options), overwrite)
     return path

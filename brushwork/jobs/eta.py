@@ -26,8 +26,8 @@ SETUP_ITERATIONS = 1
 RECENT_SECONDS = 3.0
 
 
-# The fixed part measured on a run is believed within these bounds of the default, no further: two
-# levels' paces are noisy, and a bad fit must not price the rest of the run at ten times its time.
+# The fixed part measured on a run is held within these bounds (0 to 100x the default): two levels'
+# paces are noisy, and a fit from nearly equal paces must not run off to infinity.
 FIXED_PIXELS_RANGE = (0.0, 100 * FIXED_PIXELS)
 
 
@@ -75,6 +75,7 @@ class Eta:
         self.last_seen = (level, now)
         if math.isfinite(seconds) and seconds >= 0 and 0 <= level < len(self.works):
             self.paces.setdefault(level, []).append(seconds)
+            self.measure_fixed_part()
 
     def cost(self, level: int) -> float:
         """One iteration's relative cost at ``level``."""
@@ -116,7 +117,6 @@ class Eta:
         pace = self.pace(level)
         if pace is None:
             return None
-        self.measure_fixed_part()
         left = max(0.0, self.iterations[level] - iteration) * pace
         for later in range(level + 1, len(self.iterations)):
             later_pace = self.pace(later)

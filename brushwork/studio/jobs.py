@@ -144,7 +144,7 @@ def photo_size_of(store: Store, job: Mapping[str, Any]) -> tuple[int, int] | Non
 def _names(store: Store, ids: Any) -> Any:
     def name(image_id: str) -> str:
         row = store.image(image_id)
-        return row.name if row is not None and row.name else f"{image_id}"
+        return row.name if row is not None and row.name else image_id
 
     return [name(i) for i in ids] if isinstance(ids, list) else name(ids)
 

@@ -116,25 +116,29 @@ def router(studio: Studio) -> APIRouter:
             return error(404, "no frame yet")
         return Response(path.read_bytes(), media_type="image/jpeg", headers=NO_CACHE)
 
-    @routes.get("/api/jobs/{job_id}/result.png")
-    def result(job_id: int, download: int = 0) -> Response:
-        job = store.job(job_id)
-        path = folders.result(job_id)
+    def stored_result(job_id: int) -> tuple[dict[str, Any], Path] | None:
+        """A job that has a result, and the result's file (a PNG with its record)."""
+        job, path = store.job(job_id), folders.result(job_id)
         if job is None or job["status"] not in WITH_RESULT or not path.is_file():
+            return None
+        return job, path
+
+    @routes.get("/api/jobs/{job_id}/result.png")
+    def result(job_id: int) -> Response:
+        found = stored_result(job_id)
+        if found is None:
             return error(404, "no result")
-        return FileResponse(
-            path, media_type="image/png", filename=download_name(store, job, "png") if download else None
-        )
+        return FileResponse(found[1], media_type="image/png")
 
     @routes.get("/api/jobs/{job_id}/download")
     async def download(job_id: int, format: str = "png") -> Response:
         """The result as a file to keep, named after its pictures, in PNG, JPEG or WebP with its record inside."""
         if format not in DOWNLOAD_FORMATS:
             return error(400, f"format must be one of {', '.join(DOWNLOAD_FORMATS)}")
-        job = store.job(job_id)
-        path = folders.result(job_id)
-        if job is None or job["status"] not in WITH_RESULT or not path.is_file():
+        found = stored_result(job_id)
+        if found is None:
             return error(404, "no result")
+        job, path = found
         pil_format, media_type, extension = DOWNLOAD_FORMATS[format]
         name = download_name(store, job, extension)
         if pil_format == "PNG":  # the stored file, record and all

@@ -132,15 +132,24 @@ function fieldValue(input) {
   return text;
 }
 
+// What the page keeps in this browser (the form, saved presets, choices), as JSON. A browser with storage
+// full or off keeps nothing, and the page works as if nothing had been kept.
+function kept(key, fallback) {
+  try {
+    const value = JSON.parse(localStorage.getItem(key) || "null");
+    return value === null ? fallback : value;
+  } catch (e) { return fallback; }
+}
+
+function keep(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+}
+
 // Presets: the technique's own, and the ones the user saved in this browser ("user:NAME": a built-in
 // preset it starts from, and the settings changed from it).
 const PRESETS_KEY = "brushwork.presets";
 
-function savedPresets() {
-  let all = {};
-  try { all = JSON.parse(localStorage.getItem(PRESETS_KEY) || "{}") || {}; } catch (e) { all = {}; }
-  return all;
-}
+function savedPresets() { return kept(PRESETS_KEY, {}); }
 
 function userPreset(presetName) {
   if (!presetName || !presetName.startsWith("user:")) return null;
@@ -188,7 +197,7 @@ function savePreset() {
   const base = basePreset();
   const all = savedPresets();
   all[state.technique] = { ...(all[state.technique] || {}), [name]: { base, settings: changedSettings(base) } };
-  try { localStorage.setItem(PRESETS_KEY, JSON.stringify(all)); } catch (e) {
+  if (!keep(PRESETS_KEY, all)) {
     $("preset-note").textContent = "This browser would not keep it (storage is full or off).";
     return;
   }
@@ -205,11 +214,11 @@ function forgetPreset() {
   if (!userPreset(value)) return;
   const name = value.slice(5);
   if (!window.confirm(`Forget the preset “${name}”? The settings in the form stay as they are.`)) return;
-  const typed = changedSettings(basePreset());
   const base = basePreset();
+  const typed = changedSettings(base);
   const all = savedPresets();
   delete (all[state.technique] || {})[name];
-  try { localStorage.setItem(PRESETS_KEY, JSON.stringify(all)); } catch (e) { /* storage off */ }
+  keep(PRESETS_KEY, all);
   presetOptions();
   $("preset").value = base;
   state.preset = base;
@@ -356,7 +365,10 @@ function showInputs(role) {
 
 // The paintings' blend lives beside their thumbnails; the style_blend setting follows it (none where every
 // weight is the same: an equal blend).
-function blendField() { return document.querySelector('#more [name="style_blend"], #knobs [name="style_blend"]'); }
+// A setting's input, among the knobs or under More settings.
+function settingInput(name) { return document.querySelector(`#knobs [name="${name}"], #more [name="${name}"]`); }
+
+function blendField() { return settingInput("style_blend"); }
 
 function blendToField() {
   const field = blendField();
@@ -390,7 +402,7 @@ function showPhotoNote() {
   if (!note) return;
   const kind = state.schema.techniques[state.technique];
   const photo = (state.inputs[kind.photo_role] || [])[0];
-  const sizeInput = document.querySelector('#knobs [name="size"], #more [name="size"]');
+  const sizeInput = settingInput("size");
   note.replaceChildren();
   if (!photo || !sizeInput || sizeInput.dataset.base === "array") return;
   const long = Number(sizeInput.value);
@@ -515,9 +527,7 @@ function upsert(job) {
 const NOTIFY_KEY = "brushwork.notify";
 
 function notifying() {
-  try {
-    return localStorage.getItem(NOTIFY_KEY) === "1" && "Notification" in window && Notification.permission === "granted";
-  } catch (e) { return false; }
+  return kept(NOTIFY_KEY, false) === true && "Notification" in window && Notification.permission === "granted";
 }
 
 async function askToNotify() {
@@ -527,7 +537,7 @@ async function askToNotify() {
   if (allowed && Notification.permission !== "granted") allowed = (await Notification.requestPermission()) === "granted";
   box.checked = allowed;
   $("notify-note").textContent = asked && !allowed ? "This browser did not allow notifications." : "";
-  try { localStorage.setItem(NOTIFY_KEY, allowed ? "1" : "0"); } catch (e) { /* storage off */ }
+  keep(NOTIFY_KEY, allowed);
 }
 
 // Only when the page is out of sight: in view, the gallery already shows it.
@@ -572,13 +582,15 @@ function droppedAnywhere(event) {
   if (files.length) upload(nextRole(), files);
 }
 
+const CURVE_POINTS = 2000;  // as many as the server keeps
+
 // A page opened or reloaded mid-job draws the loss curve from the job's start, as the server kept it.
 async function fetchCurve(id) {
   state.curves.set(id, []);
   const { ok, data } = await api("GET", `/api/jobs/${id}/curve`);
   if (!ok) return;
   const since = state.curves.get(id) || [];  // what arrived live meanwhile
-  state.curves.set(id, [...data.totals, ...since].slice(-2000));
+  state.curves.set(id, [...data.totals, ...since].slice(-CURVE_POINTS));
   renderLive();
 }
 
@@ -607,7 +619,7 @@ function connect() {
     if (!progress.draft) {  // a draft has no losses yet: it is the one-pass picture the painting starts from
       const curve = state.curves.get(progress.id) || [];
       curve.push(progress.total);
-      state.curves.set(progress.id, curve.slice(-2000));
+      state.curves.set(progress.id, curve.slice(-CURVE_POINTS));
     }
     renderLive();
   });
@@ -862,12 +874,11 @@ const FORM_KEY = "brushwork.form";
 function saveForm() {
   if (!state.schema) return;
   const form = { technique: state.technique, preset: $("preset").value, settings: changedSettings(), inputs: state.inputs };
-  try { localStorage.setItem(FORM_KEY, JSON.stringify(form)); } catch (e) { /* storage full or off: nothing kept */ }
+  keep(FORM_KEY, form);
 }
 
 function restoreForm() {
-  let saved = null;
-  try { saved = JSON.parse(localStorage.getItem(FORM_KEY) || "null"); } catch (e) { saved = null; }
+  const saved = kept(FORM_KEY, null);
   if (!saved || !state.schema.techniques[saved.technique]) return false;
   state.technique = saved.technique;
   state.inputs = saved.inputs || {};
@@ -916,11 +927,11 @@ async function start() {
   });
   $("pause").addEventListener("click", () => api("POST", "/api/queue", { paused: !state.paused }));
   $("compare-slider").addEventListener("input", slide);
-  try { $("detail-format").value = localStorage.getItem(FORMAT_KEY) || "png"; } catch (e) { /* storage off */ }
-  if (!$("detail-format").value) $("detail-format").value = "png";
+  $("detail-format").value = kept(FORMAT_KEY, "png");
+  if (!$("detail-format").value) $("detail-format").value = "png";  // a value it no longer offers
   $("detail-format").addEventListener("change", () => {
     downloadLink();
-    try { localStorage.setItem(FORMAT_KEY, $("detail-format").value); } catch (e) { /* storage off */ }
+    keep(FORMAT_KEY, $("detail-format").value);
   });
   for (const button of document.querySelectorAll(".zoom [data-zoom]")) {
     button.addEventListener("click", () => setZoom(button.dataset.zoom));
